@@ -1,0 +1,358 @@
+// Highway backend: one source compiled once per CPU target, dispatched at run time
+// (foreach_target + HWY_DYNAMIC_DISPATCH). On 32-bit ARM, Highway 1.0.3's dynamic dispatch
+// does not compile, so the NEON target the toolchain enables is called statically.
+#include <cstddef>
+#include <cstdint>
+
+#if !defined(__arm__)
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels_highway.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#endif
+#include <hwy/highway.h>
+
+#include "kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace pixnorm {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+#if HWY_TARGET == HWY_SCALAR
+// Highway's one-lane fallback (the baseline when GCC 12's EMU128 is unusable) has no
+// interleaved loads or half vectors; on such a CPU this backend is the scalar reference.
+const RowKernels* GetKernels() {
+  static const RowKernels kernels = [] {
+    RowKernels k = *scalar_kernels();
+    k.target = hwy::TargetName(HWY_TARGET);
+    return k;
+  }();
+  return &kernels;
+}
+#else
+
+using DF = hn::ScalableTag<float>;
+using DI = hn::RebindToSigned<DF>;
+using DU8 = hn::Repartition<uint8_t, DF>;  // a full vector of bytes: 4 float vectors' worth
+using DQ = hn::Rebind<uint8_t, DF>;        // one float vector's worth of bytes
+using VF = hn::Vec<DF>;
+
+// The same two roundings as the scalar reference: product, then sum.
+HWY_INLINE VF Norm(VF x, VF scale, VF bias) { return hn::Add(hn::Mul(x, scale), bias); }
+
+HWY_INLINE float NormScalar(uint8_t x, float scale, float bias) {
+  const float product = static_cast<float>(x) * scale;
+  return product + bias;
+}
+
+HWY_INLINE VF LoadBytesAsFloat(const uint8_t* p) {
+  const DF df;
+  const DI di;
+  const DQ dq;
+  return hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(dq, p)));
+}
+
+// Quarter q (0..3) of a full byte vector, widened to float.
+template <int q, class V8>
+HWY_INLINE VF QuarterAsFloat(V8 v) {
+  const DF df;
+  const DI di;
+  const DU8 du8;
+  const hn::Half<DU8> dh;
+  const hn::Half<decltype(dh)> dqq;
+  const auto half = (q < 2) ? hn::LowerHalf(dh, v) : hn::UpperHalf(dh, v);
+  const auto quarter = (q % 2 == 0) ? hn::LowerHalf(dqq, half) : hn::UpperHalf(dqq, half);
+  (void)du8;
+  return hn::ConvertTo(df, hn::PromoteTo(di, quarter));
+}
+
+void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, const float* scale,
+          const float* bias, unsigned period) {
+  const DF df;
+  const size_t N = hn::Lanes(df);
+  if (period == 1) {
+    const VF s = hn::Set(df, scale[0]), b = hn::Set(df, bias[0]);
+    if (n < N) {
+      for (size_t i = 0; i < n; ++i) dst[i] = NormScalar(src[i], scale[0], bias[0]);
+      return;
+    }
+    size_t i = 0;
+    for (; i + 4 * N <= n; i += 4 * N) {
+      const VF x0 = LoadBytesAsFloat(src + i), x1 = LoadBytesAsFloat(src + i + N);
+      const VF x2 = LoadBytesAsFloat(src + i + 2 * N), x3 = LoadBytesAsFloat(src + i + 3 * N);
+      hn::StoreU(Norm(x0, s, b), df, dst + i);
+      hn::StoreU(Norm(x1, s, b), df, dst + i + N);
+      hn::StoreU(Norm(x2, s, b), df, dst + i + 2 * N);
+      hn::StoreU(Norm(x3, s, b), df, dst + i + 3 * N);
+    }
+    for (; i + N <= n; i += N) hn::StoreU(Norm(LoadBytesAsFloat(src + i), s, b), df, dst + i);
+    // The tail recomputes the last full vector: the values it rewrites are identical.
+    if (i < n) hn::StoreU(Norm(LoadBytesAsFloat(src + n - N), s, b), df, dst + n - N);
+    return;
+  }
+  // period 3: three vectors hold a whole number of periods (N is a power of two).
+  HWY_ALIGN float pattern[6 * HWY_MAX_BYTES / sizeof(float)];
+  for (size_t j = 0; j < 3 * N; ++j) {
+    pattern[j] = scale[j % 3];
+    pattern[3 * N + j] = bias[j % 3];
+  }
+  if (n < 3 * N) {
+    for (size_t j = 0; j < n; ++j) dst[j] = NormScalar(src[j], pattern[j], pattern[3 * N + j]);
+    return;
+  }
+  const VF s0 = hn::Load(df, pattern), s1 = hn::Load(df, pattern + N), s2 = hn::Load(df, pattern + 2 * N);
+  const VF b0 = hn::Load(df, pattern + 3 * N), b1 = hn::Load(df, pattern + 4 * N);
+  const VF b2 = hn::Load(df, pattern + 5 * N);
+  size_t i = 0;
+  for (; i + 3 * N <= n; i += 3 * N) {
+    const VF x0 = LoadBytesAsFloat(src + i), x1 = LoadBytesAsFloat(src + i + N);
+    const VF x2 = LoadBytesAsFloat(src + i + 2 * N);
+    hn::StoreU(Norm(x0, s0, b0), df, dst + i);
+    hn::StoreU(Norm(x1, s1, b1), df, dst + i + N);
+    hn::StoreU(Norm(x2, s2, b2), df, dst + i + 2 * N);
+  }
+  if (i < n) {
+    // n is a multiple of 3 (whole pixels), so n - 3N starts a period too.
+    const size_t j = n - 3 * N;
+    hn::StoreU(Norm(LoadBytesAsFloat(src + j), s0, b0), df, dst + j);
+    hn::StoreU(Norm(LoadBytesAsFloat(src + j + N), s1, b1), df, dst + j + N);
+    hn::StoreU(Norm(LoadBytesAsFloat(src + j + 2 * N), s2, b2), df, dst + j + 2 * N);
+  }
+}
+
+template <class V8>
+HWY_INLINE void StorePlane(V8 v, VF s, VF b, float* HWY_RESTRICT d) {
+  const DF df;
+  const size_t N = hn::Lanes(df);
+  hn::StoreU(Norm(QuarterAsFloat<0>(v), s, b), df, d);
+  hn::StoreU(Norm(QuarterAsFloat<1>(v), s, b), df, d + N);
+  hn::StoreU(Norm(QuarterAsFloat<2>(v), s, b), df, d + 2 * N);
+  hn::StoreU(Norm(QuarterAsFloat<3>(v), s, b), df, d + 3 * N);
+}
+
+// Deinterleaves one full byte vector's worth of pixels and writes it to the three planes.
+HWY_INLINE void PlanarBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, float* d0, float* d1, float* d2,
+                            const VF* s, const VF* b) {
+  const DU8 du8;
+  hn::Vec<DU8> v0, v1, v2, v3;
+  if (cin == 3) {
+    hn::LoadInterleaved3(du8, src, v0, v1, v2);
+  } else {
+    hn::LoadInterleaved4(du8, src, v0, v1, v2, v3);
+  }
+  StorePlane(v0, s[0], b[0], d0);
+  StorePlane(v1, s[1], b[1], d1);
+  StorePlane(v2, s[2], b[2], d2);
+}
+
+void Planar(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, float* d0, float* d1, float* d2,
+            const float* scale, const float* bias) {
+  const DF df;
+  const DU8 du8;
+  const size_t P = hn::Lanes(du8);  // pixels per block
+  if (n < P) {
+    for (size_t i = 0; i < n; ++i) {
+      d0[i] = NormScalar(src[i * cin + 0], scale[0], bias[0]);
+      d1[i] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
+      d2[i] = NormScalar(src[i * cin + 2], scale[2], bias[2]);
+    }
+    return;
+  }
+  const VF s[3] = {hn::Set(df, scale[0]), hn::Set(df, scale[1]), hn::Set(df, scale[2])};
+  const VF b[3] = {hn::Set(df, bias[0]), hn::Set(df, bias[1]), hn::Set(df, bias[2])};
+  size_t i = 0;
+  for (; i + P <= n; i += P) PlanarBlock(src + i * cin, cin, d0 + i, d1 + i, d2 + i, s, b);
+  if (i < n) {
+    const size_t j = n - P;  // overlapping last block: rewrites identical values
+    PlanarBlock(src + j * cin, cin, d0 + j, d1 + j, d2 + j, s, b);
+  }
+}
+
+template <int q, class V8>
+HWY_INLINE void InterleaveQuarter(V8 c0, V8 c1, V8 c2, const VF* s, const VF* b, float* HWY_RESTRICT d) {
+  const DF df;
+  hn::StoreInterleaved3(Norm(QuarterAsFloat<q>(c0), s[0], b[0]), Norm(QuarterAsFloat<q>(c1), s[1], b[1]),
+                        Norm(QuarterAsFloat<q>(c2), s[2], b[2]), df, d);
+}
+
+HWY_INLINE void InterleaveBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, int swap, float* HWY_RESTRICT d,
+                                const VF* s, const VF* b) {
+  const DF df;
+  const DU8 du8;
+  const size_t N = hn::Lanes(df);
+  hn::Vec<DU8> v0, v1, v2, v3;
+  if (cin == 3) {
+    hn::LoadInterleaved3(du8, src, v0, v1, v2);
+  } else {
+    hn::LoadInterleaved4(du8, src, v0, v1, v2, v3);
+  }
+  const hn::Vec<DU8> c0 = swap ? v2 : v0, c2 = swap ? v0 : v2;
+  InterleaveQuarter<0>(c0, v1, c2, s, b, d);
+  InterleaveQuarter<1>(c0, v1, c2, s, b, d + 3 * N);
+  InterleaveQuarter<2>(c0, v1, c2, s, b, d + 6 * N);
+  InterleaveQuarter<3>(c0, v1, c2, s, b, d + 9 * N);
+}
+
+void Interleave(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, float* HWY_RESTRICT dst,
+                const float* scale, const float* bias) {
+  const DF df;
+  const DU8 du8;
+  const size_t P = hn::Lanes(du8);
+  if (n < P) {
+    const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
+    for (size_t i = 0; i < n; ++i) {
+      dst[3 * i + 0] = NormScalar(src[i * cin + s0], scale[0], bias[0]);
+      dst[3 * i + 1] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
+      dst[3 * i + 2] = NormScalar(src[i * cin + s2], scale[2], bias[2]);
+    }
+    return;
+  }
+  const VF s[3] = {hn::Set(df, scale[0]), hn::Set(df, scale[1]), hn::Set(df, scale[2])};
+  const VF b[3] = {hn::Set(df, bias[0]), hn::Set(df, bias[1]), hn::Set(df, bias[2])};
+  size_t i = 0;
+  for (; i + P <= n; i += P) InterleaveBlock(src + i * cin, cin, swap, dst + 3 * i, s, b);
+  if (i < n) InterleaveBlock(src + (n - P) * cin, cin, swap, dst + 3 * (n - P), s, b);
+}
+
+// Integer statistics of one channel's bytes, kept in vectors and folded at the end.
+struct ChannelAcc {
+  hn::Vec<hn::Repartition<uint64_t, DU8>> sum, sumsq;
+  hn::Vec<hn::Repartition<uint32_t, DU8>> sumsq32;
+  hn::Vec<DU8> lo, hi;
+};
+
+HWY_INLINE void AccInit(ChannelAcc& a) {
+  const DU8 du8;
+  const hn::Repartition<uint64_t, DU8> d64;
+  const hn::Repartition<uint32_t, DU8> d32;
+  a.sum = hn::Zero(d64);
+  a.sumsq = hn::Zero(d64);
+  a.sumsq32 = hn::Zero(d32);
+  a.lo = hn::Set(du8, 255);
+  a.hi = hn::Zero(du8);
+}
+
+// Squares of bytes summed into 32-bit lanes: each call adds at most 4 * 255^2 per lane.
+template <class V8>
+HWY_INLINE void AccAdd(ChannelAcc& a, V8 v) {
+  const hn::Repartition<uint16_t, DU8> d16;
+  const hn::Repartition<uint32_t, DU8> d32;
+  a.sum = hn::Add(a.sum, hn::SumsOf8(v));
+  a.lo = hn::Min(a.lo, v);
+  a.hi = hn::Max(a.hi, v);
+  const auto w = hn::BitCast(d16, v);
+  const auto even = hn::And(w, hn::Set(d16, 0xFF)), odd = hn::ShiftRight<8>(w);
+  const auto sq = hn::Mul(even, even);
+  const auto sq_odd = hn::Mul(odd, odd);
+  const auto mask16 = hn::Set(d32, 0xFFFF);
+  const auto s0 = hn::BitCast(d32, sq), s1 = hn::BitCast(d32, sq_odd);
+  a.sumsq32 = hn::Add(a.sumsq32, hn::Add(hn::And(s0, mask16), hn::ShiftRight<16>(s0)));
+  a.sumsq32 = hn::Add(a.sumsq32, hn::Add(hn::And(s1, mask16), hn::ShiftRight<16>(s1)));
+}
+
+HWY_INLINE void AccFlush32(ChannelAcc& a) {
+  const hn::Repartition<uint64_t, DU8> d64;
+  const hn::Repartition<uint32_t, DU8> d32;
+  const auto w = hn::BitCast(d64, a.sumsq32);
+  a.sumsq = hn::Add(a.sumsq, hn::And(w, hn::Set(d64, 0xFFFFFFFFull)));
+  a.sumsq = hn::Add(a.sumsq, hn::ShiftRight<32>(w));
+  a.sumsq32 = hn::Zero(d32);
+}
+
+HWY_INLINE void AccFinish(ChannelAcc& a, ReduceAcc* acc, unsigned c) {
+  const DU8 du8;
+  const hn::Repartition<uint64_t, DU8> d64;
+  AccFlush32(a);
+  HWY_ALIGN uint64_t lanes64[2 * HWY_MAX_BYTES / 8];
+  HWY_ALIGN uint8_t lanes8[2 * HWY_MAX_BYTES];
+  const size_t N64 = hn::Lanes(d64), N8 = hn::Lanes(du8);
+  hn::Store(a.sum, d64, lanes64);
+  hn::Store(a.sumsq, d64, lanes64 + N64);
+  hn::Store(a.lo, du8, lanes8);
+  hn::Store(a.hi, du8, lanes8 + N8);
+  for (size_t i = 0; i < N64; ++i) {
+    acc->sum[c] += lanes64[i];
+    acc->sumsq[c] += lanes64[N64 + i];
+  }
+  for (size_t i = 0; i < N8; ++i) {
+    if (lanes8[i] < acc->min[c]) acc->min[c] = lanes8[i];
+    if (lanes8[N8 + i] > acc->max[c]) acc->max[c] = lanes8[N8 + i];
+  }
+}
+
+void Reduce(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, ReduceAcc* acc) {
+  const DU8 du8;
+  const size_t P = hn::Lanes(du8);
+  // 4 * 255^2 per block and lane: flushing every 4096 blocks keeps 32-bit sums exact.
+  constexpr size_t kFlushBlocks = 4096;
+  const unsigned channels = cin == 4 ? 3 : cin;
+  ChannelAcc a[3];
+  for (unsigned c = 0; c < channels; ++c) AccInit(a[c]);
+  size_t i = 0, blocks = 0;
+  for (; i + P <= n; i += P) {
+    hn::Vec<DU8> v0, v1, v2, v3;
+    if (cin == 1) {
+      AccAdd(a[0], hn::LoadU(du8, src + i));
+    } else if (cin == 3) {
+      hn::LoadInterleaved3(du8, src + i * 3, v0, v1, v2);
+      AccAdd(a[0], v0);
+      AccAdd(a[1], v1);
+      AccAdd(a[2], v2);
+    } else {
+      hn::LoadInterleaved4(du8, src + i * 4, v0, v1, v2, v3);
+      AccAdd(a[0], v0);
+      AccAdd(a[1], v1);
+      AccAdd(a[2], v2);
+    }
+    if (++blocks == kFlushBlocks) {
+      for (unsigned c = 0; c < channels; ++c) AccFlush32(a[c]);
+      blocks = 0;
+    }
+  }
+  for (unsigned c = 0; c < channels; ++c) AccFinish(a[c], acc, c);
+  for (; i < n; ++i) {
+    for (unsigned c = 0; c < channels; ++c) {
+      const uint32_t x = src[i * cin + c];
+      acc->sum[c] += x;
+      acc->sumsq[c] += x * x;
+      if (x < acc->min[c]) acc->min[c] = static_cast<uint8_t>(x);
+      if (x > acc->max[c]) acc->max[c] = static_cast<uint8_t>(x);
+    }
+  }
+}
+
+const RowKernels* GetKernels() {
+  static const RowKernels kernels = {Flat, Planar, Interleave, Reduce, hwy::TargetName(HWY_TARGET)};
+  return &kernels;
+}
+#endif  // HWY_TARGET == HWY_SCALAR
+
+}  // namespace HWY_NAMESPACE
+}  // namespace pixnorm
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <cstring>
+
+namespace pixnorm {
+
+#if defined(__arm__)
+const RowKernels* highway_kernels() { return HWY_STATIC_DISPATCH(GetKernels)(); }
+const char* highway_targets() { return hwy::TargetName(HWY_STATIC_TARGET); }
+#else
+HWY_EXPORT(GetKernels);
+const RowKernels* highway_kernels() { return HWY_DYNAMIC_DISPATCH(GetKernels)(); }
+const char* highway_targets() {
+  thread_local char names[256];
+  names[0] = '\0';
+  // Best first: SupportedAndGeneratedTargets lists the lowest bit (best target) first.
+  for (int64_t t : hwy::SupportedAndGeneratedTargets()) {
+    if (names[0] != '\0') std::strncat(names, " ", sizeof(names) - std::strlen(names) - 1);
+    std::strncat(names, hwy::TargetName(t), sizeof(names) - std::strlen(names) - 1);
+  }
+  return names;
+}
+#endif
+
+}  // namespace pixnorm
+#endif

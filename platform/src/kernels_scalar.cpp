@@ -1,0 +1,80 @@
+// The scalar reference. Every other backend is tested against these loops, bit for bit.
+#include "kernels.h"
+
+namespace pixnorm {
+
+void reduce_acc_init(ReduceAcc* acc) {
+  for (int c = 0; c < 4; ++c) {
+    acc->sum[c] = 0;
+    acc->sumsq[c] = 0;
+    acc->min[c] = 255;
+    acc->max[c] = 0;
+  }
+}
+
+namespace scalar {
+
+// Written out so that the compiler cannot fuse the multiply and the add (the build also
+// passes -ffp-contract=off): the product is rounded to float before the addition.
+static inline float norm(uint8_t x, float scale, float bias) {
+  const float product = static_cast<float>(x) * scale;
+  return product + bias;
+}
+
+void flat(const uint8_t* src, size_t n, float* dst, const float* scale, const float* bias, unsigned period) {
+  if (period == 1) {
+    for (size_t i = 0; i < n; ++i) dst[i] = norm(src[i], scale[0], bias[0]);
+    return;
+  }
+  unsigned c = 0;
+  for (size_t i = 0; i < n; ++i) {
+    dst[i] = norm(src[i], scale[c], bias[c]);
+    c = (c + 1 == period) ? 0 : c + 1;
+  }
+}
+
+void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, float* d2, const float* scale,
+            const float* bias) {
+  for (size_t i = 0; i < n; ++i, src += cin) {
+    d0[i] = norm(src[0], scale[0], bias[0]);
+    d1[i] = norm(src[1], scale[1], bias[1]);
+    d2[i] = norm(src[2], scale[2], bias[2]);
+  }
+}
+
+void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst, const float* scale,
+                const float* bias) {
+  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
+  for (size_t i = 0; i < n; ++i, src += cin, dst += 3) {
+    dst[0] = norm(src[s0], scale[0], bias[0]);
+    dst[1] = norm(src[1], scale[1], bias[1]);
+    dst[2] = norm(src[s2], scale[2], bias[2]);
+  }
+}
+
+void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
+  for (unsigned c = 0; c < cin; ++c) {
+    uint64_t sum = 0, sumsq = 0;
+    uint8_t lo = acc->min[c], hi = acc->max[c];
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t x = src[i * cin + c];
+      sum += x;
+      sumsq += x * x;
+      lo = x < lo ? static_cast<uint8_t>(x) : lo;
+      hi = x > hi ? static_cast<uint8_t>(x) : hi;
+    }
+    acc->sum[c] += sum;
+    acc->sumsq[c] += sumsq;
+    acc->min[c] = lo;
+    acc->max[c] = hi;
+  }
+}
+
+}  // namespace scalar
+
+const RowKernels* scalar_kernels() {
+  static const RowKernels kernels = {scalar::flat, scalar::planar, scalar::interleave, scalar::reduce, "scalar"};
+  return &kernels;
+}
+
+}  // namespace pixnorm

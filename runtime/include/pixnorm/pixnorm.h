@@ -1,0 +1,215 @@
+/* pixnorm: uint8 images to model-ready tensors, with frozen normalization statistics.
+ *
+ * C API. Every function returns a pixnorm_status; on failure a message naming the file,
+ * field or argument at fault is available from pixnorm_last_error() (per thread).
+ * No function throws. Buffers belong to the caller. pixnorm_plan_run and
+ * pixnorm_plan_run_batch never allocate.
+ *
+ *   pixnorm_stats* stats;  pixnorm_plan* plan;  pixnorm_plan_desc desc;
+ *   pixnorm_stats_load("stats.json", &stats);                 // once
+ *   pixnorm_plan_desc_init(&desc);
+ *   desc.format = PIXNORM_FORMAT_RGB8; desc.width = 224; desc.height = 224;
+ *   pixnorm_plan_create(stats, &desc, &plan);                 // once
+ *   pixnorm_plan_run(plan, pixels, row_bytes, tensor);        // per frame
+ */
+#ifndef PIXNORM_PIXNORM_H
+#define PIXNORM_PIXNORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32) && defined(PIXNORM_SHARED)
+#  ifdef PIXNORM_BUILDING
+#    define PIXNORM_API __declspec(dllexport)
+#  else
+#    define PIXNORM_API __declspec(dllimport)
+#  endif
+#elif defined(__GNUC__)
+#  define PIXNORM_API __attribute__((visibility("default")))
+#else
+#  define PIXNORM_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PIXNORM_VERSION_MAJOR 0
+#define PIXNORM_VERSION_MINOR 1
+#define PIXNORM_VERSION_PATCH 0
+#define PIXNORM_VERSION_STRING "0.1.0"
+
+/* Limits, checked before any allocation. */
+#define PIXNORM_MAX_DIMENSION 65536u          /* width or height */
+#define PIXNORM_MAX_PIXELS (1u << 28)          /* width * height of one image (268 M) */
+#define PIXNORM_MAX_BATCH 65536u               /* images in one tensor */
+#define PIXNORM_MAX_STATS_BYTES (1u << 20)     /* statistics file size (1 MiB) */
+#define PIXNORM_MAX_CHANNELS 3u                /* mean/std entries */
+
+typedef enum pixnorm_status {
+  PIXNORM_OK = 0,
+  PIXNORM_ERROR_INVALID_ARGUMENT = 1, /* a NULL pointer, a bad enum, a stride too small, ... */
+  PIXNORM_ERROR_IO = 2,               /* a file could not be opened, read or written */
+  PIXNORM_ERROR_PARSE = 3,            /* malformed statistics file */
+  PIXNORM_ERROR_INVALID_STATS = 4,    /* well-formed but unusable statistics (NaN, std <= 0, ...) */
+  PIXNORM_ERROR_CHANNEL_MISMATCH = 5, /* input channels do not match the statistics */
+  PIXNORM_ERROR_TOO_LARGE = 6,        /* over a documented limit, or a size overflows */
+  PIXNORM_ERROR_UNSUPPORTED = 7,      /* backend not compiled in, or not supported by the CPU */
+  PIXNORM_ERROR_OUT_OF_MEMORY = 8
+} pixnorm_status;
+
+typedef enum pixnorm_format {
+  PIXNORM_FORMAT_GRAY8 = 0,
+  PIXNORM_FORMAT_RGB8 = 1,
+  PIXNORM_FORMAT_BGR8 = 2,
+  PIXNORM_FORMAT_RGBA8 = 3, /* alpha dropped */
+  PIXNORM_FORMAT_BGRA8 = 4  /* alpha dropped */
+} pixnorm_format;
+
+typedef enum pixnorm_layout {
+  PIXNORM_LAYOUT_NCHW = 0, /* ONNX default: planes */
+  PIXNORM_LAYOUT_NHWC = 1  /* TFLite default: interleaved */
+} pixnorm_layout;
+
+typedef enum pixnorm_dtype { PIXNORM_DTYPE_F32 = 0 } pixnorm_dtype;
+
+typedef enum pixnorm_mode {
+  PIXNORM_MODE_STANDARDIZE = 0,               /* (y - mean[c]) / (std[c] + epsilon) */
+  PIXNORM_MODE_CENTER = 1,                    /* y - mean[c] */
+  PIXNORM_MODE_RESCALE = 2,                   /* y */
+  PIXNORM_MODE_SAMPLE_CENTER = 3,             /* y - mean(image) */
+  PIXNORM_MODE_SAMPLE_STANDARDIZE = 4,        /* (y - mean(image)) / (std(image) + epsilon) */
+  PIXNORM_MODE_PER_IMAGE_STANDARDIZATION = 5, /* (y - mean) / max(std, 1/sqrt(H*W*C)) */
+  PIXNORM_MODE_MINMAX = 6                     /* (y - min) / (max - min), 0 for a constant image */
+} pixnorm_mode;
+
+typedef enum pixnorm_backend {
+  PIXNORM_BACKEND_AUTO = 0, /* best compiled in; PIXNORM_FORCE_SCALAR=1 in the environment picks scalar */
+  PIXNORM_BACKEND_SCALAR = 1,
+  PIXNORM_BACKEND_HIGHWAY = 2,
+  PIXNORM_BACKEND_XSIMD = 3
+} pixnorm_backend;
+
+typedef enum pixnorm_channel_order {
+  PIXNORM_ORDER_RGB = 0,
+  PIXNORM_ORDER_BGR = 1,
+  PIXNORM_ORDER_GRAY = 2
+} pixnorm_channel_order;
+
+/* ---------------------------------------------------------------- errors */
+
+/* The message of the last failed call on this thread ("" if none). */
+PIXNORM_API const char* pixnorm_last_error(void);
+PIXNORM_API const char* pixnorm_status_name(pixnorm_status status);
+
+/* ---------------------------------------------------------------- statistics */
+
+/* The numbers the runtime uses; the statistics object also keeps every other field of its
+ * file (min, max, counts, accumulators, unknown fields) so that saving writes them back. */
+typedef struct pixnorm_stats_values {
+  pixnorm_channel_order channel_order;
+  uint32_t channels; /* entries in mean and std: 1 (global) or 3 (1 for GRAY) */
+  double rescale;    /* y = x * rescale, > 0 */
+  double mean[PIXNORM_MAX_CHANNELS];
+  double std[PIXNORM_MAX_CHANNELS]; /* > 0; all 1 when the file has no std */
+  double epsilon;                   /* >= 0 */
+  int has_std;                      /* 0 when the file gives no std (e.g. the caffe preset) */
+} pixnorm_stats_values;
+
+typedef struct pixnorm_stats pixnorm_stats;
+
+/* Reads and validates a statistics file (JSON, at most PIXNORM_MAX_STATS_BYTES). */
+PIXNORM_API pixnorm_status pixnorm_stats_load(const char* path, pixnorm_stats** out);
+/* The same from memory; `name` is used in messages (a path, or "<memory>"). */
+PIXNORM_API pixnorm_status pixnorm_stats_parse(const char* json, size_t size, const char* name,
+                                               pixnorm_stats** out);
+/* Built-in presets: "imagenet", "tf", "caffe", "unit". */
+PIXNORM_API pixnorm_status pixnorm_stats_preset(const char* name, pixnorm_stats** out);
+/* From values (validated like a file). */
+PIXNORM_API pixnorm_status pixnorm_stats_create(const pixnorm_stats_values* values, pixnorm_stats** out);
+PIXNORM_API void pixnorm_stats_free(pixnorm_stats* stats);
+
+PIXNORM_API pixnorm_status pixnorm_stats_get(const pixnorm_stats* stats, pixnorm_stats_values* out);
+/* Sets (or replaces) an extra top-level field; `json_value` must be one valid JSON value.
+ * The fields the runtime interprets cannot be set this way. */
+PIXNORM_API pixnorm_status pixnorm_stats_set_field(pixnorm_stats* stats, const char* key,
+                                                   const char* json_value);
+/* The raw JSON text of an extra field, or NULL when absent. Valid until the stats change. */
+PIXNORM_API const char* pixnorm_stats_get_field(const pixnorm_stats* stats, const char* key);
+
+/* Serializes to JSON (known fields first, then the others in their original order).
+ * With buffer == NULL or too small, stores the size needed (with the final NUL) in *size
+ * and returns PIXNORM_ERROR_TOO_LARGE (buffer too small) or PIXNORM_OK (buffer == NULL). */
+PIXNORM_API pixnorm_status pixnorm_stats_serialize(const pixnorm_stats* stats, char* buffer, size_t* size);
+/* Writes atomically: a temporary file beside `path`, then a rename. */
+PIXNORM_API pixnorm_status pixnorm_stats_save(const pixnorm_stats* stats, const char* path);
+
+/* ---------------------------------------------------------------- plans */
+
+#define PIXNORM_EPSILON_DEFAULT (-1.0)
+
+typedef struct pixnorm_plan_desc {
+  pixnorm_format format;
+  uint32_t width;
+  uint32_t height;
+  uint32_t batch; /* images in the output tensor (pixnorm_plan_run_batch); default 1 */
+  pixnorm_layout layout;
+  pixnorm_dtype dtype;
+  pixnorm_mode mode;
+  int per_channel; /* per-image modes: one statistic per channel instead of one per image */
+  /* PIXNORM_EPSILON_DEFAULT: the statistics' epsilon for the fixed modes, 1e-6 (as Keras)
+   * for sample-standardize; otherwise >= 0, replacing it. */
+  double epsilon;
+  pixnorm_backend backend;
+} pixnorm_plan_desc;
+
+typedef struct pixnorm_plan pixnorm_plan;
+
+/* Defaults: RGB8, 0x0, batch 1, NCHW, f32, standardize, global, default epsilon, auto backend. */
+PIXNORM_API void pixnorm_plan_desc_init(pixnorm_plan_desc* desc);
+
+/* Validates the description against the statistics and folds them into one scale and one
+ * bias per channel. `stats` may be NULL for the per-image modes (rescale 1: raw units)
+ * and for rescale (which is then the identity). The plan does not keep `stats`. */
+PIXNORM_API pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_plan_desc* desc,
+                                               pixnorm_plan** out);
+PIXNORM_API void pixnorm_plan_free(pixnorm_plan* plan);
+
+/* Converts one image. row_bytes >= width * bytes per pixel; any alignment.
+ * `tensor` holds pixnorm_plan_output_elements(plan) floats. */
+PIXNORM_API pixnorm_status pixnorm_plan_run(const pixnorm_plan* plan, const uint8_t* pixels, size_t row_bytes,
+                                            void* tensor);
+/* Converts `count` images (<= desc.batch) into consecutive slots of one tensor. */
+PIXNORM_API pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* const* images,
+                                                  const size_t* row_bytes, uint32_t count, void* tensor);
+
+/* Elements of one image's output (C*H*W); a batch tensor holds batch times this. */
+PIXNORM_API size_t pixnorm_plan_output_elements(const pixnorm_plan* plan);
+/* Output channels (1 or 3), in the order of pixnorm_plan_output_order. */
+PIXNORM_API uint32_t pixnorm_plan_output_channels(const pixnorm_plan* plan);
+PIXNORM_API pixnorm_channel_order pixnorm_plan_output_order(const pixnorm_plan* plan);
+/* The backend that runs, and for Highway the CPU target (e.g. "AVX2"). */
+PIXNORM_API pixnorm_backend pixnorm_plan_backend(const pixnorm_plan* plan);
+PIXNORM_API const char* pixnorm_plan_target(const pixnorm_plan* plan);
+/* The folded parameters for the fixed modes (per output channel): out = float(x) * scale + bias. */
+PIXNORM_API pixnorm_status pixnorm_plan_get_params(const pixnorm_plan* plan, float scale[PIXNORM_MAX_CHANNELS],
+                                                   float bias[PIXNORM_MAX_CHANNELS]);
+
+/* ---------------------------------------------------------------- information */
+
+PIXNORM_API const char* pixnorm_version(void);
+PIXNORM_API const char* pixnorm_backend_name(pixnorm_backend backend);
+/* 1 when the backend is compiled in and can run on this CPU. */
+PIXNORM_API int pixnorm_backend_available(pixnorm_backend backend);
+/* The backend AUTO resolves to now (honours PIXNORM_FORCE_SCALAR). */
+PIXNORM_API pixnorm_backend pixnorm_backend_default(void);
+/* Space-separated CPU targets: for Highway those compiled in and supported by this CPU,
+ * best first; for xsimd the one architecture compiled in; "" for scalar. */
+PIXNORM_API const char* pixnorm_backend_targets(pixnorm_backend backend);
+/* The target the backend runs now (Highway: the dispatched one). */
+PIXNORM_API const char* pixnorm_backend_target(pixnorm_backend backend);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PIXNORM_PIXNORM_H */

@@ -1,0 +1,393 @@
+// Plans: validation and folding at creation, then allocation-free runs.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "error.h"
+#include "kernels.h"
+#include "pixnorm/pixnorm.h"
+
+using namespace pixnorm;
+
+struct pixnorm_plan {
+  pixnorm_plan_desc desc;
+  pixnorm_backend backend;
+  const RowKernels* kernels;
+  unsigned cin;   // bytes per input pixel
+  unsigned cout;  // output channels
+  int swap;       // the input's first three channels are in the reverse of the output order
+  pixnorm_channel_order out_order;
+  double rescale;
+  double epsilon;
+  float scale[3];  // per output channel; fixed modes only
+  float bias[3];
+  size_t elements;  // per image
+};
+
+namespace {
+
+// Folded parameters below this magnitude are flushed to zero (bias) or refused (scale), so
+// that no backend meets a subnormal: 32-bit NEON flushes them, scalar code does not.
+const double kTiny = std::ldexp(1.0, -100);
+const double kHuge = std::ldexp(1.0, 100);
+
+bool is_fixed_mode(pixnorm_mode m) {
+  return m == PIXNORM_MODE_STANDARDIZE || m == PIXNORM_MODE_CENTER || m == PIXNORM_MODE_RESCALE;
+}
+
+const char* mode_name(pixnorm_mode m) {
+  switch (m) {
+    case PIXNORM_MODE_STANDARDIZE: return "standardize";
+    case PIXNORM_MODE_CENTER: return "center";
+    case PIXNORM_MODE_RESCALE: return "rescale";
+    case PIXNORM_MODE_SAMPLE_CENTER: return "sample-center";
+    case PIXNORM_MODE_SAMPLE_STANDARDIZE: return "sample-standardize";
+    case PIXNORM_MODE_PER_IMAGE_STANDARDIZATION: return "per-image-standardization";
+    case PIXNORM_MODE_MINMAX: return "minmax";
+  }
+  return "?";
+}
+
+const char* order_name(pixnorm_channel_order o) {
+  return o == PIXNORM_ORDER_RGB ? "RGB" : o == PIXNORM_ORDER_BGR ? "BGR" : "GRAY";
+}
+
+const char* format_name(pixnorm_format f) {
+  static const char* const names[] = {"GRAY8", "RGB8", "BGR8", "RGBA8", "BGRA8"};
+  return names[f];
+}
+
+bool checked_mul(size_t a, size_t b, size_t* out) {
+  if (a != 0 && b > SIZE_MAX / a) return false;
+  *out = a * b;
+  return true;
+}
+
+float flush_tiny(double v) { return std::fabs(v) < kTiny ? 0.0f : static_cast<float>(v); }
+
+// Exact n * s2 - s1 * s1 (>= 0 by Cauchy-Schwarz) as a double, through a 128-bit product
+// written out by hand: 32-bit targets have no __int128.
+struct U128 {
+  uint64_t hi, lo;
+};
+U128 mul64(uint64_t a, uint64_t b) {
+  const uint64_t a0 = a & 0xFFFFFFFFu, a1 = a >> 32, b0 = b & 0xFFFFFFFFu, b1 = b >> 32;
+  const uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFFu) + (p10 & 0xFFFFFFFFu);
+  return {p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32), (mid << 32) | (p00 & 0xFFFFFFFFu)};
+}
+double variance_numerator(uint64_t n, uint64_t s1, uint64_t s2) {
+  const U128 a = mul64(n, s2), b = mul64(s1, s1);
+  const uint64_t lo = a.lo - b.lo;
+  const uint64_t hi = a.hi - b.hi - (a.lo < b.lo ? 1 : 0);
+  return std::ldexp(static_cast<double>(hi), 64) + static_cast<double>(lo);
+}
+
+// Scale and bias of one output channel of a per-image mode, from the integer statistics of
+// `count` samples. Plain double arithmetic: the same on every backend and target.
+void per_image_params(const pixnorm_plan* p, uint64_t count, uint64_t s1, uint64_t s2, unsigned lo, unsigned hi,
+                      float* scale, float* bias) {
+  const double r = p->rescale;
+  const double n = static_cast<double>(count);
+  const double mean_x = static_cast<double>(s1) / n;
+  const double std_x = std::sqrt(variance_numerator(count, s1, s2) / n / n);
+  double sc = 0.0, bi = 0.0;
+  switch (p->desc.mode) {
+    case PIXNORM_MODE_SAMPLE_CENTER:
+      sc = r;
+      bi = -mean_x * r;
+      break;
+    case PIXNORM_MODE_SAMPLE_STANDARDIZE: {
+      const double d = std_x * r + p->epsilon;
+      if (d > 0.0) {
+        sc = r / d;
+        bi = -(mean_x * r) / d;
+      }  // a constant image with epsilon 0 gives 0, not NaN
+      break;
+    }
+    case PIXNORM_MODE_PER_IMAGE_STANDARDIZATION: {
+      const double d = std::fmax(std_x * r, 1.0 / std::sqrt(n));
+      sc = r / d;
+      bi = -(mean_x * r) / d;
+      break;
+    }
+    case PIXNORM_MODE_MINMAX:
+      if (hi > lo) {
+        sc = 1.0 / static_cast<double>(hi - lo);
+        bi = -static_cast<double>(lo) / static_cast<double>(hi - lo);
+      }
+      break;
+    default:
+      break;
+  }
+  *scale = flush_tiny(sc);
+  *bias = flush_tiny(bi);
+}
+
+pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
+  if (static_cast<unsigned>(d->format) > PIXNORM_FORMAT_BGRA8)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown pixel format %d", static_cast<int>(d->format));
+  if (static_cast<unsigned>(d->layout) > PIXNORM_LAYOUT_NHWC)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown layout %d", static_cast<int>(d->layout));
+  if (d->dtype != PIXNORM_DTYPE_F32)
+    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: unsupported output type %d", static_cast<int>(d->dtype));
+  if (static_cast<unsigned>(d->mode) > PIXNORM_MODE_MINMAX)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown mode %d", static_cast<int>(d->mode));
+  if (static_cast<unsigned>(d->backend) > PIXNORM_BACKEND_XSIMD)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown backend %d", static_cast<int>(d->backend));
+  if (d->width == 0 || d->height == 0)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: image size %ux%u is empty", d->width, d->height);
+  if (d->width > PIXNORM_MAX_DIMENSION || d->height > PIXNORM_MAX_DIMENSION ||
+      static_cast<uint64_t>(d->width) * d->height > PIXNORM_MAX_PIXELS)
+    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: image size %ux%u is over the limit (%u per side, %u pixels)",
+                d->width, d->height, PIXNORM_MAX_DIMENSION, PIXNORM_MAX_PIXELS);
+  if (d->batch == 0 || d->batch > PIXNORM_MAX_BATCH)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: batch %u is not in 1..%u", d->batch, PIXNORM_MAX_BATCH);
+  if (d->per_channel != 0 && d->per_channel != 1)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: per_channel must be 0 or 1");
+  if (d->epsilon != PIXNORM_EPSILON_DEFAULT && !(d->epsilon >= 0.0 && d->epsilon < kHuge))
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: epsilon must be finite and >= 0, got %g", d->epsilon);
+  return PIXNORM_OK;
+}
+
+pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
+  for (unsigned c = 0; c < p->cout; ++c) {
+    const unsigned i = v.channels == 1 ? 0 : c;
+    double sc = p->rescale, bi = 0.0;
+    if (p->desc.mode == PIXNORM_MODE_STANDARDIZE) {
+      const double d = v.std[i] + p->epsilon;
+      sc = p->rescale / d;
+      bi = -v.mean[i] / d;
+    } else if (p->desc.mode == PIXNORM_MODE_CENTER) {
+      bi = -v.mean[i];
+    }
+    if (!(std::fabs(sc) >= kTiny && std::fabs(sc) <= kHuge) || !(std::fabs(bi) <= kHuge))
+      return fail(PIXNORM_ERROR_INVALID_STATS,
+                  "plan: statistics fold to scale %g and bias %g for channel %u, outside the usable range "
+                  "(|scale| in [2^-100, 2^100], |bias| <= 2^100)",
+                  sc, bi, c);
+    p->scale[c] = static_cast<float>(sc);
+    p->bias[c] = flush_tiny(bi);
+  }
+  return PIXNORM_OK;
+}
+
+// Normalizes one image with per-output-channel parameters (scale, bias).
+void normalize(const pixnorm_plan* p, const uint8_t* src, size_t row_bytes, float* dst, const float* scale,
+               const float* bias) {
+  const RowKernels* k = p->kernels;
+  const size_t w = p->desc.width, h = p->desc.height, cin = p->cin;
+  // Tightly packed rows are one long row: fewer tails, longer vector loops.
+  const bool packed = row_bytes == w * cin;
+  const size_t rows = packed ? 1 : h, n = packed ? w * h : w;
+  const size_t plane = w * h;
+  for (size_t y = 0; y < rows; ++y) {
+    const uint8_t* row = src + y * row_bytes;
+    const size_t off = y * n;  // pixel index of the row's first pixel
+    if (cin == 1) {
+      k->flat(row, n, dst + off, scale, bias, 1);
+    } else if (p->desc.layout == PIXNORM_LAYOUT_NCHW) {
+      // Input channel j goes to output plane o[j]: the kernel sees planes in input order.
+      const unsigned o0 = p->swap ? 2 : 0, o2 = p->swap ? 0 : 2;
+      const float s[3] = {scale[o0], scale[1], scale[o2]}, b[3] = {bias[o0], bias[1], bias[o2]};
+      k->planar(row, n, static_cast<unsigned>(cin), dst + o0 * plane + off, dst + plane + off,
+                dst + o2 * plane + off, s, b);
+    } else if (cin == 3 && !p->swap) {
+      k->flat(row, 3 * n, dst + 3 * off, scale, bias, 3);
+    } else {
+      k->interleave(row, n, static_cast<unsigned>(cin), p->swap, dst + 3 * off, scale, bias);
+    }
+  }
+}
+
+pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_bytes, float* dst) {
+  const size_t w = p->desc.width, h = p->desc.height;
+  if (pixels == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: pixels is NULL");
+  if (row_bytes < w * p->cin)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: row_bytes %zu is less than width * bytes per pixel (%zu)",
+                row_bytes, w * p->cin);
+  size_t span;
+  if (!checked_mul(row_bytes, h - 1, &span) || span > SIZE_MAX - w * p->cin)
+    return fail(PIXNORM_ERROR_TOO_LARGE, "run: row_bytes %zu times height %zu overflows", row_bytes, h);
+  if (is_fixed_mode(p->desc.mode)) {
+    normalize(p, pixels, row_bytes, dst, p->scale, p->bias);
+    return PIXNORM_OK;
+  }
+  ReduceAcc acc;
+  reduce_acc_init(&acc);
+  const bool packed = row_bytes == w * p->cin;
+  for (size_t y = 0; y < (packed ? 1 : h); ++y)
+    p->kernels->reduce(pixels + y * row_bytes, packed ? w * h : w, p->cin, &acc);
+  // Statistics arrive per input channel; parameters are per output channel.
+  float scale[3] = {0, 0, 0}, bias[3] = {0, 0, 0};
+  const uint64_t plane = static_cast<uint64_t>(w) * h;
+  if (p->desc.per_channel || p->cout == 1) {
+    for (unsigned j = 0; j < p->cout; ++j) {
+      const unsigned o = (p->swap && j != 1) ? 2 - j : j;
+      per_image_params(p, plane, acc.sum[j], acc.sumsq[j], acc.min[j], acc.max[j], &scale[o], &bias[o]);
+    }
+  } else {
+    uint64_t s1 = 0, s2 = 0;
+    unsigned lo = 255, hi = 0;
+    for (unsigned j = 0; j < p->cout; ++j) {
+      s1 += acc.sum[j];
+      s2 += acc.sumsq[j];
+      lo = acc.min[j] < lo ? acc.min[j] : lo;
+      hi = acc.max[j] > hi ? acc.max[j] : hi;
+    }
+    per_image_params(p, plane * p->cout, s1, s2, lo, hi, &scale[0], &bias[0]);
+    for (unsigned c = 1; c < p->cout; ++c) {
+      scale[c] = scale[0];
+      bias[c] = bias[0];
+    }
+  }
+  normalize(p, pixels, row_bytes, dst, scale, bias);
+  return PIXNORM_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+void pixnorm_plan_desc_init(pixnorm_plan_desc* desc) {
+  if (desc == nullptr) return;
+  std::memset(desc, 0, sizeof(*desc));
+  desc->format = PIXNORM_FORMAT_RGB8;
+  desc->batch = 1;
+  desc->layout = PIXNORM_LAYOUT_NCHW;
+  desc->dtype = PIXNORM_DTYPE_F32;
+  desc->mode = PIXNORM_MODE_STANDARDIZE;
+  desc->epsilon = PIXNORM_EPSILON_DEFAULT;
+  desc->backend = PIXNORM_BACKEND_AUTO;
+}
+
+pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_plan_desc* desc, pixnorm_plan** out) {
+  clear_error();
+  if (out == nullptr || desc == nullptr)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: %s is NULL", out == nullptr ? "out" : "desc");
+  *out = nullptr;
+  pixnorm_status st = validate_desc(desc);
+  if (st != PIXNORM_OK) return st;
+
+  pixnorm_plan p;
+  std::memset(&p, 0, sizeof(p));
+  p.desc = *desc;
+  p.backend = desc->backend == PIXNORM_BACKEND_AUTO ? pixnorm_backend_default() : desc->backend;
+  p.kernels = kernels_for(p.backend);
+  if (p.kernels == nullptr)
+    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: backend %s is %s", pixnorm_backend_name(p.backend),
+                p.backend == PIXNORM_BACKEND_XSIMD && pixnorm_backend_targets(PIXNORM_BACKEND_XSIMD)[0] == '\0'
+                    ? "not compiled in or not supported by this CPU"
+                    : "not available in this build");
+
+  static const unsigned cin_of[] = {1, 3, 3, 4, 4};
+  static const pixnorm_channel_order order_of[] = {PIXNORM_ORDER_GRAY, PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR,
+                                                   PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR};
+  p.cin = cin_of[desc->format];
+  const pixnorm_channel_order in_order = order_of[desc->format];
+
+  const bool needs_stats = desc->mode == PIXNORM_MODE_STANDARDIZE || desc->mode == PIXNORM_MODE_CENTER;
+  pixnorm_stats_values v;
+  std::memset(&v, 0, sizeof(v));
+  if (stats == nullptr) {
+    if (needs_stats)
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: mode %s needs statistics (a file or a preset)",
+                  mode_name(desc->mode));
+    p.out_order = in_order;
+    p.rescale = 1.0;
+  } else {
+    st = pixnorm_stats_get(stats, &v);
+    if (st != PIXNORM_OK) return st;
+    const bool stats_gray = v.channel_order == PIXNORM_ORDER_GRAY, input_gray = in_order == PIXNORM_ORDER_GRAY;
+    if (stats_gray != input_gray)
+      return fail(PIXNORM_ERROR_CHANNEL_MISMATCH,
+                  "plan: the input is %s (%u channel%s) but the statistics are for %s (%u channel%s)",
+                  format_name(desc->format), input_gray ? 1u : 3u, input_gray ? "" : "s",
+                  order_name(v.channel_order), stats_gray ? 1u : 3u, stats_gray ? "" : "s");
+    p.out_order = v.channel_order;
+    p.rescale = v.rescale;
+  }
+  if (!(p.rescale >= kTiny && p.rescale <= kHuge))
+    return fail(PIXNORM_ERROR_INVALID_STATS, "plan: rescale %g is outside [2^-100, 2^100]", p.rescale);
+  p.cout = in_order == PIXNORM_ORDER_GRAY ? 1 : 3;
+  p.swap = p.cout == 3 && in_order != p.out_order;
+
+  const double default_eps = desc->mode == PIXNORM_MODE_SAMPLE_STANDARDIZE ? 1e-6 : v.epsilon;
+  p.epsilon = desc->epsilon == PIXNORM_EPSILON_DEFAULT ? default_eps : desc->epsilon;
+
+  if (!checked_mul(static_cast<size_t>(desc->width) * desc->height, p.cout, &p.elements))
+    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: output size overflows");
+  size_t total;
+  if (!checked_mul(p.elements, static_cast<size_t>(desc->batch) * sizeof(float), &total))
+    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: a batch of %u outputs of %zu floats does not fit in memory",
+                desc->batch, p.elements);
+
+  if (is_fixed_mode(desc->mode)) {
+    if (stats == nullptr) {  // rescale without statistics: the identity
+      v.channels = 1;
+      v.std[0] = 1.0;
+    }
+    st = fold_fixed(&p, v);
+    if (st != PIXNORM_OK) return st;
+  }
+
+  pixnorm_plan* plan = new (std::nothrow) pixnorm_plan(p);
+  if (plan == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory");
+  *out = plan;
+  return PIXNORM_OK;
+}
+
+void pixnorm_plan_free(pixnorm_plan* plan) { delete plan; }
+
+pixnorm_status pixnorm_plan_run(const pixnorm_plan* plan, const uint8_t* pixels, size_t row_bytes, void* tensor) {
+  if (plan == nullptr || tensor == nullptr)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: %s is NULL", plan == nullptr ? "plan" : "tensor");
+  if (reinterpret_cast<uintptr_t>(tensor) % alignof(float) != 0)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: tensor is not aligned for float");
+  return run_one(plan, pixels, row_bytes, static_cast<float*>(tensor));
+}
+
+pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* const* images,
+                                      const size_t* row_bytes, uint32_t count, void* tensor) {
+  if (plan == nullptr || tensor == nullptr || images == nullptr || row_bytes == nullptr)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_batch: a pointer argument is NULL");
+  if (count > plan->desc.batch)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_batch: %u images for a plan of batch %u", count,
+                plan->desc.batch);
+  if (reinterpret_cast<uintptr_t>(tensor) % alignof(float) != 0)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_batch: tensor is not aligned for float");
+  float* dst = static_cast<float*>(tensor);
+  for (uint32_t i = 0; i < count; ++i) {
+    const pixnorm_status st = run_one(plan, images[i], row_bytes[i], dst + i * plan->elements);
+    if (st != PIXNORM_OK) return st;
+  }
+  return PIXNORM_OK;
+}
+
+size_t pixnorm_plan_output_elements(const pixnorm_plan* plan) { return plan ? plan->elements : 0; }
+uint32_t pixnorm_plan_output_channels(const pixnorm_plan* plan) { return plan ? plan->cout : 0; }
+pixnorm_channel_order pixnorm_plan_output_order(const pixnorm_plan* plan) {
+  return plan ? plan->out_order : PIXNORM_ORDER_RGB;
+}
+pixnorm_backend pixnorm_plan_backend(const pixnorm_plan* plan) {
+  return plan ? plan->backend : PIXNORM_BACKEND_AUTO;
+}
+const char* pixnorm_plan_target(const pixnorm_plan* plan) { return plan ? plan->kernels->target : ""; }
+
+pixnorm_status pixnorm_plan_get_params(const pixnorm_plan* plan, float scale[PIXNORM_MAX_CHANNELS],
+                                       float bias[PIXNORM_MAX_CHANNELS]) {
+  clear_error();
+  if (plan == nullptr || scale == nullptr || bias == nullptr)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "get_params: a pointer argument is NULL");
+  if (!is_fixed_mode(plan->desc.mode))
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "get_params: mode %s computes its parameters per image",
+                mode_name(plan->desc.mode));
+  for (unsigned c = 0; c < PIXNORM_MAX_CHANNELS; ++c) {
+    scale[c] = c < plan->cout ? plan->scale[c] : 0.0f;
+    bias[c] = c < plan->cout ? plan->bias[c] : 0.0f;
+  }
+  return PIXNORM_OK;
+}
+
+}  // extern "C"

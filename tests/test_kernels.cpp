@@ -1,0 +1,192 @@
+// Every row kernel of every SIMD backend and Highway target against the scalar reference,
+// bit for bit: lengths from 0 to several vectors with odd tails, misaligned sources and
+// destinations, sentinels before and after every output.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "backends.h"
+
+using namespace pixnorm;
+using namespace pixnorm_test;
+
+namespace {
+
+// Lengths 0..260 cover every tail of up to four AVX-512 byte vectors; the larger ones
+// cover long loops and the overlapping last block.
+std::vector<size_t> lengths() {
+  std::vector<size_t> v;
+  for (size_t n = 0; n <= 260; ++n) v.push_back(n);
+  for (size_t n : {511u, 512u, 513u, 1000u, 4099u}) v.push_back(n);
+  return v;
+}
+
+// Parameters of the kinds the planner produces: 1/255 fractions, negative biases, a zero.
+const float kScale[3] = {1.0f / (255.0f * 0.229f), 1.0f / (255.0f * 0.224f), 1.0f / 127.5f};
+const float kBias[3] = {-0.485f / 0.229f, -0.456f / 0.224f, -1.0f};
+
+}  // namespace
+
+TEST_CASE("kernels: the backends under test are the ones this machine can run") {
+  const auto backends = simd_backends();
+  std::string names;
+  for (const auto& b : backends) names += b.name + " ";
+  MESSAGE("SIMD backends tested: " << names);
+#if PIXNORM_HAVE_HIGHWAY
+  bool has_highway = false;
+  for (const auto& b : backends) has_highway |= b.id == PIXNORM_BACKEND_HIGHWAY;
+  CHECK(has_highway);
+#endif
+  for (const auto& b : backends) CHECK(b.kernels != nullptr);
+}
+
+TEST_CASE("kernels: flat, period 1 and 3") {
+  const auto src_all = random_bytes(5000 + 64, 1);
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    for (unsigned period : {1u, 3u}) {
+      for (size_t n : lengths()) {
+        if (n % period != 0) continue;
+        for (size_t src_off = 0; src_off < 3; ++src_off) {
+          for (size_t dst_off = 0; dst_off < 3; ++dst_off) {
+            CAPTURE(period);
+            CAPTURE(n);
+            CAPTURE(src_off);
+            CAPTURE(dst_off);
+            Guarded want(n, dst_off), got(n, dst_off);
+            scalar_kernels()->flat(src_all.data() + src_off, n, want.data(), kScale, kBias, period);
+            b.kernels->flat(src_all.data() + src_off, n, got.data(), kScale, kBias, period);
+            REQUIRE(got.guards_intact());
+            REQUIRE(got.unwritten() == 0);
+            REQUIRE(got.same_bits(want));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: planar from 3 and 4 channels") {
+  const auto src_all = random_bytes(4 * 5000 + 64, 2);
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    for (unsigned cin : {3u, 4u}) {
+      for (size_t n : lengths()) {
+        for (size_t off = 0; off < 3; ++off) {
+          CAPTURE(cin);
+          CAPTURE(n);
+          CAPTURE(off);
+          Guarded w0(n, off), w1(n, off + 1), w2(n, off + 2), g0(n, off), g1(n, off + 1), g2(n, off + 2);
+          const uint8_t* src = src_all.data() + off;
+          scalar_kernels()->planar(src, n, cin, w0.data(), w1.data(), w2.data(), kScale, kBias);
+          b.kernels->planar(src, n, cin, g0.data(), g1.data(), g2.data(), kScale, kBias);
+          REQUIRE((g0.guards_intact() && g1.guards_intact() && g2.guards_intact()));
+          REQUIRE(g0.unwritten() + g1.unwritten() + g2.unwritten() == 0);
+          REQUIRE((g0.same_bits(w0) && g1.same_bits(w1) && g2.same_bits(w2)));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: interleave from 3 and 4 channels, with and without swap") {
+  const auto src_all = random_bytes(4 * 5000 + 64, 3);
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    for (unsigned cin : {3u, 4u}) {
+      for (int swap : {0, 1}) {
+        for (size_t n : lengths()) {
+          for (size_t off = 0; off < 2; ++off) {
+            CAPTURE(cin);
+            CAPTURE(swap);
+            CAPTURE(n);
+            CAPTURE(off);
+            Guarded want(3 * n, off), got(3 * n, off);
+            const uint8_t* src = src_all.data() + off;
+            scalar_kernels()->interleave(src, n, cin, swap, want.data(), kScale, kBias);
+            b.kernels->interleave(src, n, cin, swap, got.data(), kScale, kBias);
+            REQUIRE(got.guards_intact());
+            REQUIRE(got.unwritten() == 0);
+            REQUIRE(got.same_bits(want));
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: the scalar reference computes float(x) * scale + bias with two roundings") {
+  // 1/0.229 style parameters where a fused multiply-add would round differently for some x.
+  const uint8_t xs[4] = {0, 1, 128, 255};
+  float out[4];
+  scalar_kernels()->flat(xs, 4, out, kScale, kBias, 1);
+  for (int i = 0; i < 4; ++i) {
+    volatile float product = static_cast<float>(xs[i]) * kScale[0];
+    const float expected = product + kBias[0];
+    CHECK(out[i] == expected);
+  }
+}
+
+namespace {
+void check_reduce_equal(const ReduceAcc& a, const ReduceAcc& b, unsigned channels) {
+  for (unsigned c = 0; c < channels; ++c) {
+    CAPTURE(c);
+    CHECK(a.sum[c] == b.sum[c]);
+    CHECK(a.sumsq[c] == b.sumsq[c]);
+    CHECK(a.min[c] == b.min[c]);
+    CHECK(a.max[c] == b.max[c]);
+  }
+}
+}  // namespace
+
+TEST_CASE("kernels: reduce (sums, sums of squares, min, max) for 1, 3 and 4 channels") {
+  const auto src_all = random_bytes(4 * 5000 + 64, 4);
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    for (unsigned cin : {1u, 3u, 4u}) {
+      const unsigned channels = cin == 4 ? 3 : cin;
+      for (size_t n : lengths()) {
+        for (size_t off = 0; off < 3; ++off) {
+          CAPTURE(cin);
+          CAPTURE(n);
+          CAPTURE(off);
+          ReduceAcc want, got;
+          reduce_acc_init(&want);
+          reduce_acc_init(&got);
+          // Twice into the same accumulator: the kernels must add to it, not overwrite it.
+          for (int rep = 0; rep < 2; ++rep) {
+            scalar_kernels()->reduce(src_all.data() + off + rep, n, cin, &want);
+            b.kernels->reduce(src_all.data() + off + rep, n, cin, &got);
+          }
+          check_reduce_equal(want, got, channels);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
+  // All 255: the largest squares. 2^20 pixels of 3 channels overflow any 32-bit lane that is
+  // not flushed in time (each lane would reach about 2^32).
+  const size_t n = size_t(1) << 20;
+  std::vector<uint8_t> src(3 * n, 255);
+  src[12345] = 0;  // one low value: min must see it
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    for (unsigned cin : {1u, 3u}) {
+      ReduceAcc want, got;
+      reduce_acc_init(&want);
+      reduce_acc_init(&got);
+      scalar_kernels()->reduce(src.data(), n, cin, &want);
+      b.kernels->reduce(src.data(), n, cin, &got);
+      check_reduce_equal(want, got, cin);
+    }
+  }
+  ReduceAcc acc;
+  reduce_acc_init(&acc);
+  scalar_kernels()->reduce(src.data(), n, 1, &acc);
+  CHECK(acc.sum[0] == uint64_t(255) * (n - 1));
+  CHECK(acc.sumsq[0] == uint64_t(65025) * (n - 1));
+  CHECK(acc.min[0] == 0);
+  CHECK(acc.max[0] == 255);
+}
