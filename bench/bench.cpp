@@ -1,0 +1,291 @@
+// Throughput of pixnorm plans per backend and CPU target, against a memset and a memcpy of
+// the same output bytes timed in the same run (absolute times on shared machines are noise;
+// the ratios are what to compare).
+//
+//   pixnorm_bench [--quick] [--json] [--reps N] [--sizes 224x224,1920x1080]
+//                 [--modes standardize,sample-standardize] [--layouts nchw,nhwc]
+//                 [--formats rgb8,bgra8,gray8]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels.h"
+#include "pixnorm/pixnorm.h"
+
+#if PIXNORM_HAVE_HIGHWAY
+#include <hwy/targets.h>
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  bool json = false;
+  int reps = 11;
+  double min_seconds = 0.01;  // per repetition
+  std::vector<std::pair<uint32_t, uint32_t>> sizes = {{224, 224}, {1920, 1080}};
+  std::vector<std::string> modes = {"standardize", "sample-standardize"};
+  std::vector<std::string> layouts = {"nchw", "nhwc"};
+  std::vector<std::string> formats = {"rgb8"};
+};
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = s.find(',', start);
+    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+// Median over `reps` repetitions of the time of one call, each repetition looping until it
+// has run at least min_seconds.
+template <class F>
+double median_seconds(const Options& o, F&& f) {
+  f();  // warm caches and page-in
+  size_t iters = 1;
+  for (;;) {
+    const auto t0 = Clock::now();
+    for (size_t i = 0; i < iters; ++i) f();
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (dt >= o.min_seconds || iters > (1u << 24)) break;
+    iters *= 2;
+  }
+  std::vector<double> times;
+  for (int r = 0; r < o.reps; ++r) {
+    const auto t0 = Clock::now();
+    for (size_t i = 0; i < iters; ++i) f();
+    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(iters));
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+struct Backend {
+  std::string name;
+  pixnorm_backend id;
+  int64_t hwy_target;
+};
+
+std::vector<Backend> backends() {
+  std::vector<Backend> out{{"scalar", PIXNORM_BACKEND_SCALAR, 0}};
+#if PIXNORM_HAVE_HIGHWAY
+#if defined(__arm__)
+  out.push_back({std::string("highway/") + pixnorm_backend_target(PIXNORM_BACKEND_HIGHWAY), PIXNORM_BACKEND_HIGHWAY, 0});
+#else
+  for (int64_t t : hwy::SupportedAndGeneratedTargets()) {
+    if (t == HWY_SCALAR) continue;  // that target is the scalar backend
+    out.push_back({std::string("highway/") + hwy::TargetName(t), PIXNORM_BACKEND_HIGHWAY, t});
+  }
+#endif
+#endif
+  if (pixnorm_backend_available(PIXNORM_BACKEND_XSIMD))
+    out.push_back({std::string("xsimd/") + pixnorm_backend_target(PIXNORM_BACKEND_XSIMD), PIXNORM_BACKEND_XSIMD, 0});
+  return out;
+}
+
+bool parse_mode(const std::string& s, pixnorm_mode* m) {
+  static const char* const names[] = {"standardize",        "center",
+                                      "rescale",            "sample-center",
+                                      "sample-standardize", "per-image-standardization",
+                                      "minmax"};
+  for (int i = 0; i < 7; ++i)
+    if (s == names[i]) {
+      *m = static_cast<pixnorm_mode>(i);
+      return true;
+    }
+  return false;
+}
+
+bool parse_format(const std::string& s, pixnorm_format* f, unsigned* bpp) {
+  static const char* const names[] = {"gray8", "rgb8", "bgr8", "rgba8", "bgra8"};
+  static const unsigned sizes[] = {1, 3, 3, 4, 4};
+  for (int i = 0; i < 5; ++i)
+    if (s == names[i]) {
+      *f = static_cast<pixnorm_format>(i);
+      *bpp = sizes[i];
+      return true;
+    }
+  return false;
+}
+
+[[noreturn]] void usage(int code) {
+  std::fprintf(code ? stderr : stdout,
+               "usage: pixnorm_bench [--quick] [--json] [--reps N] [--sizes WxH,...] [--modes M,...]\n"
+               "                     [--layouts nchw,nhwc] [--formats gray8,rgb8,bgr8,rgba8,bgra8]\n"
+               "Times every backend and CPU target on the same data and prints, per case, the median time,\n"
+               "megapixels per second, output GB/s, and the ratio to a memset and a memcpy of the output bytes\n"
+               "measured in the same run (1.00 = as fast as writing the output at all).\n"
+               "defaults: --reps 11 --sizes 224x224,1920x1080 --modes standardize,sample-standardize\n"
+               "          --layouts nchw,nhwc --formats rgb8; --quick: 3 reps, 224x224 only\n");
+  std::exit(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "pixnorm_bench: %s needs a value\n", a.c_str());
+        usage(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--json") {
+      o.json = true;
+    } else if (a == "--quick") {
+      o.reps = 3;
+      o.min_seconds = 0.002;
+      o.sizes = {{224, 224}};
+    } else if (a == "--reps") {
+      o.reps = std::max(1, std::atoi(value().c_str()));
+    } else if (a == "--sizes") {
+      o.sizes.clear();
+      for (const auto& s : split(value())) {
+        unsigned w = 0, h = 0;
+        if (std::sscanf(s.c_str(), "%ux%u", &w, &h) != 2 || w == 0 || h == 0) {
+          std::fprintf(stderr, "pixnorm_bench: bad size '%s' (want WxH)\n", s.c_str());
+          return 2;
+        }
+        o.sizes.push_back({w, h});
+      }
+    } else if (a == "--modes") {
+      o.modes = split(value());
+    } else if (a == "--layouts") {
+      o.layouts = split(value());
+    } else if (a == "--formats") {
+      o.formats = split(value());
+    } else if (a == "-h" || a == "--help") {
+      usage(0);
+    } else {
+      std::fprintf(stderr, "pixnorm_bench: unknown option '%s'\n", a.c_str());
+      usage(2);
+    }
+  }
+
+  pixnorm_stats* stats = nullptr;
+  if (pixnorm_stats_preset("imagenet", &stats) != PIXNORM_OK) {
+    std::fprintf(stderr, "pixnorm_bench: %s\n", pixnorm_last_error());
+    return 1;
+  }
+  pixnorm_stats* gray_stats = nullptr;
+  pixnorm_stats_values gv{};
+  gv.channel_order = PIXNORM_ORDER_GRAY;
+  gv.channels = 1;
+  gv.rescale = 1.0 / 255.0;
+  gv.mean[0] = 0.45;
+  gv.std[0] = 0.226;
+  gv.has_std = 1;
+  if (pixnorm_stats_create(&gv, &gray_stats) != PIXNORM_OK) {
+    std::fprintf(stderr, "pixnorm_bench: %s\n", pixnorm_last_error());
+    return 1;
+  }
+
+  if (o.json) {
+    std::printf("{\"version\": \"%s\", \"results\": [\n", pixnorm_version());
+  } else {
+    std::printf("pixnorm %s benchmark: median of %d repetitions, one thread\n", pixnorm_version(), o.reps);
+    std::printf("%-16s %-6s %-5s %-10s %-19s %10s %9s %7s %7s %7s\n", "backend", "format", "layout", "size", "mode",
+                "time_us", "Mpix/s", "GB/s", "x_memset", "x_memcpy");
+  }
+  bool first = true;
+  for (const auto& sz : o.sizes) {
+    const size_t pixels = size_t(sz.first) * sz.second;
+    for (const auto& fmt : o.formats) {
+      pixnorm_format f;
+      unsigned bpp;
+      if (!parse_format(fmt, &f, &bpp)) {
+        std::fprintf(stderr, "pixnorm_bench: unknown format '%s'\n", fmt.c_str());
+        return 2;
+      }
+      const unsigned cout = f == PIXNORM_FORMAT_GRAY8 ? 1 : 3;
+      std::vector<uint8_t> src(pixels * bpp);
+      uint32_t state = 12345;
+      for (auto& b : src) b = static_cast<uint8_t>((state = state * 1664525u + 1013904223u) >> 24);
+      const size_t out_bytes = pixels * cout * sizeof(float);
+      std::vector<float> out(pixels * cout), copy_src(pixels * cout, 1.0f);
+      const double t_memset = median_seconds(o, [&] {
+        std::memset(out.data(), static_cast<int>(out[0]) & 1, out_bytes);
+        asm volatile("" ::"r"(out.data()) : "memory");
+      });
+      const double t_memcpy = median_seconds(o, [&] {
+        std::memcpy(out.data(), copy_src.data(), out_bytes);
+        asm volatile("" ::"r"(out.data()) : "memory");
+      });
+      for (const auto& mode_name : o.modes) {
+        pixnorm_mode mode;
+        if (!parse_mode(mode_name, &mode)) {
+          std::fprintf(stderr, "pixnorm_bench: unknown mode '%s'\n", mode_name.c_str());
+          return 2;
+        }
+        for (const auto& layout : o.layouts) {
+          for (const auto& b : backends()) {
+#if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
+            if (b.hwy_target) hwy::SetSupportedTargetsForTest(b.hwy_target);
+#endif
+            pixnorm_plan_desc d;
+            pixnorm_plan_desc_init(&d);
+            d.format = f;
+            d.width = sz.first;
+            d.height = sz.second;
+            d.layout = layout == "nhwc" ? PIXNORM_LAYOUT_NHWC : PIXNORM_LAYOUT_NCHW;
+            d.mode = mode;
+            d.backend = b.id;
+            pixnorm_plan* plan = nullptr;
+            const pixnorm_status st =
+                pixnorm_plan_create(f == PIXNORM_FORMAT_GRAY8 ? gray_stats : stats, &d, &plan);
+#if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
+            hwy::SetSupportedTargetsForTest(0);
+#endif
+            if (st != PIXNORM_OK) {
+              std::fprintf(stderr, "pixnorm_bench: %s: %s\n", b.name.c_str(), pixnorm_last_error());
+              return 1;
+            }
+            const std::string ran = std::string(pixnorm_backend_name(b.id)) +
+                                    (b.id == PIXNORM_BACKEND_SCALAR ? "" : "/" + std::string(pixnorm_plan_target(plan)));
+            const double t = median_seconds(o, [&] {
+              pixnorm_plan_run(plan, src.data(), size_t(sz.first) * bpp, out.data());
+              asm volatile("" ::"r"(out.data()) : "memory");
+            });
+            pixnorm_plan_free(plan);
+            const double mpix = static_cast<double>(pixels) / t / 1e6, gbs = static_cast<double>(out_bytes) / t / 1e9;
+            if (o.json) {
+              std::printf(
+                  "%s  {\"backend\": \"%s\", \"format\": \"%s\", \"layout\": \"%s\", \"width\": %u, \"height\": %u, "
+                  "\"mode\": \"%s\", \"seconds\": %.9g, \"mpix_per_s\": %.6g, \"gb_per_s\": %.6g, "
+                  "\"memset_seconds\": %.9g, \"memcpy_seconds\": %.9g, \"ratio_memset\": %.4f, \"ratio_memcpy\": %.4f}",
+                  first ? "" : ",\n", ran.c_str(), fmt.c_str(), layout.c_str(), sz.first, sz.second, mode_name.c_str(),
+                  t, mpix, gbs, t_memset, t_memcpy, t / t_memset, t / t_memcpy);
+            } else {
+              char size_s[32];
+              std::snprintf(size_s, sizeof(size_s), "%ux%u", sz.first, sz.second);
+              std::printf("%-16s %-6s %-5s %-10s %-19s %10.1f %9.1f %7.2f %7.2f %7.2f\n", ran.c_str(), fmt.c_str(),
+                          layout.c_str(), size_s, mode_name.c_str(), t * 1e6, mpix, gbs, t / t_memset, t / t_memcpy);
+            }
+            first = false;
+            std::fflush(stdout);
+          }
+        }
+      }
+      if (!o.json)
+        std::printf("%-16s %-6s %-5s %ux%-6u memset %.1f us (%.2f GB/s), memcpy %.1f us\n", "reference", fmt.c_str(),
+                    "", sz.first, sz.second, t_memset * 1e6, static_cast<double>(out_bytes) / t_memset / 1e9,
+                    t_memcpy * 1e6);
+    }
+  }
+  if (o.json) std::printf("\n]}\n");
+  pixnorm_stats_free(stats);
+  pixnorm_stats_free(gray_stats);
+  return 0;
+}
