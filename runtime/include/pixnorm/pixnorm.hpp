@@ -50,9 +50,18 @@ class Stats {
   }
   ~Stats() { pixnorm_stats_free(s_); }
 
-  Status load(const char* path) { return replace(pixnorm_stats_load(path, &tmp_), tmp_); }
-  Status preset(const char* name) { return replace(pixnorm_stats_preset(name, &tmp_), tmp_); }
-  Status create(const pixnorm_stats_values& v) { return replace(pixnorm_stats_create(&v, &tmp_), tmp_); }
+  Status load(const char* path) {
+    pixnorm_stats* fresh = nullptr;
+    return replace(pixnorm_stats_load(path, &fresh), fresh);
+  }
+  Status preset(const char* name) {
+    pixnorm_stats* fresh = nullptr;
+    return replace(pixnorm_stats_preset(name, &fresh), fresh);
+  }
+  Status create(const pixnorm_stats_values& v) {
+    pixnorm_stats* fresh = nullptr;
+    return replace(pixnorm_stats_create(&v, &fresh), fresh);
+  }
   Status save(const char* path) const { return pixnorm_stats_save(s_, path); }
   Status values(pixnorm_stats_values* out) const { return pixnorm_stats_get(s_, out); }
   const pixnorm_stats* get() const { return s_; }
@@ -63,11 +72,9 @@ class Stats {
       pixnorm_stats_free(s_);
       s_ = fresh;
     }
-    tmp_ = nullptr;
     return st;
   }
   pixnorm_stats* s_ = nullptr;
-  pixnorm_stats* tmp_ = nullptr;
 };
 
 struct PlanDesc : pixnorm_plan_desc {
