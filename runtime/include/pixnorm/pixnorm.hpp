@@ -52,21 +52,25 @@ class Stats {
 
   Status load(const char* path) {
     pixnorm_stats* fresh = nullptr;
-    return replace(pixnorm_stats_load(path, &fresh), fresh);
+    const pixnorm_status st = pixnorm_stats_load(path, &fresh);
+    return replace(st, fresh);
   }
   Status preset(const char* name) {
     pixnorm_stats* fresh = nullptr;
-    return replace(pixnorm_stats_preset(name, &fresh), fresh);
+    const pixnorm_status st = pixnorm_stats_preset(name, &fresh);
+    return replace(st, fresh);
   }
   Status create(const pixnorm_stats_values& v) {
     pixnorm_stats* fresh = nullptr;
-    return replace(pixnorm_stats_create(&v, &fresh), fresh);
+    const pixnorm_status st = pixnorm_stats_create(&v, &fresh);
+    return replace(st, fresh);
   }
   Status save(const char* path) const { return pixnorm_stats_save(s_, path); }
   Status values(pixnorm_stats_values* out) const { return pixnorm_stats_get(s_, out); }
   const pixnorm_stats* get() const { return s_; }
 
  private:
+  // Separate from the call that fills `fresh`: argument evaluation order is unspecified.
   Status replace(pixnorm_status st, pixnorm_stats* fresh) {
     if (st == PIXNORM_OK) {
       pixnorm_stats_free(s_);
