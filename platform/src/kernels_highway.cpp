@@ -131,8 +131,9 @@ HWY_INLINE void StorePlane(V8 v, VF s, VF b, float* HWY_RESTRICT d) {
 }
 
 // Deinterleaves one full byte vector's worth of pixels and writes it to the three planes.
-HWY_INLINE void PlanarBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, float* d0, float* d1, float* d2,
-                            const VF* s, const VF* b) {
+// Scales and biases travel as separate vectors: SVE vectors cannot be array elements.
+HWY_INLINE void PlanarBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, float* d0, float* d1, float* d2, VF s0,
+                            VF s1, VF s2, VF b0, VF b1, VF b2) {
   const DU8 du8;
   hn::Vec<DU8> v0, v1, v2, v3;
   if (cin == 3) {
@@ -140,9 +141,9 @@ HWY_INLINE void PlanarBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, float
   } else {
     hn::LoadInterleaved4(du8, src, v0, v1, v2, v3);
   }
-  StorePlane(v0, s[0], b[0], d0);
-  StorePlane(v1, s[1], b[1], d1);
-  StorePlane(v2, s[2], b[2], d2);
+  StorePlane(v0, s0, b0, d0);
+  StorePlane(v1, s1, b1, d1);
+  StorePlane(v2, s2, b2, d2);
 }
 
 void Planar(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, float* d0, float* d1, float* d2,
@@ -158,25 +159,26 @@ void Planar(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, float* d0, 
     }
     return;
   }
-  const VF s[3] = {hn::Set(df, scale[0]), hn::Set(df, scale[1]), hn::Set(df, scale[2])};
-  const VF b[3] = {hn::Set(df, bias[0]), hn::Set(df, bias[1]), hn::Set(df, bias[2])};
+  const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
+  const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
   size_t i = 0;
-  for (; i + P <= n; i += P) PlanarBlock(src + i * cin, cin, d0 + i, d1 + i, d2 + i, s, b);
+  for (; i + P <= n; i += P) PlanarBlock(src + i * cin, cin, d0 + i, d1 + i, d2 + i, s0, s1, s2, b0, b1, b2);
   if (i < n) {
     const size_t j = n - P;  // overlapping last block: rewrites identical values
-    PlanarBlock(src + j * cin, cin, d0 + j, d1 + j, d2 + j, s, b);
+    PlanarBlock(src + j * cin, cin, d0 + j, d1 + j, d2 + j, s0, s1, s2, b0, b1, b2);
   }
 }
 
 template <int q, class V8>
-HWY_INLINE void InterleaveQuarter(V8 c0, V8 c1, V8 c2, const VF* s, const VF* b, float* HWY_RESTRICT d) {
+HWY_INLINE void InterleaveQuarter(V8 c0, V8 c1, V8 c2, VF s0, VF s1, VF s2, VF b0, VF b1, VF b2,
+                                  float* HWY_RESTRICT d) {
   const DF df;
-  hn::StoreInterleaved3(Norm(QuarterAsFloat<q>(c0), s[0], b[0]), Norm(QuarterAsFloat<q>(c1), s[1], b[1]),
-                        Norm(QuarterAsFloat<q>(c2), s[2], b[2]), df, d);
+  hn::StoreInterleaved3(Norm(QuarterAsFloat<q>(c0), s0, b0), Norm(QuarterAsFloat<q>(c1), s1, b1),
+                        Norm(QuarterAsFloat<q>(c2), s2, b2), df, d);
 }
 
 HWY_INLINE void InterleaveBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, int swap, float* HWY_RESTRICT d,
-                                const VF* s, const VF* b) {
+                                VF s0, VF s1, VF s2, VF b0, VF b1, VF b2) {
   const DF df;
   const DU8 du8;
   const size_t N = hn::Lanes(df);
@@ -187,10 +189,10 @@ HWY_INLINE void InterleaveBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, i
     hn::LoadInterleaved4(du8, src, v0, v1, v2, v3);
   }
   const hn::Vec<DU8> c0 = swap ? v2 : v0, c2 = swap ? v0 : v2;
-  InterleaveQuarter<0>(c0, v1, c2, s, b, d);
-  InterleaveQuarter<1>(c0, v1, c2, s, b, d + 3 * N);
-  InterleaveQuarter<2>(c0, v1, c2, s, b, d + 6 * N);
-  InterleaveQuarter<3>(c0, v1, c2, s, b, d + 9 * N);
+  InterleaveQuarter<0>(c0, v1, c2, s0, s1, s2, b0, b1, b2, d);
+  InterleaveQuarter<1>(c0, v1, c2, s0, s1, s2, b0, b1, b2, d + 3 * N);
+  InterleaveQuarter<2>(c0, v1, c2, s0, s1, s2, b0, b1, b2, d + 6 * N);
+  InterleaveQuarter<3>(c0, v1, c2, s0, s1, s2, b0, b1, b2, d + 9 * N);
 }
 
 void Interleave(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, float* HWY_RESTRICT dst,
@@ -207,69 +209,57 @@ void Interleave(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swa
     }
     return;
   }
-  const VF s[3] = {hn::Set(df, scale[0]), hn::Set(df, scale[1]), hn::Set(df, scale[2])};
-  const VF b[3] = {hn::Set(df, bias[0]), hn::Set(df, bias[1]), hn::Set(df, bias[2])};
+  const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
+  const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
   size_t i = 0;
-  for (; i + P <= n; i += P) InterleaveBlock(src + i * cin, cin, swap, dst + 3 * i, s, b);
-  if (i < n) InterleaveBlock(src + (n - P) * cin, cin, swap, dst + 3 * (n - P), s, b);
+  for (; i + P <= n; i += P) InterleaveBlock(src + i * cin, cin, swap, dst + 3 * i, s0, s1, s2, b0, b1, b2);
+  if (i < n) InterleaveBlock(src + (n - P) * cin, cin, swap, dst + 3 * (n - P), s0, s1, s2, b0, b1, b2);
 }
 
-// Integer statistics of one channel's bytes, kept in vectors and folded at the end.
-struct ChannelAcc {
-  hn::Vec<hn::Repartition<uint64_t, DU8>> sum, sumsq;
-  hn::Vec<hn::Repartition<uint32_t, DU8>> sumsq32;
-  hn::Vec<DU8> lo, hi;
-};
-
-HWY_INLINE void AccInit(ChannelAcc& a) {
-  const DU8 du8;
-  const hn::Repartition<uint64_t, DU8> d64;
-  const hn::Repartition<uint32_t, DU8> d32;
-  a.sum = hn::Zero(d64);
-  a.sumsq = hn::Zero(d64);
-  a.sumsq32 = hn::Zero(d32);
-  a.lo = hn::Set(du8, 255);
-  a.hi = hn::Zero(du8);
-}
+// Integer statistics of one channel's bytes, kept in vectors (separate locals: SVE vectors
+// cannot be struct members) and folded into the ReduceAcc at the end.
+using D64 = hn::Repartition<uint64_t, DU8>;
+using D32 = hn::Repartition<uint32_t, DU8>;
+using D16 = hn::Repartition<uint16_t, DU8>;
+using V64 = hn::Vec<D64>;
+using V32 = hn::Vec<D32>;
+using V8 = hn::Vec<DU8>;
 
 // Squares of bytes summed into 32-bit lanes: each call adds at most 4 * 255^2 per lane.
-template <class V8>
-HWY_INLINE void AccAdd(ChannelAcc& a, V8 v) {
-  const hn::Repartition<uint16_t, DU8> d16;
-  const hn::Repartition<uint32_t, DU8> d32;
-  a.sum = hn::Add(a.sum, hn::SumsOf8(v));
-  a.lo = hn::Min(a.lo, v);
-  a.hi = hn::Max(a.hi, v);
+HWY_INLINE void AccAdd(V8 v, V64& sum, V32& sq32, V8& lo, V8& hi) {
+  const D16 d16;
+  const D32 d32;
+  sum = hn::Add(sum, hn::SumsOf8(v));
+  lo = hn::Min(lo, v);
+  hi = hn::Max(hi, v);
   const auto w = hn::BitCast(d16, v);
   const auto even = hn::And(w, hn::Set(d16, 0xFF)), odd = hn::ShiftRight<8>(w);
-  const auto sq = hn::Mul(even, even);
-  const auto sq_odd = hn::Mul(odd, odd);
+  const auto s0 = hn::BitCast(d32, hn::Mul(even, even)), s1 = hn::BitCast(d32, hn::Mul(odd, odd));
   const auto mask16 = hn::Set(d32, 0xFFFF);
-  const auto s0 = hn::BitCast(d32, sq), s1 = hn::BitCast(d32, sq_odd);
-  a.sumsq32 = hn::Add(a.sumsq32, hn::Add(hn::And(s0, mask16), hn::ShiftRight<16>(s0)));
-  a.sumsq32 = hn::Add(a.sumsq32, hn::Add(hn::And(s1, mask16), hn::ShiftRight<16>(s1)));
+  sq32 = hn::Add(sq32, hn::Add(hn::And(s0, mask16), hn::ShiftRight<16>(s0)));
+  sq32 = hn::Add(sq32, hn::Add(hn::And(s1, mask16), hn::ShiftRight<16>(s1)));
 }
 
-HWY_INLINE void AccFlush32(ChannelAcc& a) {
-  const hn::Repartition<uint64_t, DU8> d64;
-  const hn::Repartition<uint32_t, DU8> d32;
-  const auto w = hn::BitCast(d64, a.sumsq32);
-  a.sumsq = hn::Add(a.sumsq, hn::And(w, hn::Set(d64, 0xFFFFFFFFull)));
-  a.sumsq = hn::Add(a.sumsq, hn::ShiftRight<32>(w));
-  a.sumsq32 = hn::Zero(d32);
+HWY_INLINE void AccFlush32(V32& sq32, V64& sq) {
+  const D64 d64;
+  const D32 d32;
+  const auto w = hn::BitCast(d64, sq32);
+  sq = hn::Add(sq, hn::And(w, hn::Set(d64, 0xFFFFFFFFull)));
+  sq = hn::Add(sq, hn::ShiftRight<32>(w));
+  sq32 = hn::Zero(d32);
 }
 
-HWY_INLINE void AccFinish(ChannelAcc& a, ReduceAcc* acc, unsigned c) {
+HWY_INLINE void AccFinish(V64 sum, V64 sq, V32 sq32, V8 lo, V8 hi, ReduceAcc* acc, unsigned c) {
   const DU8 du8;
-  const hn::Repartition<uint64_t, DU8> d64;
-  AccFlush32(a);
+  const D64 d64;
+  AccFlush32(sq32, sq);
   HWY_ALIGN uint64_t lanes64[2 * HWY_MAX_BYTES / 8];
   HWY_ALIGN uint8_t lanes8[2 * HWY_MAX_BYTES];
   const size_t N64 = hn::Lanes(d64), N8 = hn::Lanes(du8);
-  hn::Store(a.sum, d64, lanes64);
-  hn::Store(a.sumsq, d64, lanes64 + N64);
-  hn::Store(a.lo, du8, lanes8);
-  hn::Store(a.hi, du8, lanes8 + N8);
+  hn::Store(sum, d64, lanes64);
+  hn::Store(sq, d64, lanes64 + N64);
+  hn::Store(lo, du8, lanes8);
+  hn::Store(hi, du8, lanes8 + N8);
   for (size_t i = 0; i < N64; ++i) {
     acc->sum[c] += lanes64[i];
     acc->sumsq[c] += lanes64[N64 + i];
@@ -282,34 +272,42 @@ HWY_INLINE void AccFinish(ChannelAcc& a, ReduceAcc* acc, unsigned c) {
 
 void Reduce(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, ReduceAcc* acc) {
   const DU8 du8;
+  const D64 d64;
+  const D32 d32;
   const size_t P = hn::Lanes(du8);
   // 4 * 255^2 per block and lane: flushing every 4096 blocks keeps 32-bit sums exact.
   constexpr size_t kFlushBlocks = 4096;
   const unsigned channels = cin == 4 ? 3 : cin;
-  ChannelAcc a[3];
-  for (unsigned c = 0; c < channels; ++c) AccInit(a[c]);
+  V64 sum0 = hn::Zero(d64), sum1 = sum0, sum2 = sum0, sq0 = sum0, sq1 = sum0, sq2 = sum0;
+  V32 sq32_0 = hn::Zero(d32), sq32_1 = sq32_0, sq32_2 = sq32_0;
+  V8 lo0 = hn::Set(du8, 255), lo1 = lo0, lo2 = lo0, hi0 = hn::Zero(du8), hi1 = hi0, hi2 = hi0;
   size_t i = 0, blocks = 0;
   for (; i + P <= n; i += P) {
-    hn::Vec<DU8> v0, v1, v2, v3;
+    V8 v0, v1, v2, v3;
     if (cin == 1) {
-      AccAdd(a[0], hn::LoadU(du8, src + i));
-    } else if (cin == 3) {
-      hn::LoadInterleaved3(du8, src + i * 3, v0, v1, v2);
-      AccAdd(a[0], v0);
-      AccAdd(a[1], v1);
-      AccAdd(a[2], v2);
+      AccAdd(hn::LoadU(du8, src + i), sum0, sq32_0, lo0, hi0);
     } else {
-      hn::LoadInterleaved4(du8, src + i * 4, v0, v1, v2, v3);
-      AccAdd(a[0], v0);
-      AccAdd(a[1], v1);
-      AccAdd(a[2], v2);
+      if (cin == 3) {
+        hn::LoadInterleaved3(du8, src + i * 3, v0, v1, v2);
+      } else {
+        hn::LoadInterleaved4(du8, src + i * 4, v0, v1, v2, v3);
+      }
+      AccAdd(v0, sum0, sq32_0, lo0, hi0);
+      AccAdd(v1, sum1, sq32_1, lo1, hi1);
+      AccAdd(v2, sum2, sq32_2, lo2, hi2);
     }
     if (++blocks == kFlushBlocks) {
-      for (unsigned c = 0; c < channels; ++c) AccFlush32(a[c]);
+      AccFlush32(sq32_0, sq0);
+      AccFlush32(sq32_1, sq1);
+      AccFlush32(sq32_2, sq2);
       blocks = 0;
     }
   }
-  for (unsigned c = 0; c < channels; ++c) AccFinish(a[c], acc, c);
+  AccFinish(sum0, sq0, sq32_0, lo0, hi0, acc, 0);
+  if (channels == 3) {
+    AccFinish(sum1, sq1, sq32_1, lo1, hi1, acc, 1);
+    AccFinish(sum2, sq2, sq32_2, lo2, hi2, acc, 2);
+  }
   for (; i < n; ++i) {
     for (unsigned c = 0; c < channels; ++c) {
       const uint32_t x = src[i * cin + c];
