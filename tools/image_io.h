@@ -1,0 +1,47 @@
+// Reading input images: encoded files through stb_image, and raw pixel files.
+#ifndef PIXNORM_TOOLS_IMAGE_IO_H
+#define PIXNORM_TOOLS_IMAGE_IO_H
+
+#include <pixnorm/pixnorm.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace pixnorm_cli {
+
+struct ImageInfo {
+  uint32_t width = 0;
+  uint32_t height = 0;
+  pixnorm_format format = PIXNORM_FORMAT_RGB8;
+  const char* kind = "raw";  // for messages: "PNG", "JPEG", ...
+};
+
+struct Image {
+  ImageInfo info;
+  std::unique_ptr<uint8_t, void (*)(void*)> pixels{nullptr, nullptr};
+  size_t row_bytes = 0;
+};
+
+unsigned bytes_per_pixel(pixnorm_format format);
+const char* format_name(pixnorm_format format);  // "rgb8", ...
+bool is_gray(pixnorm_format format);
+
+// "WxH:FORMAT" as given to --raw; throws a usage error unless W and H are plain decimal
+// numbers in 1..PIXNORM_MAX_DIMENSION and the image fits PIXNORM_MAX_PIXELS.
+ImageInfo parse_raw_spec(const std::string& spec);
+
+// Reads the header only (stbi_info), checks the dimensions against the library limits and
+// maps the channels: 1 -> GRAY8, 2 (gray + alpha) -> GRAY8, 3 -> RGB8, 4 -> RGBA8.
+ImageInfo probe_image(const std::string& path);
+// Decodes the image whose header gave `expected`.
+Image decode_image(const std::string& path, const ImageInfo& expected);
+
+// Checks that `path` holds exactly width * height * bpp bytes, without reading it.
+void check_raw_size(const std::string& path, const ImageInfo& spec);
+Image read_raw(const std::string& path, const ImageInfo& spec);
+
+}  // namespace pixnorm_cli
+
+#endif

@@ -1,0 +1,485 @@
+// pixnorm: the command-line front end of the C API (pixnorm.h).
+//   pixnorm apply ... IMAGE... -o OUT.npy   images to one float32 tensor in a .npy file
+//   pixnorm info                            version, backends and CPU targets
+#include <pixnorm/pixnorm.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "atomic_file.h"
+#include "cli_error.h"
+#include "image_io.h"
+#include "npy.h"
+
+namespace pixnorm_cli {
+namespace {
+
+template <typename Enum>
+struct Named {
+  const char* name;
+  Enum value;
+};
+
+constexpr Named<pixnorm_mode> kModes[] = {
+    {"standardize", PIXNORM_MODE_STANDARDIZE},
+    {"center", PIXNORM_MODE_CENTER},
+    {"rescale", PIXNORM_MODE_RESCALE},
+    {"sample-center", PIXNORM_MODE_SAMPLE_CENTER},
+    {"sample-standardize", PIXNORM_MODE_SAMPLE_STANDARDIZE},
+    {"per-image-standardization", PIXNORM_MODE_PER_IMAGE_STANDARDIZATION},
+    {"minmax", PIXNORM_MODE_MINMAX}};
+constexpr Named<pixnorm_layout> kLayouts[] = {{"nchw", PIXNORM_LAYOUT_NCHW}, {"nhwc", PIXNORM_LAYOUT_NHWC}};
+constexpr Named<pixnorm_backend> kBackends[] = {{"auto", PIXNORM_BACKEND_AUTO},
+                                                {"scalar", PIXNORM_BACKEND_SCALAR},
+                                                {"highway", PIXNORM_BACKEND_HIGHWAY},
+                                                {"xsimd", PIXNORM_BACKEND_XSIMD}};
+constexpr const char* kPresets[] = {"imagenet", "tf", "caffe", "unit"};
+
+template <typename Enum, size_t N>
+Enum parse_named(const Named<Enum> (&table)[N], const std::string& option, const std::string& text) {
+  std::string choices;
+  for (const auto& entry : table) {
+    if (text == entry.name) return entry.value;
+    choices += choices.empty() ? entry.name : std::string(", ") + entry.name;
+  }
+  throw usage_error(option + ": unknown value '" + text + "' (one of " + choices + ")");
+}
+
+bool needs_stats(pixnorm_mode mode) { return mode == PIXNORM_MODE_STANDARDIZE || mode == PIXNORM_MODE_CENTER; }
+bool is_per_image(pixnorm_mode mode) {
+  return mode != PIXNORM_MODE_STANDARDIZE && mode != PIXNORM_MODE_CENTER && mode != PIXNORM_MODE_RESCALE;
+}
+
+using StatsPtr = std::unique_ptr<pixnorm_stats, decltype(&pixnorm_stats_free)>;
+using PlanPtr = std::unique_ptr<pixnorm_plan, decltype(&pixnorm_plan_free)>;
+
+// The library's message for the last failed call, prefixed with `subject` unless it already
+// names it (the library names files it opened itself, not the images the CLI decoded).
+CliError library_error(ExitCode code, const std::string& subject, pixnorm_status status) {
+  std::string message = pixnorm_last_error();
+  if (message.empty()) message = pixnorm_status_name(status);
+  if (!subject.empty() && message.find(subject) == std::string::npos) message = subject + ": " + message;
+  return CliError(code, message);
+}
+
+// Sizes come from image headers: an overflow is the input's fault.
+uint64_t checked_mul(uint64_t a, uint64_t b, const std::string& subject) {
+  uint64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) throw data_error(subject, "the tensor size overflows");
+  return r;
+}
+
+// ---------------------------------------------------------------- help
+
+void print_usage(FILE* out) {
+  std::fprintf(out,
+               "pixnorm %s: uint8 images to normalized float32 tensors\n"
+               "\n"
+               "Usage:\n"
+               "  pixnorm apply (--stats FILE | --preset NAME) [options] IMAGE... -o OUT.npy\n"
+               "  pixnorm info\n"
+               "  pixnorm --help | --version\n"
+               "\n"
+               "Commands:\n"
+               "  apply   normalize images into one float32 tensor, written as a NumPy .npy file\n"
+               "  info    show the version, the backends compiled in and the CPU targets they use\n"
+               "\n"
+               "'pixnorm apply --help' lists the options, the modes with their formulas and the presets.\n",
+               pixnorm_version());
+}
+
+std::string format_double(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  return buf;
+}
+
+// One line per preset, from the library itself so that the help cannot drift from it.
+void print_presets(FILE* out) {
+  for (const char* name : kPresets) {
+    pixnorm_stats* raw = nullptr;
+    if (pixnorm_stats_preset(name, &raw) != PIXNORM_OK) continue;
+    StatsPtr stats(raw, pixnorm_stats_free);
+    pixnorm_stats_values v;
+    if (pixnorm_stats_get(stats.get(), &v) != PIXNORM_OK) continue;
+    const char* order = v.channel_order == PIXNORM_ORDER_BGR    ? "BGR"
+                        : v.channel_order == PIXNORM_ORDER_GRAY ? "gray"
+                                                                : "RGB";
+    std::string line = std::string("  ") + name + std::string(10 - std::strlen(name), ' ') + order +
+                       std::string(v.channel_order == PIXNORM_ORDER_GRAY ? 2 : 3, ' ') + " rescale " +
+                       format_double(v.rescale) + ", mean";
+    for (uint32_t c = 0; c < v.channels; ++c) line += " " + format_double(v.mean[c]);
+    if (v.has_std) {
+      line += ", std";
+      for (uint32_t c = 0; c < v.channels; ++c) line += " " + format_double(v.std[c]);
+    } else {
+      line += ", no std";
+    }
+    std::fprintf(out, "%s\n", line.c_str());
+  }
+}
+
+void print_apply_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm apply (--stats FILE | --preset NAME) [options] IMAGE... -o OUT.npy\n"
+               "\n"
+               "Normalizes the images, which must all have the same size and channel count, into one\n"
+               "float32 tensor of shape (N, C, H, W) or (N, H, W, C), N = number of images, and writes it\n"
+               "as a NumPy .npy file (format 1.0, little-endian '<f4', C order). OUT.npy is replaced only\n"
+               "when every image was converted; on any error it is left as it was.\n"
+               "\n"
+               "Options:\n"
+               "  --stats FILE        normalization statistics (JSON: rescale, mean, std, epsilon, channel order)\n"
+               "  --preset NAME       built-in statistics: imagenet, tf, caffe or unit (listed below)\n"
+               "  --mode MODE         how to normalize (default: standardize; listed below)\n"
+               "  --layout LAYOUT     nchw (default; ONNX, PyTorch) or nhwc (TFLite, Keras)\n"
+               "  --backend BACKEND   auto (default: the best one available; PIXNORM_FORCE_SCALAR=1 in the\n"
+               "                      environment makes it scalar), scalar, highway or xsimd\n"
+               "  --per-channel       per-image modes: one mean/std/min/max per channel (default: one per image)\n"
+               "  --epsilon E         a number >= 0 replacing the default: the statistics' epsilon, and 1e-6\n"
+               "                      for sample-standardize\n"
+               "  --raw WxH:FORMAT    the inputs are raw pixels, exactly W*H*bytes-per-pixel bytes each, rows\n"
+               "                      tightly packed; FORMAT: gray8, rgb8, bgr8, rgba8, bgra8 (alpha dropped)\n"
+               "                      (default: decode PNG, JPEG, BMP, GIF, PGM/PPM or TGA files)\n"
+               "  -o, --output FILE   the .npy file to write (required)\n"
+               "  -q, --quiet         no summary line on stderr\n"
+               "  -h, --help          this help\n"
+               "\n"
+               "Modes (x = the uint8 sample, y = x * rescale; rescale, mean, std and epsilon come from the\n"
+               "statistics; mean(image) etc. are over the whole image, or per channel with --per-channel):\n"
+               "  standardize                 (y - mean[c]) / (std[c] + epsilon)      needs --stats or --preset\n"
+               "  center                      y - mean[c]                             needs --stats or --preset\n"
+               "  rescale                     y\n"
+               "  sample-center               y - mean(image)\n"
+               "  sample-standardize          (y - mean(image)) / (std(image) + epsilon)\n"
+               "  per-image-standardization   (y - mean(image)) / max(std(image), 1/sqrt(H*W*C))\n"
+               "                              (as tf.image.per_image_standardization; H*W per channel)\n"
+               "  minmax                      (y - min(image)) / (max(image) - min(image)); 0 for a constant image\n"
+               "  rescale and the per-image modes work without statistics: then y = x.\n"
+               "\n"
+               "Presets:\n");
+  print_presets(out);
+  std::fprintf(out,
+               "\n"
+               "Images: PNG (16-bit reduced to 8), JPEG, BMP, GIF (first frame), binary PGM/PPM, TGA (by its\n"
+               "'.tga' name, as TGA has no signature). 1 channel and gray+alpha give gray input, 3 RGB, 4 RGBA\n"
+               "(alpha dropped). JPEG EXIF orientation is not applied. The output channels follow the\n"
+               "statistics' channel order (BGR for caffe); gray images need gray statistics or no statistics.\n"
+               "\n"
+               "Exit status: 0 done, 1 a bad file, image or statistics, 2 a bad command line.\n"
+               "\n"
+               "Example:\n"
+               "  pixnorm apply --preset imagenet examples/data/astronaut.png examples/data/chelsea.png -o batch.npy\n"
+               "  # batch.npy: float32 (2, 3, 224, 224), (x/255 - mean) / std per RGB channel\n");
+}
+
+// ---------------------------------------------------------------- info
+
+int run_info() {
+  std::printf("pixnorm %s\n", pixnorm_version());
+  std::printf("backends (targets supported by this CPU, best first; the one that runs):\n");
+  for (pixnorm_backend b : {PIXNORM_BACKEND_SCALAR, PIXNORM_BACKEND_HIGHWAY, PIXNORM_BACKEND_XSIMD}) {
+    const char* targets = pixnorm_backend_targets(b);
+    const char* target = pixnorm_backend_target(b);
+    const bool available = pixnorm_backend_available(b) != 0;
+    const char* state = available ? "available" : (targets && *targets) ? "compiled in, not supported by this CPU"
+                                                                       : "not compiled in";
+    std::printf("  %-8s %s", pixnorm_backend_name(b), state);
+    if (targets && *targets) std::printf("; targets: %s", targets);
+    if (available && target && *target) std::printf("; runs: %s", target);
+    std::printf("\n");
+  }
+  const pixnorm_backend def = pixnorm_backend_default();
+  const char* def_target = pixnorm_backend_target(def);
+  std::printf("default (--backend auto): %s", pixnorm_backend_name(def));
+  if (def_target && *def_target) std::printf(" (%s)", def_target);
+  const char* force = std::getenv("PIXNORM_FORCE_SCALAR");
+  if (force) std::printf(", PIXNORM_FORCE_SCALAR=%s is set", force);
+  std::printf("\n");
+  std::printf("limits: width and height <= %u, pixels per image <= %u, images per tensor <= %u\n",
+              PIXNORM_MAX_DIMENSION, PIXNORM_MAX_PIXELS, PIXNORM_MAX_BATCH);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------- apply
+
+struct ApplyArgs {
+  std::string stats_path;
+  std::string preset;
+  bool has_stats = false;
+  bool has_preset = false;
+  pixnorm_mode mode = PIXNORM_MODE_STANDARDIZE;
+  pixnorm_layout layout = PIXNORM_LAYOUT_NCHW;
+  pixnorm_backend backend = PIXNORM_BACKEND_AUTO;
+  bool per_channel = false;
+  double epsilon = PIXNORM_EPSILON_DEFAULT;
+  bool has_raw = false;
+  ImageInfo raw;
+  std::string output;
+  bool quiet = false;
+  bool help = false;
+  std::vector<std::string> inputs;
+};
+
+double parse_epsilon(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || !(v >= 0) || v > 1e30)
+    throw usage_error("--epsilon: '" + text + "' is not a number >= 0");
+  return v;
+}
+
+ApplyArgs parse_apply(int argc, char** argv) {
+  ApplyArgs a;
+  bool only_inputs = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (only_inputs || arg.size() < 2 || arg[0] != '-') {
+      a.inputs.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      only_inputs = true;
+      continue;
+    }
+    std::string name = arg, value;
+    bool inline_value = false;
+    const size_t eq = arg.find('=');
+    if (arg.compare(0, 2, "--") == 0 && eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      inline_value = true;
+    } else if (arg.compare(0, 2, "-o") == 0 && arg.size() > 2) {
+      name = "-o";
+      value = arg.substr(2);
+      inline_value = true;
+    }
+    auto take = [&]() -> std::string {
+      if (inline_value) return value;
+      if (i + 1 >= argc) throw usage_error(name + " needs a value (see pixnorm apply --help)");
+      return argv[++i];
+    };
+    auto flag = [&]() {
+      if (inline_value) throw usage_error(name + " takes no value");
+      return true;
+    };
+    if (name == "--stats") {
+      a.stats_path = take();
+      a.has_stats = true;
+    } else if (name == "--preset") {
+      a.preset = take();
+      a.has_preset = true;
+    } else if (name == "--mode") {
+      a.mode = parse_named(kModes, name, take());
+    } else if (name == "--layout") {
+      a.layout = parse_named(kLayouts, name, take());
+    } else if (name == "--backend") {
+      a.backend = parse_named(kBackends, name, take());
+    } else if (name == "--per-channel") {
+      a.per_channel = flag();
+    } else if (name == "--epsilon") {
+      a.epsilon = parse_epsilon(take());
+    } else if (name == "--raw") {
+      a.raw = parse_raw_spec(take());
+      a.has_raw = true;
+    } else if (name == "-o" || name == "--output") {
+      a.output = take();
+      if (a.output.empty()) throw usage_error(name + ": empty file name");
+    } else if (name == "-q" || name == "--quiet") {
+      a.quiet = flag();
+    } else if (name == "-h" || name == "--help") {
+      a.help = flag();
+    } else {
+      throw usage_error("unknown option '" + arg + "' (see pixnorm apply --help)");
+    }
+  }
+  if (a.help) return a;
+  if (a.has_stats && a.has_preset) throw usage_error("--stats and --preset exclude each other: give one");
+  if (needs_stats(a.mode) && !a.has_stats && !a.has_preset) {
+    const std::string mode = a.mode == PIXNORM_MODE_CENTER ? "center" : "standardize";
+    throw usage_error("--mode " + mode + " needs statistics: give --stats FILE or --preset NAME");
+  }
+  if (a.per_channel && !is_per_image(a.mode))
+    throw usage_error("--per-channel applies to the per-image modes only (sample-center, sample-standardize, "
+                      "per-image-standardization, minmax)");
+  if (a.inputs.empty()) throw usage_error("no input images (see pixnorm apply --help)");
+  if (a.inputs.size() > PIXNORM_MAX_BATCH)
+    throw usage_error(std::to_string(a.inputs.size()) + " images: at most " + std::to_string(PIXNORM_MAX_BATCH) +
+                      " go into one tensor");
+  if (a.output.empty()) throw usage_error("no output file: give -o OUT.npy");
+  return a;
+}
+
+std::string describe(const ImageInfo& info) {
+  return std::to_string(info.width) + "x" + std::to_string(info.height) + (is_gray(info.format) ? " gray" : " colour");
+}
+
+StatsPtr load_stats(const ApplyArgs& a) {
+  pixnorm_stats* raw = nullptr;
+  if (a.has_stats) {
+    const pixnorm_status st = pixnorm_stats_load(a.stats_path.c_str(), &raw);
+    if (st != PIXNORM_OK) throw library_error(kExitData, a.stats_path, st);
+  } else if (a.has_preset) {
+    const pixnorm_status st = pixnorm_stats_preset(a.preset.c_str(), &raw);
+    if (st != PIXNORM_OK) throw library_error(kExitUsage, "--preset " + a.preset, st);
+  }
+  return StatsPtr(raw, pixnorm_stats_free);
+}
+
+struct FormatPlan {
+  pixnorm_format format;
+  PlanPtr plan;
+};
+
+PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageInfo& info, const std::string& image) {
+  pixnorm_plan_desc desc;
+  pixnorm_plan_desc_init(&desc);
+  desc.format = info.format;
+  desc.width = info.width;
+  desc.height = info.height;
+  desc.layout = a.layout;
+  desc.mode = a.mode;
+  desc.per_channel = a.per_channel ? 1 : 0;
+  desc.epsilon = a.epsilon;
+  desc.backend = a.backend;
+  pixnorm_plan* raw = nullptr;
+  const pixnorm_status st = pixnorm_plan_create(stats, &desc, &raw);
+  if (st == PIXNORM_OK) return PlanPtr(raw, pixnorm_plan_free);
+  const std::string stats_name = a.has_stats ? a.stats_path : "--preset " + a.preset;
+  switch (st) {
+    case PIXNORM_ERROR_CHANNEL_MISMATCH:
+      throw CliError(kExitData,
+                     std::string(library_error(kExitData, image, st).what()) + " (statistics: " + stats_name + ")");
+    case PIXNORM_ERROR_TOO_LARGE:
+    case PIXNORM_ERROR_OUT_OF_MEMORY: throw library_error(kExitData, image, st);
+    case PIXNORM_ERROR_INVALID_STATS: throw library_error(kExitData, stats_name, st);
+    default: throw library_error(kExitUsage, "", st);
+  }
+}
+
+int run_apply(int argc, char** argv) {
+  const ApplyArgs a = parse_apply(argc, argv);
+  if (a.help) {
+    print_apply_help(stdout);
+    return kExitOk;
+  }
+
+  // Every header first: a size or channel mismatch in the last image fails in milliseconds,
+  // before any decoding, and the tensor shape is known before the output is created.
+  const std::string& first = a.inputs.front();
+  std::vector<ImageInfo> infos;
+  infos.reserve(a.inputs.size());
+  for (const std::string& path : a.inputs) {
+    if (a.has_raw) {
+      check_raw_size(path, a.raw);
+      infos.push_back(a.raw);
+    } else {
+      infos.push_back(probe_image(path));
+    }
+    const ImageInfo& info = infos.back();
+    if (info.width != infos[0].width || info.height != infos[0].height ||
+        is_gray(info.format) != is_gray(infos[0].format))
+      throw data_error(path, "is " + describe(info) + ", but " + first + " is " + describe(infos[0]) +
+                                 ": all images of one tensor must have the same size and channel count");
+  }
+
+  const StatsPtr stats = load_stats(a);
+  std::vector<FormatPlan> plans;  // one per distinct input format
+  auto plan_for = [&](pixnorm_format format) -> const pixnorm_plan* {
+    for (const FormatPlan& p : plans)
+      if (p.format == format) return p.plan.get();
+    return nullptr;
+  };
+  for (size_t i = 0; i < infos.size(); ++i)
+    if (!plan_for(infos[i].format))
+      plans.push_back({infos[i].format, create_plan(a, stats.get(), infos[i], a.inputs[i])});
+
+  const pixnorm_plan* first_plan = plans.front().plan.get();
+  const uint64_t n = a.inputs.size(), h = infos[0].height, w = infos[0].width;
+  const uint64_t c = pixnorm_plan_output_channels(first_plan);
+  const uint64_t elements = pixnorm_plan_output_elements(first_plan);
+  for (const FormatPlan& p : plans)
+    if (pixnorm_plan_output_elements(p.plan.get()) != elements || pixnorm_plan_output_channels(p.plan.get()) != c)
+      throw data_error(first, "inputs of different formats give tensors of different shapes");
+  if (elements != checked_mul(checked_mul(c, h, first), w, first))
+    throw data_error(first, "the library reports " + std::to_string(elements) + " elements per image, not C*H*W");
+  const std::vector<uint64_t> shape = a.layout == PIXNORM_LAYOUT_NCHW ? std::vector<uint64_t>{n, c, h, w}
+                                                                      : std::vector<uint64_t>{n, h, w, c};
+  const uint64_t image_bytes = checked_mul(elements, sizeof(float), first);
+  checked_mul(n, image_bytes, first);  // the whole file must be addressable
+  if (static_cast<uint64_t>(static_cast<size_t>(image_bytes)) != image_bytes)
+    throw data_error(first, "one image's tensor is too large for this machine");
+
+  // One image's tensor at a time: memory stays bounded by the largest image, not the batch.
+  // Left uninitialized: the plan writes every element, and untouched pages cost nothing if
+  // the first image then fails to decode.
+  const std::unique_ptr<float[]> tensor(new (std::nothrow) float[static_cast<size_t>(elements)]);
+  if (!tensor) throw data_error(first, "out of memory for a " + std::to_string(image_bytes) + "-byte tensor");
+
+  AtomicFile out(a.output);
+  const std::string header = npy_header_f32(shape);
+  out.write(header.data(), header.size());
+  for (size_t i = 0; i < a.inputs.size(); ++i) {
+    const std::string& path = a.inputs[i];
+    const Image image = a.has_raw ? read_raw(path, a.raw) : decode_image(path, infos[i]);
+    const pixnorm_status st = pixnorm_plan_run(plan_for(image.info.format), image.pixels.get(), image.row_bytes,
+                                               tensor.get());
+    if (st != PIXNORM_OK) throw library_error(kExitData, path, st);
+    out.write(tensor.get(), static_cast<size_t>(image_bytes));
+  }
+  out.commit();
+
+  if (!a.quiet) {
+    const char* target = pixnorm_plan_target(first_plan);
+    std::string backend = pixnorm_backend_name(pixnorm_plan_backend(first_plan));
+    if (target && *target && backend != target) backend += std::string(" (") + target + ")";
+    std::fprintf(stderr, "pixnorm: wrote %s: float32 %s from %zu image%s, backend %s\n", a.output.c_str(),
+                 shape_string(shape).c_str(), a.inputs.size(), a.inputs.size() == 1 ? "" : "s", backend.c_str());
+  }
+  return kExitOk;
+}
+
+int run(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return kExitUsage;
+  }
+  const std::string command = argv[1];
+  if (command == "apply") return run_apply(argc - 2, argv + 2);
+  if (command == "info") {
+    if (argc > 2) throw usage_error("info takes no arguments");
+    return run_info();
+  }
+  if (command == "-h" || command == "--help" || command == "help") {
+    print_usage(stdout);
+    return kExitOk;
+  }
+  if (command == "--version" || command == "-V") {
+    std::printf("pixnorm %s\n", pixnorm_version());
+    return kExitOk;
+  }
+  throw usage_error("unknown command '" + command + "' (see pixnorm --help)");
+}
+
+}  // namespace
+}  // namespace pixnorm_cli
+
+int main(int argc, char** argv) {
+  using namespace pixnorm_cli;
+  try {
+    return run(argc, argv);
+  } catch (const CliError& e) {
+    std::fprintf(stderr, "pixnorm: %s\n", e.what());
+    return e.code;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "pixnorm: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pixnorm: %s\n", e.what());
+  }
+  return kExitData;
+}
