@@ -65,6 +65,13 @@ PlanPtr plan_or_fail(const pixnorm_stats* s, const pixnorm_plan_desc& d) {
   return PlanPtr(p);
 }
 
+// What a C caller can put in an enum field: any int (a C++ cast to the enum would be undefined).
+template <class E>
+void set_raw(E& field, int value) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized");
+  std::memcpy(&field, &value, sizeof value);
+}
+
 unsigned bpp(pixnorm_format f) { return f == PIXNORM_FORMAT_GRAY8 ? 1 : f <= PIXNORM_FORMAT_BGR8 ? 3 : 4; }
 
 // An image with `pad` spare bytes per row, starting `skew` bytes past an allocation.
@@ -400,10 +407,10 @@ TEST_CASE("plan: bad descriptions and runs are refused with a message") {
   d.width = d.height = PIXNORM_MAX_DIMENSION;  // each side fine, the pixel count is not
   refuse(rgb.get(), d, PIXNORM_ERROR_TOO_LARGE, "limit");
   d = ok;
-  d.format = static_cast<pixnorm_format>(17);
+  set_raw(d.format, 17);
   refuse(rgb.get(), d, PIXNORM_ERROR_INVALID_ARGUMENT, "format");
   d = ok;
-  d.mode = static_cast<pixnorm_mode>(-1);
+  set_raw(d.mode, -1);
   refuse(rgb.get(), d, PIXNORM_ERROR_INVALID_ARGUMENT, "mode");
   d = ok;
   d.batch = 0;
@@ -422,7 +429,7 @@ TEST_CASE("plan: bad descriptions and runs are refused with a message") {
   d = ok;
   refuse(gray.get(), d, PIXNORM_ERROR_CHANNEL_MISMATCH, "GRAY");
   d = ok;
-  d.backend = static_cast<pixnorm_backend>(9);
+  set_raw(d.backend, 9);
   refuse(rgb.get(), d, PIXNORM_ERROR_INVALID_ARGUMENT, "backend");
   // Statistics that fold to an unusable scale: std so large that 1/std underflows.
   const auto huge_std = make_stats(PIXNORM_ORDER_RGB, {0.0}, {1e300}, 1.0);
@@ -449,6 +456,13 @@ TEST_CASE("plan: bad descriptions and runs are refused with a message") {
 TEST_CASE("info: backends and targets") {
   CHECK(pixnorm_backend_available(PIXNORM_BACKEND_SCALAR));
   CHECK(std::string(pixnorm_version()) == PIXNORM_VERSION_STRING);
+  pixnorm_backend bogus;
+  set_raw(bogus, 42);
+  CHECK(std::string(pixnorm_backend_name(bogus)) == "unknown");
+  CHECK(pixnorm_backend_available(bogus) == 0);
+  pixnorm_status bogus_status;
+  set_raw(bogus_status, 1000);
+  CHECK(std::string(pixnorm_status_name(bogus_status)) == "unknown status");
 #if PIXNORM_HAVE_HIGHWAY
   CHECK(pixnorm_backend_available(PIXNORM_BACKEND_HIGHWAY));
   CHECK(std::string(pixnorm_backend_targets(PIXNORM_BACKEND_HIGHWAY)).find(

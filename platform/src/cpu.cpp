@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "c_enum.h"
 #include "kernels.h"
 #include "pixnorm/pixnorm.h"
 
@@ -58,7 +59,7 @@ bool force_scalar_from_env() {
 }
 
 const RowKernels* kernels_for(pixnorm_backend backend) {
-  switch (backend) {
+  switch (enum_bits(backend)) {
     case PIXNORM_BACKEND_SCALAR: return scalar_kernels();
     case PIXNORM_BACKEND_HIGHWAY: return highway_kernels();
     case PIXNORM_BACKEND_XSIMD: return xsimd_kernels();
@@ -75,7 +76,7 @@ extern "C" {
 const char* pixnorm_version(void) { return PIXNORM_VERSION_STRING; }
 
 const char* pixnorm_backend_name(pixnorm_backend backend) {
-  switch (backend) {
+  switch (enum_bits(backend)) {
     case PIXNORM_BACKEND_AUTO: return "auto";
     case PIXNORM_BACKEND_SCALAR: return "scalar";
     case PIXNORM_BACKEND_HIGHWAY: return "highway";
@@ -85,7 +86,7 @@ const char* pixnorm_backend_name(pixnorm_backend backend) {
 }
 
 int pixnorm_backend_available(pixnorm_backend backend) {
-  if (backend == PIXNORM_BACKEND_AUTO) return 1;
+  if (enum_bits(backend) == PIXNORM_BACKEND_AUTO) return 1;
   return kernels_for(backend) != nullptr;
 }
 
@@ -97,8 +98,8 @@ pixnorm_backend pixnorm_backend_default(void) {
 }
 
 const char* pixnorm_backend_targets(pixnorm_backend backend) {
-  if (backend == PIXNORM_BACKEND_AUTO) backend = pixnorm_backend_default();
-  switch (backend) {
+  if (enum_bits(backend) == PIXNORM_BACKEND_AUTO) backend = pixnorm_backend_default();
+  switch (enum_bits(backend)) {
     case PIXNORM_BACKEND_HIGHWAY: return highway_targets();
     case PIXNORM_BACKEND_XSIMD: return xsimd_kernels() ? xsimd_target() : "";
     default: return "";
@@ -106,7 +107,7 @@ const char* pixnorm_backend_targets(pixnorm_backend backend) {
 }
 
 const char* pixnorm_backend_target(pixnorm_backend backend) {
-  if (backend == PIXNORM_BACKEND_AUTO) backend = pixnorm_backend_default();
+  if (enum_bits(backend) == PIXNORM_BACKEND_AUTO) backend = pixnorm_backend_default();
   const RowKernels* k = kernels_for(backend);
   return k ? k->target : "";
 }

@@ -1,3 +1,4 @@
+#include "c_enum.h"
 #include "error.h"
 
 #include <cstdarg>
@@ -24,7 +25,7 @@ void clear_error() { g_message[0] = '\0'; }
 extern "C" const char* pixnorm_last_error(void) { return g_message; }
 
 extern "C" const char* pixnorm_status_name(pixnorm_status status) {
-  switch (status) {
+  switch (pixnorm::enum_bits(status)) {
     case PIXNORM_OK: return "ok";
     case PIXNORM_ERROR_INVALID_ARGUMENT: return "invalid argument";
     case PIXNORM_ERROR_IO: return "i/o error";

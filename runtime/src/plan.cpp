@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "c_enum.h"
 #include "error.h"
 #include "kernels.h"
 #include "pixnorm/pixnorm.h"
@@ -126,16 +127,16 @@ void per_image_params(const pixnorm_plan* p, uint64_t count, uint64_t s1, uint64
 }
 
 pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
-  if (static_cast<unsigned>(d->format) > PIXNORM_FORMAT_BGRA8)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown pixel format %d", static_cast<int>(d->format));
-  if (static_cast<unsigned>(d->layout) > PIXNORM_LAYOUT_NHWC)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown layout %d", static_cast<int>(d->layout));
-  if (d->dtype != PIXNORM_DTYPE_F32)
-    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: unsupported output type %d", static_cast<int>(d->dtype));
-  if (static_cast<unsigned>(d->mode) > PIXNORM_MODE_MINMAX)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown mode %d", static_cast<int>(d->mode));
-  if (static_cast<unsigned>(d->backend) > PIXNORM_BACKEND_XSIMD)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown backend %d", static_cast<int>(d->backend));
+  if (static_cast<unsigned>(enum_bits(d->format)) > PIXNORM_FORMAT_BGRA8)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown pixel format %d", enum_bits(d->format));
+  if (static_cast<unsigned>(enum_bits(d->layout)) > PIXNORM_LAYOUT_NHWC)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown layout %d", enum_bits(d->layout));
+  if (enum_bits(d->dtype) != PIXNORM_DTYPE_F32)
+    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: unsupported output type %d", enum_bits(d->dtype));
+  if (static_cast<unsigned>(enum_bits(d->mode)) > PIXNORM_MODE_MINMAX)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown mode %d", enum_bits(d->mode));
+  if (static_cast<unsigned>(enum_bits(d->backend)) > PIXNORM_BACKEND_XSIMD)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown backend %d", enum_bits(d->backend));
   if (d->width == 0 || d->height == 0)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: image size %ux%u is empty", d->width, d->height);
   if (d->width > PIXNORM_MAX_DIMENSION || d->height > PIXNORM_MAX_DIMENSION ||
