@@ -202,24 +202,40 @@ void normalize(const pixnorm_plan* p, const uint8_t* src, size_t row_bytes, floa
   }
 }
 
+unsigned bytes_per_pixel(pixnorm_format f) {
+  static const unsigned bpp[] = {1, 3, 3, 4, 4};
+  return bpp[f];
+}
+
+// The image must fit in the address space: (height - 1) * row_bytes + width * cin bytes.
+pixnorm_status check_span(size_t w, size_t h, size_t cin, size_t row_bytes) {
+  if (row_bytes < w * cin)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "row_bytes %zu is less than width * bytes per pixel (%zu)",
+                row_bytes, w * cin);
+  size_t span;
+  if (!checked_mul(row_bytes, h - 1, &span) || span > SIZE_MAX - w * cin)
+    return fail(PIXNORM_ERROR_TOO_LARGE, "row_bytes %zu times height %zu overflows", row_bytes, h);
+  return PIXNORM_OK;
+}
+
+void reduce_image(const RowKernels* k, const uint8_t* pixels, size_t w, size_t h, unsigned cin, size_t row_bytes,
+                  ReduceAcc* acc) {
+  const bool packed = row_bytes == w * cin;
+  for (size_t y = 0; y < (packed ? 1 : h); ++y) k->reduce(pixels + y * row_bytes, packed ? w * h : w, cin, acc);
+}
+
 pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_bytes, float* dst) {
   const size_t w = p->desc.width, h = p->desc.height;
   if (pixels == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: pixels is NULL");
-  if (row_bytes < w * p->cin)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: row_bytes %zu is less than width * bytes per pixel (%zu)",
-                row_bytes, w * p->cin);
-  size_t span;
-  if (!checked_mul(row_bytes, h - 1, &span) || span > SIZE_MAX - w * p->cin)
-    return fail(PIXNORM_ERROR_TOO_LARGE, "run: row_bytes %zu times height %zu overflows", row_bytes, h);
+  const pixnorm_status st = check_span(w, h, p->cin, row_bytes);
+  if (st != PIXNORM_OK) return st;
   if (is_fixed_mode(p->desc.mode)) {
     normalize(p, pixels, row_bytes, dst, p->scale, p->bias);
     return PIXNORM_OK;
   }
   ReduceAcc acc;
   reduce_acc_init(&acc);
-  const bool packed = row_bytes == w * p->cin;
-  for (size_t y = 0; y < (packed ? 1 : h); ++y)
-    p->kernels->reduce(pixels + y * row_bytes, packed ? w * h : w, p->cin, &acc);
+  reduce_image(p->kernels, pixels, w, h, p->cin, row_bytes, &acc);
   // Statistics arrive per input channel; parameters are per output channel.
   float scale[3] = {0, 0, 0}, bias[3] = {0, 0, 0};
   const uint64_t plane = static_cast<uint64_t>(w) * h;
@@ -282,10 +298,9 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
                     ? "not compiled in or not supported by this CPU"
                     : "not available in this build");
 
-  static const unsigned cin_of[] = {1, 3, 3, 4, 4};
   static const pixnorm_channel_order order_of[] = {PIXNORM_ORDER_GRAY, PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR,
                                                    PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR};
-  p.cin = cin_of[desc->format];
+  p.cin = bytes_per_pixel(desc->format);
   const pixnorm_channel_order in_order = order_of[desc->format];
 
   const bool needs_stats = desc->mode == PIXNORM_MODE_STANDARDIZE || desc->mode == PIXNORM_MODE_CENTER;
@@ -362,6 +377,55 @@ pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* c
   for (uint32_t i = 0; i < count; ++i) {
     const pixnorm_status st = run_one(plan, images[i], row_bytes[i], dst + i * plan->elements);
     if (st != PIXNORM_OK) return st;
+  }
+  return PIXNORM_OK;
+}
+
+void pixnorm_channel_sums_init(pixnorm_channel_sums* sums) {
+  if (sums == nullptr) return;
+  std::memset(sums, 0, sizeof(*sums));
+  for (unsigned c = 0; c < PIXNORM_MAX_CHANNELS; ++c) sums->min[c] = 255;
+}
+
+pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_format format, uint32_t width,
+                                        uint32_t height, const uint8_t* pixels, size_t row_bytes,
+                                        pixnorm_backend backend) {
+  clear_error();
+  if (sums == nullptr || pixels == nullptr)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "sums: %s is NULL", sums == nullptr ? "sums" : "pixels");
+  pixnorm_plan_desc d;
+  pixnorm_plan_desc_init(&d);
+  d.format = format;
+  d.width = width;
+  d.height = height;
+  d.backend = backend;
+  pixnorm_status st = validate_desc(&d);
+  if (st != PIXNORM_OK) return st;
+  const unsigned cin = bytes_per_pixel(format), channels = cin == 1 ? 1 : 3;
+  if (sums->channels != 0 && sums->channels != channels)
+    return fail(PIXNORM_ERROR_CHANNEL_MISMATCH, "sums: a %s image (%u channel%s) added to sums of %u channels",
+                format_name(format), channels, channels == 1 ? "" : "s", sums->channels);
+  st = check_span(width, height, cin, row_bytes);
+  if (st != PIXNORM_OK) return st;
+  const uint64_t n = static_cast<uint64_t>(width) * height;
+  if (sums->pixels > UINT64_MAX / 65025 - n)
+    return fail(PIXNORM_ERROR_TOO_LARGE,
+                "sums: %llu more pixels would overflow the 64-bit sums of squares: split the data and add "
+                "the parts' sums in wider integers",
+                static_cast<unsigned long long>(n));
+  const pixnorm_backend b = backend == PIXNORM_BACKEND_AUTO ? pixnorm_backend_default() : backend;
+  const RowKernels* k = kernels_for(b);
+  if (k == nullptr) return fail(PIXNORM_ERROR_UNSUPPORTED, "sums: backend %s is not available", pixnorm_backend_name(b));
+  ReduceAcc acc;
+  reduce_acc_init(&acc);
+  reduce_image(k, pixels, width, height, cin, row_bytes, &acc);
+  sums->channels = channels;
+  sums->pixels += n;
+  for (unsigned c = 0; c < channels; ++c) {
+    sums->sum[c] += acc.sum[c];
+    sums->sum_sq[c] += acc.sumsq[c];
+    sums->min[c] = acc.min[c] < sums->min[c] ? acc.min[c] : sums->min[c];
+    sums->max[c] = acc.max[c] > sums->max[c] ? acc.max[c] : sums->max[c];
   }
   return PIXNORM_OK;
 }

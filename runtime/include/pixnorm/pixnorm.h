@@ -195,6 +195,28 @@ PIXNORM_API const char* pixnorm_plan_target(const pixnorm_plan* plan);
 PIXNORM_API pixnorm_status pixnorm_plan_get_params(const pixnorm_plan* plan, float scale[PIXNORM_MAX_CHANNELS],
                                                    float bias[PIXNORM_MAX_CHANNELS]);
 
+/* ---------------------------------------------------------------- exact per-channel sums */
+
+/* Integer statistics of uint8 samples, accumulated over any number of images: the same
+ * vectorized reduction the per-image modes use. Channels are in the input's order
+ * (R,G,B for RGB8/RGBA8, B,G,R for BGR8/BGRA8; alpha is not counted). */
+typedef struct pixnorm_channel_sums {
+  uint32_t channels; /* 1 or 3; 0 until the first image */
+  uint64_t pixels;   /* samples per channel */
+  uint64_t sum[PIXNORM_MAX_CHANNELS];
+  uint64_t sum_sq[PIXNORM_MAX_CHANNELS];
+  uint8_t min[PIXNORM_MAX_CHANNELS];
+  uint8_t max[PIXNORM_MAX_CHANNELS];
+} pixnorm_channel_sums;
+
+PIXNORM_API void pixnorm_channel_sums_init(pixnorm_channel_sums* sums);
+/* Adds one image to `sums`. Fails, leaving `sums` unchanged, on a channel count different
+ * from the images already added, or when a 64-bit sum would overflow (over 2.8e14 pixels:
+ * split the data and add the parts' sums in wider integers). No allocation. */
+PIXNORM_API pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_format format, uint32_t width,
+                                                    uint32_t height, const uint8_t* pixels, size_t row_bytes,
+                                                    pixnorm_backend backend);
+
 /* ---------------------------------------------------------------- information */
 
 PIXNORM_API const char* pixnorm_version(void);
