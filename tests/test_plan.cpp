@@ -456,13 +456,7 @@ TEST_CASE("plan: bad descriptions and runs are refused with a message") {
 TEST_CASE("info: backends and targets") {
   CHECK(pixnorm_backend_available(PIXNORM_BACKEND_SCALAR));
   CHECK(std::string(pixnorm_version()) == PIXNORM_VERSION_STRING);
-  pixnorm_backend bogus;
-  set_raw(bogus, 42);
-  CHECK(std::string(pixnorm_backend_name(bogus)) == "unknown");
-  CHECK(pixnorm_backend_available(bogus) == 0);
-  pixnorm_status bogus_status;
-  set_raw(bogus_status, 1000);
-  CHECK(std::string(pixnorm_status_name(bogus_status)) == "unknown status");
+
 #if PIXNORM_HAVE_HIGHWAY
   CHECK(pixnorm_backend_available(PIXNORM_BACKEND_HIGHWAY));
   CHECK(std::string(pixnorm_backend_targets(PIXNORM_BACKEND_HIGHWAY)).find(
