@@ -468,3 +468,39 @@ TEST_CASE("info: backends and targets") {
                                         ? pixnorm_backend_target(PIXNORM_BACKEND_XSIMD)
                                         : "not available"));
 }
+
+TEST_CASE("plan: runs split over threads equal single-threaded runs bit for bit") {
+  const auto s = preset("imagenet");
+  for (uint32_t threads : {2u, 3u, 8u}) {
+    for (uint32_t h : {1u, 2u, 7u, 64u}) {
+      for (pixnorm_mode m : kModes) {
+        for (pixnorm_layout l : {PIXNORM_LAYOUT_NCHW, PIXNORM_LAYOUT_NHWC}) {
+          for (size_t pad : {0u, 3u}) {
+            CAPTURE(threads);
+            CAPTURE(h);
+            CAPTURE(m);
+            CAPTURE(l);
+            CAPTURE(pad);
+            const Image im = make_image(PIXNORM_FORMAT_BGRA8, 45, h, pad, 1, h + threads);
+            pixnorm_plan_desc d = desc_of(PIXNORM_FORMAT_BGRA8, 45, h, l, m, PIXNORM_BACKEND_AUTO);
+            const PlanPtr one = plan_or_fail(s.get(), d);
+            d.threads = threads;
+            const PlanPtr many = plan_or_fail(s.get(), d);
+            const size_t n = pixnorm_plan_output_elements(one.get());
+            Guarded want(n, 0), got(n, 1);
+            REQUIRE(pixnorm_plan_run(one.get(), im.data(), im.row_bytes, want.data()) == PIXNORM_OK);
+            for (int rep = 0; rep < 3; ++rep)  // the workers are reused run after run
+              REQUIRE(pixnorm_plan_run(many.get(), im.data(), im.row_bytes, got.data()) == PIXNORM_OK);
+            REQUIRE(got.guards_intact());
+            REQUIRE(got.same_bits(want));
+          }
+        }
+      }
+    }
+  }
+  pixnorm_plan_desc d = desc_of(PIXNORM_FORMAT_RGB8, 8, 8, PIXNORM_LAYOUT_NCHW, PIXNORM_MODE_STANDARDIZE);
+  d.threads = 65;
+  pixnorm_plan* p = nullptr;
+  CHECK(pixnorm_plan_create(s.get(), &d, &p) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  CHECK(p == nullptr);
+}

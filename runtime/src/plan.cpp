@@ -4,12 +4,24 @@
 #include <cstring>
 #include <new>
 
+#if PIXNORM_WITH_THREADS
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+#endif
+
 #include "c_enum.h"
 #include "error.h"
 #include "kernels.h"
 #include "pixnorm/pixnorm.h"
 
 using namespace pixnorm;
+
+namespace {
+constexpr unsigned kMaxThreads = 64;
+class Pool;
+}  // namespace
 
 struct pixnorm_plan {
   pixnorm_plan_desc desc;
@@ -24,6 +36,7 @@ struct pixnorm_plan {
   float scale[3];  // per output channel; fixed modes only
   float bias[3];
   size_t elements;  // per image
+  Pool* pool;       // nullptr: runs on the caller's thread only
 };
 
 namespace {
@@ -145,6 +158,12 @@ pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
                 d->width, d->height, PIXNORM_MAX_DIMENSION, PIXNORM_MAX_PIXELS);
   if (d->batch == 0 || d->batch > PIXNORM_MAX_BATCH)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: batch %u is not in 1..%u", d->batch, PIXNORM_MAX_BATCH);
+  if (d->threads > kMaxThreads)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: threads %u is over %u", d->threads, kMaxThreads);
+#if !PIXNORM_WITH_THREADS
+  if (d->threads > 1)
+    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: threads %u asked of a build without threads", d->threads);
+#endif
   if (d->per_channel != 0 && d->per_channel != 1)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: per_channel must be 0 or 1");
   if (d->epsilon != PIXNORM_EPSILON_DEFAULT && !(d->epsilon >= 0.0 && d->epsilon < kHuge))
@@ -174,18 +193,19 @@ pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
   return PIXNORM_OK;
 }
 
-// Normalizes one image with per-output-channel parameters (scale, bias).
+// Normalizes rows [y0, y1) of one image with per-output-channel parameters (scale, bias).
 void normalize(const pixnorm_plan* p, const uint8_t* src, size_t row_bytes, float* dst, const float* scale,
-               const float* bias) {
+               const float* bias, size_t y0, size_t y1) {
   const RowKernels* k = p->kernels;
   const size_t w = p->desc.width, h = p->desc.height, cin = p->cin;
   // Tightly packed rows are one long row: fewer tails, longer vector loops.
   const bool packed = row_bytes == w * cin;
-  const size_t rows = packed ? 1 : h, n = packed ? w * h : w;
+  const size_t rows = packed ? (y0 < y1 ? 1 : 0) : y1 - y0, n = packed ? w * (y1 - y0) : w;
   const size_t plane = w * h;
-  for (size_t y = 0; y < rows; ++y) {
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t y = y0 + r;
     const uint8_t* row = src + y * row_bytes;
-    const size_t off = y * n;  // pixel index of the row's first pixel
+    const size_t off = y * w;  // pixel index of the row's first pixel
     if (cin == 1) {
       k->flat(row, n, dst + off, scale, bias, 1);
     } else if (p->desc.layout == PIXNORM_LAYOUT_NCHW) {
@@ -218,10 +238,119 @@ pixnorm_status check_span(size_t w, size_t h, size_t cin, size_t row_bytes) {
   return PIXNORM_OK;
 }
 
-void reduce_image(const RowKernels* k, const uint8_t* pixels, size_t w, size_t h, unsigned cin, size_t row_bytes,
-                  ReduceAcc* acc) {
-  const bool packed = row_bytes == w * cin;
-  for (size_t y = 0; y < (packed ? 1 : h); ++y) k->reduce(pixels + y * row_bytes, packed ? w * h : w, cin, acc);
+// Adds rows [y0, y1) to acc.
+void reduce_rows(const RowKernels* k, const uint8_t* pixels, size_t w, unsigned cin, size_t row_bytes, size_t y0,
+                 size_t y1, ReduceAcc* acc) {
+  if (row_bytes == w * cin) {
+    if (y0 < y1) k->reduce(pixels + y0 * row_bytes, w * (y1 - y0), cin, acc);
+    return;
+  }
+  for (size_t y = y0; y < y1; ++y) k->reduce(pixels + y * row_bytes, w, cin, acc);
+}
+
+// One run's work, split into row bands that the caller's thread and the plan's workers share.
+struct RunJob {
+  const pixnorm_plan* p;
+  const uint8_t* pixels;
+  size_t row_bytes;
+  float* dst;
+  const float* scale;
+  const float* bias;
+  ReduceAcc* accs;  // reduction phase: one per band; nullptr in the normalization phase
+  unsigned bands;
+};
+
+void run_band(const RunJob& j, unsigned band) {
+  const size_t h = j.p->desc.height, y0 = h * band / j.bands, y1 = h * (band + 1) / j.bands;
+  if (j.accs != nullptr)
+    reduce_rows(j.p->kernels, j.pixels, j.p->desc.width, j.p->cin, j.row_bytes, y0, y1, &j.accs[band]);
+  else
+    normalize(j.p, j.pixels, j.row_bytes, j.dst, j.scale, j.bias, y0, y1);
+}
+
+// Worker threads owned by a plan, created at planning; a run hands each its row band and
+// waits for all of them, so a run allocates nothing. Runs of one plan are serialized.
+class Pool {
+ public:
+  explicit Pool(unsigned threads) : threads_(threads) {}
+#if PIXNORM_WITH_THREADS
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    start_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  // Starts the workers; false when the system refuses one (the destructor joins the others).
+  bool start() {
+    try {
+      workers_.reserve(threads_ - 1);
+      for (unsigned i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { work(i); });
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+  void run(const RunJob& job) {
+    std::lock_guard<std::mutex> serial(run_m_);
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      job_ = &job;
+      pending_ = static_cast<unsigned>(workers_.size());
+      ++generation_;
+    }
+    start_.notify_all();
+    run_band(job, 0);
+    std::unique_lock<std::mutex> lock(m_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+  }
+#else
+  bool start() { return false; }
+  void run(const RunJob& job) {
+    for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
+  }
+#endif
+  // Bands for an image of h rows: no more bands than rows.
+  unsigned bands(size_t h) const { return h < threads_ ? static_cast<unsigned>(h) : threads_; }
+
+ private:
+#if PIXNORM_WITH_THREADS
+  void work(unsigned index) {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(m_);
+    for (;;) {
+      start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      const RunJob* job = job_;
+      lock.unlock();
+      if (index < job->bands) run_band(*job, index);
+      lock.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+  std::mutex run_m_, m_;
+  std::condition_variable start_, done_;
+  std::vector<std::thread> workers_;
+  const RunJob* job_ = nullptr;
+  uint64_t generation_ = 0;
+  unsigned pending_ = 0;
+  bool stop_ = false;
+#endif
+  unsigned threads_;
+};
+
+void run_bands(const pixnorm_plan* p, const RunJob& job) {
+  if (p->pool == nullptr || job.bands == 1) {
+    for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
+    return;
+  }
+  try {
+    p->pool->run(job);
+  } catch (...) {  // a mutex that fails to lock: do the work on this thread
+    for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
+  }
 }
 
 pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_bytes, float* dst) {
@@ -229,13 +358,25 @@ pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_
   if (pixels == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: pixels is NULL");
   const pixnorm_status st = check_span(w, h, p->cin, row_bytes);
   if (st != PIXNORM_OK) return st;
+  const unsigned bands = p->pool ? p->pool->bands(h) : 1;
+  RunJob job{p, pixels, row_bytes, dst, p->scale, p->bias, nullptr, bands};
   if (is_fixed_mode(p->desc.mode)) {
-    normalize(p, pixels, row_bytes, dst, p->scale, p->bias);
+    run_bands(p, job);
     return PIXNORM_OK;
   }
-  ReduceAcc acc;
-  reduce_acc_init(&acc);
-  reduce_image(p->kernels, pixels, w, h, p->cin, row_bytes, &acc);
+  ReduceAcc accs[kMaxThreads];
+  for (unsigned b = 0; b < bands; ++b) reduce_acc_init(&accs[b]);
+  job.accs = accs;
+  run_bands(p, job);
+  ReduceAcc acc = accs[0];
+  for (unsigned b = 1; b < bands; ++b) {
+    for (unsigned c = 0; c < 3; ++c) {
+      acc.sum[c] += accs[b].sum[c];
+      acc.sumsq[c] += accs[b].sumsq[c];
+      acc.min[c] = accs[b].min[c] < acc.min[c] ? accs[b].min[c] : acc.min[c];
+      acc.max[c] = accs[b].max[c] > acc.max[c] ? accs[b].max[c] : acc.max[c];
+    }
+  }
   // Statistics arrive per input channel; parameters are per output channel.
   float scale[3] = {0, 0, 0}, bias[3] = {0, 0, 0};
   const uint64_t plane = static_cast<uint64_t>(w) * h;
@@ -259,7 +400,10 @@ pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_
       bias[c] = bias[0];
     }
   }
-  normalize(p, pixels, row_bytes, dst, scale, bias);
+  job.accs = nullptr;
+  job.scale = scale;
+  job.bias = bias;
+  run_bands(p, job);
   return PIXNORM_OK;
 }
 
@@ -350,11 +494,22 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
 
   pixnorm_plan* plan = new (std::nothrow) pixnorm_plan(p);
   if (plan == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory");
+  if (desc->threads > 1) {
+    plan->pool = new (std::nothrow) Pool(desc->threads);
+    if (plan->pool == nullptr || !plan->pool->start()) {
+      pixnorm_plan_free(plan);
+      return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: cannot start %u threads", desc->threads - 1);
+    }
+  }
   *out = plan;
   return PIXNORM_OK;
 }
 
-void pixnorm_plan_free(pixnorm_plan* plan) { delete plan; }
+void pixnorm_plan_free(pixnorm_plan* plan) {
+  if (plan == nullptr) return;
+  delete plan->pool;
+  delete plan;
+}
 
 pixnorm_status pixnorm_plan_run(const pixnorm_plan* plan, const uint8_t* pixels, size_t row_bytes, void* tensor) {
   if (plan == nullptr || tensor == nullptr)
@@ -418,7 +573,7 @@ pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_form
   if (k == nullptr) return fail(PIXNORM_ERROR_UNSUPPORTED, "sums: backend %s is not available", pixnorm_backend_name(b));
   ReduceAcc acc;
   reduce_acc_init(&acc);
-  reduce_image(k, pixels, width, height, cin, row_bytes, &acc);
+  reduce_rows(k, pixels, width, cin, row_bytes, 0, height, &acc);
   sums->channels = channels;
   sums->pixels += n;
   for (unsigned c = 0; c < channels; ++c) {

@@ -161,11 +161,16 @@ typedef struct pixnorm_plan_desc {
    * for sample-standardize; otherwise >= 0, replacing it. */
   double epsilon;
   pixnorm_backend backend;
+  /* 0 or 1: runs use the caller's thread only. N (<= 64): each run splits the image into N row
+   * bands, one on the caller's thread and N - 1 on worker threads the plan starts at creation
+   * (PIXNORM_ERROR_UNSUPPORTED in a build without threads). Runs of one plan are serialized. */
+  uint32_t threads;
 } pixnorm_plan_desc;
 
 typedef struct pixnorm_plan pixnorm_plan;
 
-/* Defaults: RGB8, 0x0, batch 1, NCHW, f32, standardize, global, default epsilon, auto backend. */
+/* Defaults: RGB8, 0x0, batch 1, NCHW, f32, standardize, global, default epsilon, auto backend,
+ * the caller's thread only. */
 PIXNORM_API void pixnorm_plan_desc_init(pixnorm_plan_desc* desc);
 
 /* Validates the description against the statistics and folds them into one scale and one
