@@ -49,10 +49,43 @@ void check_limits(const std::string& subject, uint64_t w, uint64_t h) {
                                   std::to_string(PIXNORM_MAX_PIXELS) + " pixels");
 }
 
+// Encoded bytes for stb: an open file, or a buffer in memory. Both go through the same
+// callbacks, so a buffer decodes exactly as a file holding the same bytes.
+struct Input {
+  std::string path;  // or the name a buffer stands for: messages, the TGA extension
+  FILE* f = nullptr;  // nullptr for a buffer
+  const unsigned char* data = nullptr;
+  uint64_t size = 0;
+  uint64_t pos = 0;  // in the buffer
+  bool starved = false;  // the decoder asked for bytes past the end of the file
+
+  size_t read(void* out, size_t n) {
+    if (f) return std::fread(out, 1, n, f);
+    const size_t k = static_cast<size_t>(n < size - pos ? n : size - pos);
+    if (k) std::memcpy(out, data + pos, k);
+    pos += k;
+    return k;
+  }
+  void skip(int n) {  // stb skips forward only
+    if (f) fseeko(f, n, SEEK_CUR);
+    else pos += n > 0 && static_cast<uint64_t>(n) < size - pos ? static_cast<uint64_t>(n) : size - pos;
+  }
+  bool at_end() {
+    if (!f) return pos >= size;
+    const off_t at = ftello(f);
+    return at < 0 || static_cast<uint64_t>(at) >= size;
+  }
+  void rewind() {
+    if (f) std::rewind(f);
+    pos = 0;
+  }
+};
+
 // An open regular file; directories and devices are refused because their "size" is not
 // the number of bytes a read returns.
-struct InputFile {
-  explicit InputFile(const std::string& file_path) : path(file_path) {
+struct InputFile : Input {
+  explicit InputFile(const std::string& file_path) {
+    path = file_path;
     f = std::fopen(path.c_str(), "rb");
     if (!f) throw data_error(path, std::string("cannot open: ") + std::strerror(errno));
     struct stat st;
@@ -69,33 +102,33 @@ struct InputFile {
   ~InputFile() { std::fclose(f); }
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
-
-  std::string path;
-  FILE* f = nullptr;
-  uint64_t size = 0;
-  bool starved = false;  // the decoder asked for bytes past the end of the file
 };
 
+// A buffer in memory, named for messages.
+Input memory_input(const void* data, size_t size, const std::string& name) {
+  Input in;
+  in.path = name;
+  in.data = static_cast<const unsigned char*>(data);
+  in.size = size;
+  return in;
+}
+
 int read_cb(void* user, char* data, int size) {
-  auto* in = static_cast<InputFile*>(user);
-  const size_t n = std::fread(data, 1, static_cast<size_t>(size), in->f);
+  auto* in = static_cast<Input*>(user);
+  const size_t n = in->read(data, static_cast<size_t>(size));
   if (n == 0 && size > 0) in->starved = true;
   return static_cast<int>(n);
 }
-void skip_cb(void* user, int n) { fseeko(static_cast<InputFile*>(user)->f, n, SEEK_CUR); }
-int eof_cb(void* user) {
-  auto* in = static_cast<InputFile*>(user);
-  const off_t pos = ftello(in->f);
-  return pos < 0 || static_cast<uint64_t>(pos) >= in->size;
-}
+void skip_cb(void* user, int n) { static_cast<Input*>(user)->skip(n); }
+int eof_cb(void* user) { return static_cast<Input*>(user)->at_end(); }
 const stbi_io_callbacks kCallbacks = {read_cb, skip_cb, eof_cb};
 
 // stb_image has no way to restrict a call to one format, and TGA has no signature: without
 // this check arbitrary bytes can "decode" as a TGA image.
-const char* sniff_kind(InputFile& in) {
+const char* sniff_kind(Input& in) {
   unsigned char b[8] = {0};
-  const size_t n = std::fread(b, 1, sizeof(b), in.f);
-  std::rewind(in.f);
+  const size_t n = in.read(b, sizeof(b));
+  in.rewind();
   if (n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) return "PNG";
   if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "JPEG";
   if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "BMP";
@@ -159,8 +192,10 @@ ImageInfo parse_raw_spec(const std::string& spec) {
   return info;
 }
 
-ImageInfo probe_image(const std::string& path) {
-  InputFile in(path);
+namespace {
+
+ImageInfo probe(Input& in) {
+  const std::string& path = in.path;
   if (in.size == 0) throw data_error(path, "empty file");
   const char* kind = sniff_kind(in);
   if (!kind)
@@ -194,8 +229,8 @@ ImageInfo probe_image(const std::string& path) {
   return info;
 }
 
-Image decode_image(const std::string& path, const ImageInfo& expected) {
-  InputFile in(path);
+Image decode(Input& in, const ImageInfo& expected) {
+  const std::string& path = in.path;
   int w = 0, h = 0, channels = 0;
   const int wanted = static_cast<int>(bytes_per_pixel(expected.format));
   pixnorm_cli_stbi_clear_failure();
@@ -212,6 +247,25 @@ Image decode_image(const std::string& path, const ImageInfo& expected) {
   image.info = expected;
   image.row_bytes = static_cast<size_t>(expected.width) * static_cast<size_t>(wanted);
   return image;
+}
+
+}  // namespace
+
+ImageInfo probe_image(const std::string& path) {
+  InputFile in(path);
+  return probe(in);
+}
+Image decode_image(const std::string& path, const ImageInfo& expected) {
+  InputFile in(path);
+  return decode(in, expected);
+}
+ImageInfo probe_image_memory(const void* data, size_t size, const std::string& name) {
+  Input in = memory_input(data, size, name);
+  return probe(in);
+}
+Image decode_image_memory(const void* data, size_t size, const std::string& name, const ImageInfo& expected) {
+  Input in = memory_input(data, size, name);
+  return decode(in, expected);
 }
 
 void check_raw_size(const std::string& path, const ImageInfo& spec) {

@@ -37,6 +37,10 @@ ImageInfo parse_raw_spec(const std::string& spec);
 ImageInfo probe_image(const std::string& path);
 // Decodes the image whose header gave `expected`.
 Image decode_image(const std::string& path, const ImageInfo& expected);
+// The same from encoded bytes in memory, read exactly as a file holding them: `name` stands
+// for the path in messages and in the TGA extension check.
+ImageInfo probe_image_memory(const void* data, size_t size, const std::string& name);
+Image decode_image_memory(const void* data, size_t size, const std::string& name, const ImageInfo& expected);
 
 // Checks that `path` holds exactly width * height * bpp bytes, without reading it.
 void check_raw_size(const std::string& path, const ImageInfo& spec);

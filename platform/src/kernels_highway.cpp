@@ -66,10 +66,27 @@ HWY_INLINE VF QuarterAsFloat(V8 v) {
   return hn::ConvertTo(df, hn::PromoteTo(di, quarter));
 }
 
+// Elements to write one by one before `dst` is aligned to a whole float vector: a vector store
+// that straddles two cache lines costs about twice as much, and callers' tensors are often only
+// 16-byte aligned. `stride` is the floats written per element (1, or 3 for interleaved pixels).
+HWY_INLINE size_t HeadToAlign(const float* dst, size_t stride, size_t n) {
+  const DF df;
+  const size_t bytes = hn::Lanes(df) * sizeof(float);
+  const uintptr_t a = reinterpret_cast<uintptr_t>(dst);
+  size_t head = 0;
+  while (head < n && head < 16 && (a + head * stride * sizeof(float)) % bytes != 0) ++head;
+  return (a + head * stride * sizeof(float)) % bytes == 0 ? head : 0;
+}
+
 void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, const float* scale,
           const float* bias, unsigned period) {
   const DF df;
   const size_t N = hn::Lanes(df);
+  const size_t head = n >= 4 * N ? HeadToAlign(dst, 1, n) : 0;
+  for (size_t i = 0; i < head; ++i) dst[i] = NormScalar(src[i], scale[i % period], bias[i % period]);
+  src += head;
+  dst += head;
+  n -= head;
   if (period == 1) {
     const VF s = hn::Set(df, scale[0]), b = hn::Set(df, bias[0]);
     if (n < N) {
@@ -90,14 +107,16 @@ void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, co
     if (i < n) hn::StoreU(Norm(LoadBytesAsFloat(src + n - N), s, b), df, dst + n - N);
     return;
   }
-  // period 3: three vectors hold a whole number of periods (N is a power of two).
+  // period 3: three vectors hold a whole number of periods (N is a power of two); the head
+  // shifted the phase of the first element by head % 3.
+  const size_t phase = head % 3;
   HWY_ALIGN float pattern[6 * HWY_MAX_BYTES / sizeof(float)];
   for (size_t j = 0; j < 3 * N; ++j) {
-    pattern[j] = scale[j % 3];
-    pattern[3 * N + j] = bias[j % 3];
+    pattern[j] = scale[(j + phase) % 3];
+    pattern[3 * N + j] = bias[(j + phase) % 3];
   }
   if (n < 3 * N) {
-    for (size_t j = 0; j < n; ++j) dst[j] = NormScalar(src[j], pattern[j], pattern[3 * N + j]);
+    for (size_t j = 0; j < n; ++j) dst[j] = NormScalar(src[j], pattern[j % (3 * N)], pattern[3 * N + j % (3 * N)]);
     return;
   }
   const VF s0 = hn::Load(df, pattern), s1 = hn::Load(df, pattern + N), s2 = hn::Load(df, pattern + 2 * N);
@@ -112,11 +131,12 @@ void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, co
     hn::StoreU(Norm(x2, s2, b2), df, dst + i + 2 * N);
   }
   if (i < n) {
-    // n is a multiple of 3 (whole pixels), so n - 3N starts a period too.
-    const size_t j = n - 3 * N;
+    // Recompute the last whole block that starts in phase, then the few elements after it.
+    const size_t last = n - 3 * N, j = last - last % 3;
     hn::StoreU(Norm(LoadBytesAsFloat(src + j), s0, b0), df, dst + j);
     hn::StoreU(Norm(LoadBytesAsFloat(src + j + N), s1, b1), df, dst + j + N);
     hn::StoreU(Norm(LoadBytesAsFloat(src + j + 2 * N), s2, b2), df, dst + j + 2 * N);
+    for (size_t k = j + 3 * N; k < n; ++k) dst[k] = NormScalar(src[k], pattern[k % 3], pattern[3 * N + k % 3]);
   }
 }
 
@@ -159,9 +179,17 @@ void Planar(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, float* d0, 
     }
     return;
   }
+  // Align the first plane (planes of whole images share its alignment when their size is a
+  // multiple of the vector size).
+  const size_t head = n >= 2 * P ? HeadToAlign(d0, 1, n) : 0;
+  for (size_t i = 0; i < head; ++i) {
+    d0[i] = NormScalar(src[i * cin + 0], scale[0], bias[0]);
+    d1[i] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
+    d2[i] = NormScalar(src[i * cin + 2], scale[2], bias[2]);
+  }
   const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
   const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
-  size_t i = 0;
+  size_t i = head;
   for (; i + P <= n; i += P) PlanarBlock(src + i * cin, cin, d0 + i, d1 + i, d2 + i, s0, s1, s2, b0, b1, b2);
   if (i < n) {
     const size_t j = n - P;  // overlapping last block: rewrites identical values
@@ -209,9 +237,16 @@ void Interleave(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swa
     }
     return;
   }
+  const unsigned s0i = swap ? 2 : 0, s2i = swap ? 0 : 2;
+  const size_t head = n >= 2 * P ? HeadToAlign(dst, 3, n) : 0;
+  for (size_t i = 0; i < head; ++i) {
+    dst[3 * i + 0] = NormScalar(src[i * cin + s0i], scale[0], bias[0]);
+    dst[3 * i + 1] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
+    dst[3 * i + 2] = NormScalar(src[i * cin + s2i], scale[2], bias[2]);
+  }
   const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
   const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
-  size_t i = 0;
+  size_t i = head;
   for (; i + P <= n; i += P) InterleaveBlock(src + i * cin, cin, swap, dst + 3 * i, s0, s1, s2, b0, b1, b2);
   if (i < n) InterleaveBlock(src + (n - P) * cin, cin, swap, dst + 3 * (n - P), s0, s1, s2, b0, b1, b2);
 }
