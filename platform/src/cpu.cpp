@@ -34,12 +34,7 @@ bool cpu_has_xsimd_arch() {
 const RowKernels* xsimd_kernels() {
 #if PIXNORM_HAVE_XSIMD
   static const bool available = cpu_has_xsimd_arch();
-  static const RowKernels kernels = [] {
-    RowKernels k = kXsimdKernels;
-    k.reduce = scalar_kernels()->reduce;
-    return k;
-  }();
-  return available ? &kernels : nullptr;
+  return available ? &kXsimdKernels : nullptr;
 #else
   return nullptr;
 #endif

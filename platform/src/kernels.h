@@ -49,7 +49,7 @@ const RowKernels* highway_kernels();
 const char* highway_targets();
 
 // xsimd: the architecture fixed at compile time. nullptr when not compiled in or when the
-// CPU lacks that architecture. Its reduction is the scalar one.
+// CPU lacks that architecture.
 const RowKernels* xsimd_kernels();
 const char* xsimd_target();
 #if PIXNORM_HAVE_XSIMD

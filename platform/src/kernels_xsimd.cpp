@@ -1,7 +1,9 @@
 // xsimd backend: the architecture is fixed at compile time (this file gets -mavx2 or the
 // like on x86; NEON on ARM comes from the toolchain). xsimd 8.1 widens uint8 to float
 // through a scalar loop, so the widening is written per architecture with intrinsics and
-// wrapped into xsimd batches; deinterleaving goes through a small byte buffer on the stack.
+// wrapped into xsimd batches; deinterleaving goes through small byte buffers on the stack, with
+// the architecture's byte shuffles (SSSE3 pshufb, NEON vld3/vld4), as does the reduction of the
+// per-image modes (psadbw/pmaddwd, vpadal/vmull): xsimd 8.1 has no widening integer arithmetic.
 //
 // Only constant data leaves this file (kXsimdKernels), so nothing compiled with the wider
 // instruction set runs before cpu.cpp has checked that the CPU has it.
@@ -49,7 +51,21 @@ inline float norm_scalar(uint8_t x, float scale, float bias) {
   return product + bias;
 }
 
+// Floats to write one by one before dst is aligned to a whole batch (a store that straddles
+// two cache lines costs about twice as much).
+inline size_t head_to_align(const float* dst, size_t n) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(dst), bytes = N * sizeof(float);
+  if (a % sizeof(float) != 0 || n < 4 * N) return 0;
+  const size_t head = (bytes - a % bytes) % bytes / sizeof(float);
+  return head < n ? head : 0;
+}
+
 void flat(const uint8_t* src, size_t n, float* dst, const float* scale, const float* bias, unsigned period) {
+  const size_t head = head_to_align(dst, n);
+  for (size_t i = 0; i < head; ++i) dst[i] = norm_scalar(src[i], scale[i % period], bias[i % period]);
+  src += head;
+  dst += head;
+  n -= head;
   if (period == 1) {
     if (n < N) {
       for (size_t i = 0; i < n; ++i) dst[i] = norm_scalar(src[i], scale[0], bias[0]);
@@ -67,10 +83,12 @@ void flat(const uint8_t* src, size_t n, float* dst, const float* scale, const fl
     if (i < n) norm(widen(src + n - N), s, b).store_unaligned(dst + n - N);  // identical rewrite
     return;
   }
+  // The head shifted the phase of the first element by head % 3.
+  const size_t phase = head % 3;
   alignas(64) float pattern[6 * N];
   for (size_t j = 0; j < 3 * N; ++j) {
-    pattern[j] = scale[j % 3];
-    pattern[3 * N + j] = bias[j % 3];
+    pattern[j] = scale[(j + phase) % 3];
+    pattern[3 * N + j] = bias[(j + phase) % 3];
   }
   if (n < 3 * N) {
     for (size_t j = 0; j < n; ++j) dst[j] = norm_scalar(src[j], pattern[j], pattern[3 * N + j]);
@@ -85,27 +103,137 @@ void flat(const uint8_t* src, size_t n, float* dst, const float* scale, const fl
     norm(widen(src + i + N), s1, b1).store_unaligned(dst + i + N);
     norm(widen(src + i + 2 * N), s2, b2).store_unaligned(dst + i + 2 * N);
   }
-  if (i < n) {  // n is whole pixels, so n - 3N starts a period
-    const size_t j = n - 3 * N;
+  if (i < n) {  // the last whole block in phase, then the elements after it
+    const size_t last = n - 3 * N, j = last - last % 3;
     norm(widen(src + j), s0, b0).store_unaligned(dst + j);
     norm(widen(src + j + N), s1, b1).store_unaligned(dst + j + N);
     norm(widen(src + j + 2 * N), s2, b2).store_unaligned(dst + j + 2 * N);
+    for (size_t k = j + 3 * N; k < n; ++k) dst[k] = norm_scalar(src[k], pattern[k % 3], pattern[3 * N + k % 3]);
   }
 }
 
-constexpr size_t kChunk = 256;  // pixels deinterleaved per pass through the stack buffer
+// ---------------------------------------------------------------- byte shuffles
+// Multi-channel inputs are first rearranged, a chunk at a time, into byte buffers on the stack
+// (planes, or 3-channel pixels in output order) with the architecture's byte shuffles; the
+// float work is then flat(), the same for every layout.
+
+constexpr size_t kChunk = 256;  // pixels per pass through the stack buffers
+
+// n pixels of cin (3 or 4) bytes to three planes.
+void deinterleave(const uint8_t* src, size_t n, unsigned cin, uint8_t* p0, uint8_t* p1, uint8_t* p2) {
+  size_t i = 0;
+#if defined(__SSSE3__)
+  if (cin == 3) {
+    // 16 pixels from three 16-byte loads: each plane gathers its bytes from a, b, c.
+    const __m128i a0 = _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i a1 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14, -1, -1, -1, -1, -1);
+    const __m128i a2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 4, 7, 10, 13);
+    const __m128i g0 = _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i g1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1);
+    const __m128i g2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, 5, 8, 11, 14);
+    const __m128i b0 = _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m128i b1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1);
+    const __m128i b2 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 3, 6, 9, 12, 15);
+    for (; i + 16 <= n; i += 16) {
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 3 * i));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 3 * i + 16));
+      const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 3 * i + 32));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p0 + i),
+                       _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, a0), _mm_shuffle_epi8(b, a1)),
+                                    _mm_shuffle_epi8(c, a2)));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p1 + i),
+                       _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, g0), _mm_shuffle_epi8(b, g1)),
+                                    _mm_shuffle_epi8(c, g2)));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p2 + i),
+                       _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(a, b0), _mm_shuffle_epi8(b, b1)),
+                                    _mm_shuffle_epi8(c, b2)));
+    }
+  } else {
+    // 16 pixels from four loads: group each load's channels, then transpose the 32-bit groups.
+    const __m128i group = _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    for (; i + 16 <= n; i += 16) {
+      const __m128i* q = reinterpret_cast<const __m128i*>(src + 4 * i);
+      const __m128i v0 = _mm_shuffle_epi8(_mm_loadu_si128(q), group);
+      const __m128i v1 = _mm_shuffle_epi8(_mm_loadu_si128(q + 1), group);
+      const __m128i v2 = _mm_shuffle_epi8(_mm_loadu_si128(q + 2), group);
+      const __m128i v3 = _mm_shuffle_epi8(_mm_loadu_si128(q + 3), group);
+      const __m128i t0 = _mm_unpacklo_epi32(v0, v1), t1 = _mm_unpacklo_epi32(v2, v3);
+      const __m128i t2 = _mm_unpackhi_epi32(v0, v1), t3 = _mm_unpackhi_epi32(v2, v3);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p0 + i), _mm_unpacklo_epi64(t0, t1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p1 + i), _mm_unpackhi_epi64(t0, t1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p2 + i), _mm_unpacklo_epi64(t2, t3));
+    }
+  }
+#elif defined(__ARM_NEON) || defined(__ARM_NEON__)
+  if (cin == 3) {
+    for (; i + 16 <= n; i += 16) {
+      const uint8x16x3_t v = vld3q_u8(src + 3 * i);
+      vst1q_u8(p0 + i, v.val[0]);
+      vst1q_u8(p1 + i, v.val[1]);
+      vst1q_u8(p2 + i, v.val[2]);
+    }
+  } else {
+    for (; i + 16 <= n; i += 16) {
+      const uint8x16x4_t v = vld4q_u8(src + 4 * i);
+      vst1q_u8(p0 + i, v.val[0]);
+      vst1q_u8(p1 + i, v.val[1]);
+      vst1q_u8(p2 + i, v.val[2]);
+    }
+  }
+#endif
+  for (const uint8_t* p = src + i * cin; i < n; ++i, p += cin) {
+    p0[i] = p[0];
+    p1[i] = p[1];
+    p2[i] = p[2];
+  }
+}
+
+// n pixels of cin (3 or 4) bytes to 3-byte pixels, the first three channels reversed if swap.
+void repack(const uint8_t* src, size_t n, unsigned cin, int swap, uint8_t* dst) {
+  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
+  size_t i = 0;
+#if defined(__SSSE3__)
+  // 4 pixels per 16-byte load and store; the load reads 4 bytes past 3-byte pixels and the
+  // store writes 4 bytes past the 12 it means, so both stop short of the ends.
+  alignas(16) int8_t idx[16];
+  for (int k = 0; k < 16; ++k) {
+    const int pix = k / 3, ch = k % 3;
+    idx[k] = k < 12 ? static_cast<int8_t>(pix * static_cast<int>(cin) + (ch == 0 ? s0 : ch == 2 ? s2 : 1)) : -1;
+  }
+  const __m128i shuffle = _mm_load_si128(reinterpret_cast<const __m128i*>(idx));
+  for (; i + 6 <= n; i += 4)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i),
+                     _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + cin * i)), shuffle));
+#elif defined(__ARM_NEON) || defined(__ARM_NEON__)
+  for (; i + 16 <= n; i += 16) {
+    uint8x16x3_t out;
+    if (cin == 3) {
+      const uint8x16x3_t v = vld3q_u8(src + 3 * i);
+      out.val[0] = v.val[s0];
+      out.val[1] = v.val[1];
+      out.val[2] = v.val[s2];
+    } else {
+      const uint8x16x4_t v = vld4q_u8(src + 4 * i);
+      out.val[0] = v.val[s0];
+      out.val[1] = v.val[1];
+      out.val[2] = v.val[s2];
+    }
+    vst3q_u8(dst + 3 * i, out);
+  }
+#endif
+  for (const uint8_t* p = src + i * cin; i < n; ++i, p += cin) {
+    dst[3 * i + 0] = p[s0];
+    dst[3 * i + 1] = p[1];
+    dst[3 * i + 2] = p[s2];
+  }
+}
 
 void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, float* d2, const float* scale,
             const float* bias) {
   uint8_t plane[3][kChunk];
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t m = n - start < kChunk ? n - start : kChunk;
-    const uint8_t* p = src + start * cin;
-    for (size_t i = 0; i < m; ++i, p += cin) {
-      plane[0][i] = p[0];
-      plane[1][i] = p[1];
-      plane[2][i] = p[2];
-    }
+    deinterleave(src + start * cin, m, cin, plane[0], plane[1], plane[2]);
     flat(plane[0], m, d0 + start, scale + 0, bias + 0, 1);
     flat(plane[1], m, d1 + start, scale + 1, bias + 1, 1);
     flat(plane[2], m, d2 + start, scale + 2, bias + 2, 1);
@@ -114,17 +242,92 @@ void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, fl
 
 void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst, const float* scale,
                 const float* bias) {
-  uint8_t rgb[3 * kChunk];
-  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
+  uint8_t rgb[3 * kChunk + 16];
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t m = n - start < kChunk ? n - start : kChunk;
-    const uint8_t* p = src + start * cin;
-    for (size_t i = 0; i < m; ++i, p += cin) {
-      rgb[3 * i + 0] = p[s0];
-      rgb[3 * i + 1] = p[1];
-      rgb[3 * i + 2] = p[s2];
-    }
+    repack(src + start * cin, m, cin, swap, rgb);
     flat(rgb, 3 * m, dst + 3 * start, scale, bias, 3);
+  }
+}
+
+// ---------------------------------------------------------------- reduction
+// Sums, sums of squares, min and max of n bytes.
+void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, uint8_t* lo, uint8_t* hi) {
+  size_t i = 0;
+  uint64_t s = 0, q = 0;
+  uint8_t mn = *lo, mx = *hi;
+#if defined(__SSSE3__)
+  // At most kChunk (256) bytes per call: 16 squares of at most 65025 per 32-bit lane fit.
+  const __m128i zero = _mm_setzero_si128();
+  __m128i vs = zero, vq = zero, vmin = _mm_set1_epi8(static_cast<char>(0xFF)), vmax = zero;
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    vs = _mm_add_epi64(vs, _mm_sad_epu8(v, zero));
+    const __m128i l = _mm_unpacklo_epi8(v, zero), h = _mm_unpackhi_epi8(v, zero);
+    vq = _mm_add_epi32(vq, _mm_add_epi32(_mm_madd_epi16(l, l), _mm_madd_epi16(h, h)));
+    vmin = _mm_min_epu8(vmin, v);
+    vmax = _mm_max_epu8(vmax, v);
+  }
+  alignas(16) uint64_t s64[2];
+  alignas(16) uint32_t q32[4];
+  alignas(16) uint8_t m8[32];
+  _mm_store_si128(reinterpret_cast<__m128i*>(s64), vs);
+  _mm_store_si128(reinterpret_cast<__m128i*>(q32), vq);
+  _mm_store_si128(reinterpret_cast<__m128i*>(m8), vmin);
+  _mm_store_si128(reinterpret_cast<__m128i*>(m8 + 16), vmax);
+  s += s64[0] + s64[1];
+  q += uint64_t(q32[0]) + q32[1] + q32[2] + q32[3];
+  for (int k = 0; k < 16 && n >= 16; ++k) {
+    mn = m8[k] < mn ? m8[k] : mn;
+    mx = m8[16 + k] > mx ? m8[16 + k] : mx;
+  }
+#elif defined(__ARM_NEON) || defined(__ARM_NEON__)
+  uint32x4_t vs = vdupq_n_u32(0), vq = vdupq_n_u32(0);
+  uint8x16_t vmin = vdupq_n_u8(255), vmax = vdupq_n_u8(0);
+  for (; i + 16 <= n; i += 16) {
+    const uint8x16_t v = vld1q_u8(p + i);
+    vs = vpadalq_u16(vs, vpaddlq_u8(v));
+    vq = vpadalq_u16(vq, vmull_u8(vget_low_u8(v), vget_low_u8(v)));
+    vq = vpadalq_u16(vq, vmull_u8(vget_high_u8(v), vget_high_u8(v)));
+    vmin = vminq_u8(vmin, v);
+    vmax = vmaxq_u8(vmax, v);
+  }
+  alignas(16) uint32_t s32[4], q32[4];
+  alignas(16) uint8_t m8[32];
+  vst1q_u32(s32, vs);
+  vst1q_u32(q32, vq);
+  vst1q_u8(m8, vmin);
+  vst1q_u8(m8 + 16, vmax);
+  s += uint64_t(s32[0]) + s32[1] + s32[2] + s32[3];
+  q += uint64_t(q32[0]) + q32[1] + q32[2] + q32[3];
+  for (int k = 0; k < 16 && n >= 16; ++k) {
+    mn = m8[k] < mn ? m8[k] : mn;
+    mx = m8[16 + k] > mx ? m8[16 + k] : mx;
+  }
+#endif
+  for (; i < n; ++i) {
+    const uint32_t x = p[i];
+    s += x;
+    q += x * x;
+    mn = x < mn ? static_cast<uint8_t>(x) : mn;
+    mx = x > mx ? static_cast<uint8_t>(x) : mx;
+  }
+  *sum += s;
+  *sumsq += q;
+  *lo = mn;
+  *hi = mx;
+}
+
+void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
+  uint8_t plane[3][kChunk];
+  for (size_t start = 0; start < n; start += kChunk) {
+    const size_t m = n - start < kChunk ? n - start : kChunk;
+    if (cin == 1) {
+      reduce_plane(src + start, m, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
+      continue;
+    }
+    deinterleave(src + start * cin, m, cin, plane[0], plane[1], plane[2]);
+    for (unsigned c = 0; c < 3; ++c) reduce_plane(plane[c], m, &acc->sum[c], &acc->sumsq[c], &acc->min[c], &acc->max[c]);
   }
 }
 
@@ -142,7 +345,6 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
 
 }  // namespace
 
-// The reduction stays scalar here: xsimd 8.1 has no widening integer arithmetic.
-extern const RowKernels kXsimdKernels = {flat, planar, interleave, nullptr, PIXNORM_XSIMD_TARGET};
+extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm

@@ -260,9 +260,15 @@ struct RunJob {
   unsigned bands;
 };
 
+// Statistics over all channels of a 1- or 3-byte format need no deinterleaving: a row is then
+// reduced as one channel of w * cin bytes, which is several times cheaper.
+bool reduce_as_bytes(const pixnorm_plan* p) { return !p->desc.per_channel && p->cin != 4; }
+
 void run_band(const RunJob& j, unsigned band) {
   const size_t h = j.p->desc.height, y0 = h * band / j.bands, y1 = h * (band + 1) / j.bands;
-  if (j.accs != nullptr)
+  if (j.accs != nullptr && reduce_as_bytes(j.p))
+    reduce_rows(j.p->kernels, j.pixels, j.p->desc.width * j.p->cin, 1, j.row_bytes, y0, y1, &j.accs[band]);
+  else if (j.accs != nullptr)
     reduce_rows(j.p->kernels, j.pixels, j.p->desc.width, j.p->cin, j.row_bytes, y0, y1, &j.accs[band]);
   else
     normalize(j.p, j.pixels, j.row_bytes, j.dst, j.scale, j.bias, y0, y1);
@@ -388,7 +394,7 @@ pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_
   } else {
     uint64_t s1 = 0, s2 = 0;
     unsigned lo = 255, hi = 0;
-    for (unsigned j = 0; j < p->cout; ++j) {
+    for (unsigned j = 0; j < (reduce_as_bytes(p) ? 1u : p->cout); ++j) {
       s1 += acc.sum[j];
       s2 += acc.sumsq[j];
       lo = acc.min[j] < lo ? acc.min[j] : lo;
