@@ -66,6 +66,29 @@ HWY_INLINE VF QuarterAsFloat(V8 v) {
   return hn::ConvertTo(df, hn::PromoteTo(di, quarter));
 }
 
+// Four float vectors from one full byte vector: on ARM one wide load and register widening
+// (uxtl) beat four narrow loads; on x86 a widening load (vpmovzxbd) from memory is cheaper.
+template <class VS>
+HWY_INLINE void Store4(const uint8_t* HWY_RESTRICT src, float* HWY_RESTRICT dst, VS s0, VS s1, VS s2, VS s3, VS b0,
+                       VS b1, VS b2, VS b3) {
+  const DF df;
+  const DU8 du8;
+  const size_t N = hn::Lanes(df);
+#if HWY_ARCH_ARM
+  const auto v = hn::LoadU(du8, src);
+  hn::StoreU(Norm(QuarterAsFloat<0>(v), s0, b0), df, dst);
+  hn::StoreU(Norm(QuarterAsFloat<1>(v), s1, b1), df, dst + N);
+  hn::StoreU(Norm(QuarterAsFloat<2>(v), s2, b2), df, dst + 2 * N);
+  hn::StoreU(Norm(QuarterAsFloat<3>(v), s3, b3), df, dst + 3 * N);
+#else
+  (void)du8;
+  hn::StoreU(Norm(LoadBytesAsFloat(src), s0, b0), df, dst);
+  hn::StoreU(Norm(LoadBytesAsFloat(src + N), s1, b1), df, dst + N);
+  hn::StoreU(Norm(LoadBytesAsFloat(src + 2 * N), s2, b2), df, dst + 2 * N);
+  hn::StoreU(Norm(LoadBytesAsFloat(src + 3 * N), s3, b3), df, dst + 3 * N);
+#endif
+}
+
 // Elements to write one by one before `dst` is aligned to a whole float vector: a vector store
 // that straddles two cache lines costs about twice as much, and callers' tensors are often only
 // 16-byte aligned. `stride` is the floats written per element (1, or 3 for interleaved pixels).
@@ -94,14 +117,7 @@ void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, co
       return;
     }
     size_t i = 0;
-    for (; i + 4 * N <= n; i += 4 * N) {
-      const VF x0 = LoadBytesAsFloat(src + i), x1 = LoadBytesAsFloat(src + i + N);
-      const VF x2 = LoadBytesAsFloat(src + i + 2 * N), x3 = LoadBytesAsFloat(src + i + 3 * N);
-      hn::StoreU(Norm(x0, s, b), df, dst + i);
-      hn::StoreU(Norm(x1, s, b), df, dst + i + N);
-      hn::StoreU(Norm(x2, s, b), df, dst + i + 2 * N);
-      hn::StoreU(Norm(x3, s, b), df, dst + i + 3 * N);
-    }
+    for (; i + 4 * N <= n; i += 4 * N) Store4(src + i, dst + i, s, s, s, s, b, b, b, b);
     for (; i + N <= n; i += N) hn::StoreU(Norm(LoadBytesAsFloat(src + i), s, b), df, dst + i);
     // The tail recomputes the last full vector: the values it rewrites are identical.
     if (i < n) hn::StoreU(Norm(LoadBytesAsFloat(src + n - N), s, b), df, dst + n - N);
@@ -123,6 +139,12 @@ void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, co
   const VF b0 = hn::Load(df, pattern + 3 * N), b1 = hn::Load(df, pattern + 4 * N);
   const VF b2 = hn::Load(df, pattern + 5 * N);
   size_t i = 0;
+  // Twelve vectors: three byte vectors, four periods of the three-vector pattern.
+  for (; i + 12 * N <= n; i += 12 * N) {
+    Store4(src + i, dst + i, s0, s1, s2, s0, b0, b1, b2, b0);
+    Store4(src + i + 4 * N, dst + i + 4 * N, s1, s2, s0, s1, b1, b2, b0, b1);
+    Store4(src + i + 8 * N, dst + i + 8 * N, s2, s0, s1, s2, b2, b0, b1, b2);
+  }
   for (; i + 3 * N <= n; i += 3 * N) {
     const VF x0 = LoadBytesAsFloat(src + i), x1 = LoadBytesAsFloat(src + i + N);
     const VF x2 = LoadBytesAsFloat(src + i + 2 * N);
@@ -353,6 +375,49 @@ void Reduce(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, ReduceAcc* 
     }
   }
 }
+
+#if defined(PIXNORM_MCA)
+// bench/arm_estimate.sh compiles this file with PIXNORM_MCA and feeds these straight-line
+// blocks (one loop iteration each of the kernels above, same code) to llvm-mca.
+#if HWY_ARCH_ARM_A64
+#define PIXNORM_MCA_REGION(text) asm volatile("// LLVM-MCA-" text)
+#else
+#define PIXNORM_MCA_REGION(text) asm volatile("@ LLVM-MCA-" text)
+#endif
+HWY_NOINLINE void McaNchwRgb(const uint8_t* src, float* d0, float* d1, float* d2, const float* p) {
+  const DF df;
+  const VF s0 = hn::Set(df, p[0]), s1 = hn::Set(df, p[1]), s2 = hn::Set(df, p[2]);
+  const VF b0 = hn::Set(df, p[3]), b1 = hn::Set(df, p[4]), b2 = hn::Set(df, p[5]);
+  PIXNORM_MCA_REGION("BEGIN nchw_rgb");
+  PlanarBlock(src, 3, d0, d1, d2, s0, s1, s2, b0, b1, b2);
+  PIXNORM_MCA_REGION("END");
+}
+HWY_NOINLINE void McaNhwcRgb(const uint8_t* src, float* dst, const float* p) {
+  const DF df;
+  const size_t N = hn::Lanes(df);
+  const VF s0 = hn::Set(df, p[0]), s1 = hn::Set(df, p[1]), s2 = hn::Set(df, p[2]);
+  const VF b0 = hn::Set(df, p[3]), b1 = hn::Set(df, p[4]), b2 = hn::Set(df, p[5]);
+  PIXNORM_MCA_REGION("BEGIN nhwc_rgb");
+  Store4(src, dst, s0, s1, s2, s0, b0, b1, b2, b0);
+  Store4(src + 4 * N, dst + 4 * N, s1, s2, s0, s1, b1, b2, b0, b1);
+  Store4(src + 8 * N, dst + 8 * N, s2, s0, s1, s2, b2, b0, b1, b2);
+  PIXNORM_MCA_REGION("END");
+}
+HWY_NOINLINE void McaReduceBytes(const uint8_t* src, uint64_t* out) {
+  const DU8 du8;
+  const D64 d64;
+  const D32 d32;
+  V64 sum = hn::Zero(d64);
+  V32 sq32 = hn::Zero(d32);
+  V8 lo = hn::Set(du8, 255), hi = hn::Zero(du8);
+  PIXNORM_MCA_REGION("BEGIN reduce_bytes");
+  AccAdd(hn::LoadU(du8, src), sum, sq32, lo, hi);
+  PIXNORM_MCA_REGION("END");
+  hn::StoreU(sum, d64, out);
+  hn::StoreU(hn::BitCast(d64, hn::Add(BitCast(d32, hn::Or(hn::BitCast(du8, sq32), hn::Or(lo, hi))), sq32)), d64,
+             out + hn::Lanes(d64));
+}
+#endif
 
 const RowKernels* GetKernels() {
   static const RowKernels kernels = {Flat, Planar, Interleave, Reduce, hwy::TargetName(HWY_TARGET)};
