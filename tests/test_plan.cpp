@@ -470,6 +470,12 @@ TEST_CASE("info: backends and targets") {
 }
 
 TEST_CASE("plan: runs split over threads equal single-threaded runs bit for bit") {
+  if (std::getenv("PIXNORM_TEST_NO_THREADS") != nullptr) {
+    // Set for the cross builds: Debian's qemu-user 7.2 hangs or crashes on any program that
+    // waits on a std::condition_variable in a second thread, pixnorm or not.
+    MESSAGE("threaded runs not tested here: PIXNORM_TEST_NO_THREADS is set");
+    return;
+  }
   const auto s = preset("imagenet");
   for (uint32_t threads : {2u, 3u, 8u}) {
     for (uint32_t h : {1u, 2u, 7u, 64u}) {
