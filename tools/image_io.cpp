@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -12,7 +14,11 @@
 
 #include "cli_error.h"
 
-extern "C" void pixnorm_cli_stbi_clear_failure(void);  // stb_image_impl.c
+extern "C" {  // stb_image_impl.c
+void pixnorm_cli_stbi_clear_failure(void);
+void pixnorm_cli_stbi_set_budget(size_t bytes);
+int pixnorm_cli_stbi_over_budget(void);
+}
 
 namespace pixnorm_cli {
 namespace {
@@ -123,6 +129,126 @@ void skip_cb(void* user, int n) { static_cast<Input*>(user)->skip(n); }
 int eof_cb(void* user) { return static_cast<Input*>(user)->at_end(); }
 const stbi_io_callbacks kCallbacks = {read_cb, skip_cb, eof_cb};
 
+// An input's bytes from its start, read as stb reads them (0 past the end); rewinds after.
+class ByteReader {
+ public:
+  explicit ByteReader(Input& in) : in_(in) { in_.rewind(); }
+  ~ByteReader() { in_.rewind(); }
+  ByteReader(const ByteReader&) = delete;
+  ByteReader& operator=(const ByteReader&) = delete;
+  bool at_end() {
+    if (pos_ == len_) len_ = in_.read(buf_, sizeof(buf_)), pos_ = 0;
+    return len_ == 0;
+  }
+  int get() { return at_end() ? 0 : buf_[pos_++]; }
+  int get16() {
+    const int hi = get();
+    return hi << 8 | get();
+  }
+  void skip(long n) {
+    while (n-- > 0 && !at_end()) ++pos_;
+  }
+
+ private:
+  Input& in_;
+  unsigned char buf_[4096];
+  size_t pos_ = 0, len_ = 0;
+};
+
+// stb_image 2.27 (Debian 12's) builds a JPEG Huffman table from 16 code counts without
+// checking that they add up to at most 256, and writes past its arrays (fixed upstream in
+// 2.28). This walks the markers as stb does, in stbi_info up to the frame header and in
+// decoding to the end, and finds any such table before stb does. Where stb would stop with
+// an error the walk stops too; where stb's path is uncertain it looks at more, not less.
+bool jpeg_huffman_tables_ok(Input& in, bool whole) {
+  ByteReader r(in);
+  const auto marker = [&r] {  // stbi__get_marker: 0xFF, fill bytes, the code; -1 for none
+    if (r.get() != 0xFF) return -1;
+    int c = r.get();
+    while (c == 0xFF) c = r.get();
+    return c;
+  };
+  if (marker() != 0xD8) return true;  // not a JPEG to stb
+  bool frame = false;
+  int m = marker();
+  for (;;) {
+    while (m == -1 && !frame && !r.at_end()) m = marker();  // stb skips padding before the frame
+    if (m == -1 || m == 0xD9) return true;
+    const bool sof = m == 0xC0 || m == 0xC1 || m == 0xC2;
+    if (sof && (frame || !whole)) return true;
+    frame = frame || sof;
+    const long length = r.get16() - 2;
+    if (m == 0xC4) {
+      for (long left = length; left > 0;) {
+        const int q = r.get();
+        if (q >> 4 > 1 || (q & 15) > 3) return true;  // stb refuses the table
+        long codes = 0;
+        for (int i = 0; i < 16; ++i) codes += r.get();
+        if (codes > 256) return false;
+        r.skip(codes);
+        left -= 17 + codes;
+      }
+    } else {
+      r.skip(length);
+    }
+    if (m != 0xDA) {
+      m = marker();
+      continue;
+    }
+    // Entropy-coded data ends at the first 0xFF not followed by a stuffed 0 or a restart marker.
+    for (m = -1; m == -1 && !r.at_end();) {
+      if (r.get() != 0xFF) continue;
+      int c = r.get();
+      while (c == 0xFF) c = r.get();
+      if (c != 0 && (c < 0xD0 || c > 0xD7)) m = c;
+    }
+  }
+}
+
+// stb_image 2.27 reads a PGM/PPM header's numbers into an int without an overflow check
+// (undefined behaviour; fixed upstream in 2.28). Reads the three numbers as stb does.
+bool pnm_header_ok(Input& in) {
+  ByteReader r(in);
+  if (r.get() != 'P') return true;
+  const int t = r.get();
+  if (t != '5' && t != '6') return true;
+  const auto space = [](int c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  int c = r.get();
+  for (int number = 0; number < 3; ++number) {
+    for (;;) {  // stbi__pnm_skip_whitespace
+      while (!r.at_end() && space(c)) c = r.get();
+      if (r.at_end() || c != '#') break;
+      while (!r.at_end() && c != '\n' && c != '\r') c = r.get();
+    }
+    for (long long value = 0; !r.at_end() && c >= '0' && c <= '9'; c = r.get()) {
+      value = value * 10 + (c - '0');
+      if (value > INT_MAX) return false;
+    }
+  }
+  return true;
+}
+
+// Holds what stb allocates during one call to `bytes` (see stb_image_impl.c). What decoding
+// needs at most, the worst case being an interlaced 16-bit RGBA PNG, is about 26 bytes per
+// pixel and twice the compressed data; stbi_info needs only small fixed structures.
+struct StbBudget {
+  explicit StbBudget(uint64_t bytes) {
+    pixnorm_cli_stbi_set_budget(static_cast<size_t>(bytes < SIZE_MAX ? bytes : SIZE_MAX));
+  }
+  ~StbBudget() { pixnorm_cli_stbi_set_budget(0); }
+  StbBudget(const StbBudget&) = delete;
+  StbBudget& operator=(const StbBudget&) = delete;
+  static uint64_t decode(uint64_t pixels, uint64_t file_size) { return 32 * pixels + 4 * file_size + (64 << 20); }
+  static constexpr uint64_t kProbe = 16 << 20;
+};
+
+// Refuses what stb_image 2.27 would mishandle; `whole`: the whole file will be decoded.
+void check_stb_defects(Input& in, bool whole) {
+  if (!jpeg_huffman_tables_ok(in, whole))
+    throw data_error(in.path, "cannot decode: corrupt JPEG (a Huffman table of more than 256 codes)");
+  if (!pnm_header_ok(in)) throw data_error(in.path, "cannot decode: corrupt PGM/PPM header (a number too large)");
+}
+
 // stb_image has no way to restrict a call to one format, and TGA has no signature: without
 // this check arbitrary bytes can "decode" as a TGA image.
 const char* sniff_kind(Input& in) {
@@ -200,11 +326,18 @@ ImageInfo probe(Input& in) {
   const char* kind = sniff_kind(in);
   if (!kind)
     throw data_error(path, "not a PNG, JPEG, BMP, GIF, PGM/PPM or TGA image (for raw pixels use --raw WxH:FORMAT)");
+  check_stb_defects(in, false);
   int w = 0, h = 0, channels = 0;
   // stbi_info tries every format and reports only the last one's failure: the sniffed kind
   // says more.
-  if (!stbi_info_from_callbacks(&kCallbacks, &in, &w, &h, &channels))
-    throw data_error(path, std::string("cannot decode: corrupt or truncated ") + kind + " header");
+  {
+    const StbBudget budget(StbBudget::kProbe);
+    if (!stbi_info_from_callbacks(&kCallbacks, &in, &w, &h, &channels))
+      throw data_error(path, std::string("cannot decode: corrupt or truncated ") + kind + " header");
+  }
+  // stb reports a top-down BMP (first row stored first) with a negative height.
+  if (h < 0 && h >= -static_cast<int>(PIXNORM_MAX_DIMENSION) && std::strcmp(kind, "BMP") == 0) h = -h;
+  if (w < 0 || h < 0) throw data_error(path, std::string("cannot decode: corrupt ") + kind + " header (negative size)");
   check_limits(path, static_cast<uint64_t>(w), static_cast<uint64_t>(h));
   // stb allocates the whole image from its header before it reads the pixel data. No real
   // file compresses beyond about 1:1000 (deflate's limit is 1:1032; LZW with RGBA output
@@ -233,13 +366,21 @@ Image decode(Input& in, const ImageInfo& expected) {
   const std::string& path = in.path;
   int w = 0, h = 0, channels = 0;
   const int wanted = static_cast<int>(bytes_per_pixel(expected.format));
+  check_stb_defects(in, true);  // again: the file may have changed since it was probed
   pixnorm_cli_stbi_clear_failure();
+  const uint64_t limit = StbBudget::decode(uint64_t{expected.width} * expected.height, in.size);
+  StbBudget budget(limit);
   stbi_uc* pixels = stbi_load_from_callbacks(&kCallbacks, &in, &w, &h, &channels, wanted);
+  const bool over_budget = pixnorm_cli_stbi_over_budget() != 0;
   Image image;
   image.pixels = {pixels, stbi_image_free};
   // A complete file never makes stb read past its end, and a truncated one can decode
   // "successfully" (stb pads JPEG data with zeros) or fail with a misleading reason.
   if (in.starved) throw data_error(path, std::string("cannot decode: truncated ") + expected.kind);
+  if (!pixels && over_budget)
+    throw data_error(path, std::string("cannot decode: corrupt ") + expected.kind + ": decoding " +
+                               dims(expected.width, expected.height) + " pixels would take over " +
+                               std::to_string(limit >> 20) + " MiB");
   if (!pixels) throw data_error(path, "cannot decode: " + stb_reason(expected.kind));
   if (static_cast<uint32_t>(w) != expected.width || static_cast<uint32_t>(h) != expected.height)
     throw data_error(path, "cannot decode: the image is " + dims(w, h) + " but its header says " +

@@ -15,6 +15,9 @@
 #include "cli_error.h"
 #include "image_io.h"
 #include "npy.h"
+#include "check.h"
+#include "stats_cmds.h"
+#include "fit.h"
 
 namespace pixnorm_cli {
 namespace {
@@ -83,11 +86,25 @@ void print_usage(FILE* out) {
                "Usage:\n"
                "  pixnorm apply (--stats FILE | --preset NAME) [options] IMAGE... -o OUT.npy\n"
                "  pixnorm info\n"
+               "  pixnorm stats export (STATS.json | --preset NAME) --c-header [--name PREFIX] -o OUT.h\n"
+               "  pixnorm stats import --from hf CONFIG.json -o STATS.json\n"
+               "  pixnorm stats import --from keras MEAN.npy STD.npy --units raw|unit -o STATS.json\n"
+               "  pixnorm check (--stats FILE | --preset NAME) IMAGE... [--plot OUT.png]\n"
+               "  pixnorm fit FOLDER -o STATS.json [--resize WxH] [--sample F] [--shard I/N] [options]\n"
+               "  pixnorm merge PART.json... -o STATS.json\n"
+               "  pixnorm stats show STATS.json\n"
                "  pixnorm --help | --version\n"
                "\n"
                "Commands:\n"
                "  apply   normalize images into one float32 tensor, written as a NumPy .npy file\n"
                "  info    show the version, the backends compiled in and the CPU targets they use\n"
+               "  stats export   write statistics as a self-contained C/C++ header (firmware, no parser)\n"
+               "  stats import   turn Hugging Face or Keras normalization settings into a statistics file\n"
+               "  check   normalize sample images with statistics and warn of a mismatch (exit 3):\n"
+               "          mean/std far from 0/1, red and blue swapped, 0..255 vs 0..1 units\n"
+               "  fit     exact mean and std of a folder of training images, written as a statistics file\n"
+               "  merge   combine the statistics files of shards (fit --shard I/N) exactly\n"
+               "  stats show     print a statistics file readably, with the scale and bias it folds into\n"
                "\n"
                "'pixnorm apply --help' lists the options, the modes with their formulas and the presets.\n",
                pixnorm_version());
@@ -451,6 +468,10 @@ int run(int argc, char** argv) {
   }
   const std::string command = argv[1];
   if (command == "apply") return run_apply(argc - 2, argv + 2);
+  if (command == "stats") return run_stats(argc - 2, argv + 2);
+  if (command == "check") return run_check(argc - 2, argv + 2);
+  if (command == "fit") return run_fit(argc - 2, argv + 2);
+  if (command == "merge") return run_merge(argc - 2, argv + 2);
   if (command == "info") {
     if (argc > 2) throw usage_error("info takes no arguments");
     return run_info();

@@ -1,0 +1,766 @@
+#include "fit.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <new>
+#include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "accum.h"
+#include "atomic_file.h"
+#include "cli_error.h"
+#include "fit_json.h"
+#include "image_io.h"
+#include "progress.h"
+#include "resize.h"
+
+namespace pixnorm_cli {
+
+// ---------------------------------------------------------------- options
+
+bool OptionReader::next() {
+  if (++i_ >= argc_) return false;
+  arg_ = argv_[i_];
+  name_ = arg_;
+  value_.clear();
+  inline_ = false;
+  positional_ = only_positional_ || arg_.size() < 2 || arg_[0] != '-';
+  if (!positional_ && arg_ == "--") {
+    only_positional_ = true;
+    return next();
+  }
+  if (positional_) return true;
+  const size_t eq = arg_.find('=');
+  if (arg_.compare(0, 2, "--") == 0 && eq != std::string::npos) {
+    name_ = arg_.substr(0, eq);
+    value_ = arg_.substr(eq + 1);
+    inline_ = true;
+  } else if (arg_.compare(0, 2, "-o") == 0 && arg_.size() > 2) {
+    name_ = "-o";
+    value_ = arg_.substr(2);
+    inline_ = true;
+  }
+  return true;
+}
+
+std::string OptionReader::value() {
+  if (inline_) return value_;
+  if (i_ + 1 >= argc_) throw usage_error(name_ + " needs a value (see pixnorm " + command_ + " --help)");
+  return argv_[++i_];
+}
+
+bool OptionReader::flag() {
+  if (inline_) throw usage_error(name_ + " takes no value");
+  return true;
+}
+
+void OptionReader::unknown() const {
+  throw usage_error("unknown option '" + arg_ + "' (see pixnorm " + command_ + " --help)");
+}
+
+namespace {
+
+// ---------------------------------------------------------------- settings
+
+enum class Colour { kAuto, kRgb, kGray };
+
+struct FitArgs {
+  std::string folder, output;
+  uint32_t resize_w = 0, resize_h = 0;  // 0: no resize
+  double sample = 1.0;
+  unsigned threads = 0;
+  uint32_t shard_i = 0, shard_n = 0;  // shard_n 0: no sharding
+  Colour colour = Colour::kAuto;
+  bool strict = false, resume = false, raw_units = false, help = false;
+
+  std::string resize_text() const {
+    return resize_w ? std::to_string(resize_w) + "x" + std::to_string(resize_h) : "";
+  }
+  std::string shard_text() const { return shard_n ? std::to_string(shard_i) + "/" + std::to_string(shard_n) : ""; }
+  const char* colour_text() const {
+    return colour == Colour::kRgb ? "rgb" : colour == Colour::kGray ? "gray" : "auto";
+  }
+};
+
+unsigned default_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
+uint32_t parse_uint(const std::string& text, const std::string& option, uint64_t lo, uint64_t hi,
+                    const std::string& expected) {
+  const bool digits = !text.empty() && text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos;
+  const uint64_t v = digits ? std::strtoull(text.c_str(), nullptr, 10) : 0;
+  if (!digits || v < lo || v > hi) throw usage_error(option + ": expected " + expected + ", got '" + text + "'");
+  return uint32_t(v);
+}
+
+FitArgs parse_fit(int argc, char** argv) {
+  FitArgs a;
+  std::vector<std::string> folders;
+  OptionReader o(argc, argv, "fit");
+  while (o.next()) {
+    const std::string& n = o.name();
+    if (o.positional()) {
+      folders.push_back(o.arg());
+    } else if (n == "-o" || n == "--output") {
+      a.output = o.value();
+      if (a.output.empty()) throw usage_error(n + ": empty file name");
+    } else if (n == "--resize") {
+      const std::string v = o.value();
+      const size_t x = v.find('x');
+      const std::string what = "WxH with W and H from 1 to " + std::to_string(PIXNORM_MAX_DIMENSION);
+      if (x == std::string::npos) throw usage_error("--resize: expected " + what + ", got '" + v + "'");
+      a.resize_w = parse_uint(v.substr(0, x), "--resize", 1, PIXNORM_MAX_DIMENSION, what);
+      a.resize_h = parse_uint(v.substr(x + 1), "--resize", 1, PIXNORM_MAX_DIMENSION, what);
+      if (uint64_t{a.resize_w} * a.resize_h > PIXNORM_MAX_PIXELS)
+        throw usage_error("--resize " + v + ": over the limit of " + std::to_string(PIXNORM_MAX_PIXELS) + " pixels");
+    } else if (n == "--sample") {
+      const std::string v = o.value();
+      char* end = nullptr;
+      a.sample = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(a.sample > 0 && a.sample <= 1))
+        throw usage_error("--sample: expected a fraction 0 < F <= 1, got '" + v + "'");
+    } else if (n == "--threads") {
+      a.threads = parse_uint(o.value(), "--threads", 1, 1024, "a number of threads from 1 to 1024");
+    } else if (n == "--shard") {
+      const std::string v = o.value();
+      const size_t slash = v.find('/');
+      const std::string what = "I/N with 0 <= I < N, e.g. 0/4";
+      if (slash == std::string::npos) throw usage_error("--shard: expected " + what + ", got '" + v + "'");
+      a.shard_n = parse_uint(v.substr(slash + 1), "--shard", 1, UINT32_MAX, what);
+      a.shard_i = parse_uint(v.substr(0, slash), "--shard", 0, a.shard_n - 1, what);
+    } else if (n == "--rgb" || n == "--gray") {
+      const Colour c = n == "--rgb" ? Colour::kRgb : Colour::kGray;
+      o.flag();
+      if (a.colour != Colour::kAuto && a.colour != c) throw usage_error("--rgb and --gray exclude each other");
+      a.colour = c;
+    } else if (n == "--strict") {
+      a.strict = o.flag();
+    } else if (n == "--resume") {
+      a.resume = o.flag();
+    } else if (n == "--raw-units") {
+      a.raw_units = o.flag();
+    } else if (n == "-h" || n == "--help") {
+      a.help = o.flag();
+    } else {
+      o.unknown();
+    }
+  }
+  if (a.help) return a;
+  if (folders.empty()) throw usage_error("no folder to fit (see pixnorm fit --help)");
+  if (folders.size() > 1) throw usage_error("one folder at a time: got '" + folders[0] + "' and '" + folders[1] + "'");
+  a.folder = folders[0];
+  if (a.output.empty()) throw usage_error("no output file: give -o STATS.json");
+  if (!a.threads) a.threads = default_threads();
+  return a;
+}
+
+void print_fit_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm fit FOLDER -o STATS.json [options]\n"
+               "\n"
+               "Computes the exact per-channel mean and population standard deviation (ddof=0) of the\n"
+               "images under FOLDER and writes them as a statistics file for 'pixnorm apply --stats'. The\n"
+               "sums of x and x*x are exact integers, so the result does not depend on the order of the\n"
+               "files, the threads or the sharding; memory stays flat whatever the number of images.\n"
+               "\n"
+               "Files: FOLDER is searched recursively (class sub-folders such as flower_photos/daisy/) in\n"
+               "byte-wise order of the relative paths. Taken by name: .jpg .jpeg .png .bmp .gif (first frame)\n"
+               ".tga .ppm .pgm .pnm, in any case; other files and names starting with '.' are ignored. A file\n"
+               "that cannot be decoded (corrupt, truncated, empty, not an image) is skipped with one line\n"
+               "naming it and why, and counted: the statistics are those of the other images.\n"
+               "\n"
+               "Options:\n"
+               "  -o, --output FILE  the statistics file to write (required); written atomically, and only\n"
+               "                     when the fit succeeds: on any failure an existing FILE is left as it was\n"
+               "  --resize WxH       resize every image to W x H (bilinear, pixel centres at half-integers as\n"
+               "                     OpenCV's INTER_LINEAR, no antialiasing) before counting its pixels\n"
+               "  --sample F         a fraction 0 < F <= 1 of the files, chosen by a hash of each relative path:\n"
+               "                     the same files every time, and a file's choice does not change when\n"
+               "                     others are added\n"
+               "  --shard I/N        only the files at positions I, I+N, I+2N, ... (0 <= I < N) of the sorted\n"
+               "                     list (after --sample); 'pixnorm merge' combines the N files exactly\n"
+               "  --threads N        decoding threads (default: the number of cores, %u here)\n"
+               "  --rgb              colour statistics: a gray image counts as three equal channels\n"
+               "  --gray             gray statistics: a colour image counts as its luma, rounded to uint8:\n"
+               "                     (19595 R + 38470 G + 7471 B + 32768) >> 16 (ITU-R 601-2, as PIL's 'L')\n"
+               "                     Default: GRAY if every image is gray, RGB if every image is colour; a\n"
+               "                     folder that mixes both is refused. Alpha is ignored.\n"
+               "  --raw-units        statistics in 0..255 units (rescale 1); default: 0..1 units (rescale 1/255)\n"
+               "  --strict           a file that cannot be decoded fails the fit instead of being skipped\n"
+               "  --resume           continue an interrupted fit from its checkpoint, STATS.json.checkpoint\n"
+               "  -h, --help         this help\n"
+               "\n"
+               "Output: channel_order RGB (or GRAY), rescale, mean and std per channel in the file's units,\n"
+               "epsilon 0, and the fields min and max (file units), pixel_count (per channel), image_count,\n"
+               "skipped_count, accumulators (exact integers in 0..255 units, as decimal strings: pixels, sum,\n"
+               "sum_sq, min, max) and source (folder, resize, sample, shard, tool version). With S1 and S2 the\n"
+               "sums of x and x*x over N pixels, mean = S1/N and var = (N*S2 - S1^2)/N^2 are each computed\n"
+               "exactly and rounded once to double, std = sqrt(var), and both are multiplied by rescale. A\n"
+               "channel whose every pixel has the same value (std 0) cannot be written.\n"
+               "\n"
+               "Progress: on a terminal, a progress line (files done/total, rate, ETA); always a summary\n"
+               "line at the end (images, skipped, pixels, time, images/s, output).\n"
+               "\n"
+               "Checkpoints: every 5 seconds the exact sums and the count of files done are saved atomically\n"
+               "to STATS.json.checkpoint, with the settings. --resume continues from there, giving the same\n"
+               "file as an uninterrupted fit; it refuses a checkpoint made with other settings or a file\n"
+               "list that changed. The checkpoint is removed when the fit succeeds.\n"
+               "\n"
+               "Exit status: 0 done, 1 a failure (STATS.json not written; a checkpoint made before the\n"
+               "failure is kept for --resume), 2 a bad command line.\n"
+               "\n"
+               "Examples:\n"
+               "  pixnorm fit flower_photos --resize 224x224 -o flowers.json\n"
+               "  pixnorm fit data/train --shard 0/2 -o part0.json     # on one machine\n"
+               "  pixnorm fit data/train --shard 1/2 -o part1.json     # on another\n"
+               "  pixnorm merge part0.json part1.json -o stats.json   # the same as one fit of data/train\n",
+               default_threads());
+}
+
+// ---------------------------------------------------------------- the file list
+
+std::string join_path(const std::string& dir, const std::string& rel) {
+  if (rel.empty()) return dir;
+  return dir.empty() || dir.back() == '/' ? dir + rel : dir + "/" + rel;
+}
+
+bool is_image_name(const std::string& name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos) return false;
+  std::string ext = name.substr(dot + 1);
+  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* e : {"jpg", "jpeg", "png", "bmp", "gif", "tga", "ppm", "pgm", "pnm"})
+    if (ext == e) return true;
+  return false;
+}
+
+// FNV-1a then the splitmix64 finalizer: similar names (img_001, img_002) get unrelated hashes.
+uint64_t path_hash(const std::string& rel) {
+  uint64_t h = 1469598103934665603ull;
+  for (const char c : rel) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+// The selected image files under a folder, one at a time in byte-wise order of their relative
+// paths, without holding the whole list: a depth-first walk whose entries are sorted per folder,
+// with "/" appended to folder names so that "a/x" sorts before "a-b" as the full paths do.
+class FileWalker {
+ public:
+  FileWalker(const std::string& root, double sample, uint32_t shard_i, uint32_t shard_n)
+      : root_(root), threshold_(uint64_t(std::ldexp(sample, 53))), shard_i_(shard_i), shard_n_(shard_n) {
+    struct stat st;
+    if (::stat(root.c_str(), &st) != 0)
+      throw data_error(root, std::string("cannot open the folder: ") + std::strerror(errno));
+    if (!S_ISDIR(st.st_mode)) throw data_error(root, "not a folder");
+    open_dir("", st);
+  }
+
+  // The next selected file's path relative to the root; false at the end.
+  bool next(std::string* rel) {
+    while (!stack_.empty()) {
+      Level& level = stack_.back();
+      if (level.pos == level.entries.size()) {
+        stack_.pop_back();
+        continue;
+      }
+      Entry e = std::move(level.entries[level.pos++]);
+      std::string path = level.prefix + e.name;
+      if (e.dir) {
+        struct stat st;
+        if (::stat(join_path(root_, path).c_str(), &st) == 0) open_dir(path, st);
+        continue;
+      }
+      if ((path_hash(path) >> 11) >= threshold_) continue;
+      const uint64_t index = candidates_++;
+      if (shard_n_ > 1 && index % shard_n_ != shard_i_) continue;
+      *rel = std::move(path);
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  struct Entry {
+    std::string name;  // with a final "/" for a folder: also the sort key
+    bool dir;
+  };
+  struct Level {
+    std::string prefix;  // "" or "a/b/"
+    std::vector<Entry> entries;
+    size_t pos;
+    dev_t dev;
+    ino_t ino;
+  };
+
+  void open_dir(const std::string& prefix, const struct stat& st) {
+    for (const Level& l : stack_)
+      if (l.dev == st.st_dev && l.ino == st.st_ino) return;  // a symbolic link back up the tree
+    const std::string path = join_path(root_, prefix);
+    DIR* dir = ::opendir(path.c_str());
+    if (!dir) throw data_error(path, std::string("cannot read the folder: ") + std::strerror(errno));
+    Level level{prefix, {}, 0, st.st_dev, st.st_ino};
+    while (const dirent* d = ::readdir(dir)) {
+      const std::string name = d->d_name;
+      if (name.empty() || name[0] == '.') continue;
+      bool is_dir = d->d_type == DT_DIR;
+      if (d->d_type == DT_LNK || d->d_type == DT_UNKNOWN) {
+        struct stat target;
+        is_dir = ::stat(join_path(path, name).c_str(), &target) == 0 && S_ISDIR(target.st_mode);
+      }
+      if (is_dir || is_image_name(name)) level.entries.push_back({is_dir ? name + "/" : name, is_dir});
+    }
+    ::closedir(dir);
+    std::sort(level.entries.begin(), level.entries.end(),
+              [](const Entry& x, const Entry& y) { return x.name < y.name; });
+    stack_.push_back(std::move(level));
+  }
+
+  std::string root_;
+  uint64_t threshold_;
+  uint32_t shard_i_, shard_n_;
+  uint64_t candidates_ = 0;
+  std::vector<Level> stack_;
+};
+
+// Identifies the files done so far, in order, so that a resumed fit can tell that the list
+// it walks starts as the checkpointed one did.
+uint64_t chain_hash(uint64_t h, const std::string& rel) {
+  for (const char c : rel) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h * 1099511628211ull;  // a NUL separator, which no path contains
+}
+constexpr uint64_t kChainStart = 1469598103934665603ull;
+
+// ---------------------------------------------------------------- one image
+
+struct ImageResult {
+  std::string rel;
+  std::string skip;   // why the file was skipped ("" when measured)
+  std::string fatal;  // a failure that is not the file's fault (out of memory)
+  bool gray = false;  // the file holds a gray image
+  pixnorm_channel_sums sums;
+};
+
+// Per-thread buffers reused from image to image: memory stays at what the largest image needs.
+struct Scratch {
+  std::vector<uint8_t> luma, resized;
+};
+
+void to_luma(const uint8_t* src, uint32_t w, uint32_t h, size_t row_bytes, unsigned bpp, std::vector<uint8_t>& out) {
+  out.resize(size_t{w} * h);
+  for (uint32_t y = 0; y < h; ++y) {
+    const uint8_t* p = src + size_t{y} * row_bytes;
+    uint8_t* d = out.data() + size_t{y} * w;
+    for (uint32_t x = 0; x < w; ++x, p += bpp) d[x] = uint8_t((19595u * p[0] + 38470u * p[1] + 7471u * p[2] + 32768u) >> 16);
+  }
+}
+
+ImageResult measure(const FitArgs& a, const std::string& path, Scratch& scratch) {
+  ImageResult r;
+  try {
+    const ImageInfo info = probe_image(path);
+    const Image image = decode_image(path, info);
+    pixnorm_format format = info.format;
+    const uint8_t* pixels = image.pixels.get();
+    size_t row_bytes = image.row_bytes;
+    uint32_t w = info.width, h = info.height;
+    r.gray = is_gray(format);
+    if (a.colour == Colour::kGray && !r.gray) {
+      to_luma(pixels, w, h, row_bytes, bytes_per_pixel(format), scratch.luma);
+      format = PIXNORM_FORMAT_GRAY8;
+      pixels = scratch.luma.data();
+      row_bytes = w;
+    }
+    if (a.resize_w && (w != a.resize_w || h != a.resize_h)) {
+      const unsigned bpp = bytes_per_pixel(format);
+      scratch.resized.resize(size_t{a.resize_w} * a.resize_h * bpp);
+      resize_bilinear(pixels, w, h, row_bytes, bpp, scratch.resized.data(), a.resize_w, a.resize_h);
+      pixels = scratch.resized.data();
+      w = a.resize_w;
+      h = a.resize_h;
+      row_bytes = size_t{w} * bpp;
+    }
+    pixnorm_channel_sums_init(&r.sums);
+    if (pixnorm_channel_sums_add(&r.sums, format, w, h, pixels, row_bytes, PIXNORM_BACKEND_AUTO) != PIXNORM_OK)
+      r.fatal = path + ": " + pixnorm_last_error();
+  } catch (const CliError& e) {
+    r.skip = e.what();
+    const std::string hint = " (for raw pixels use --raw WxH:FORMAT)";  // apply's, not fit's
+    if (r.skip.size() > hint.size() && r.skip.compare(r.skip.size() - hint.size(), hint.size(), hint) == 0)
+      r.skip.resize(r.skip.size() - hint.size());
+  } catch (const std::bad_alloc&) {
+    r.fatal = path + ": out of memory";
+  } catch (const std::exception& e) {
+    r.fatal = path + ": " + e.what();
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+std::string quoted_list(uint32_t n, const U128* v) {
+  std::string out = "[";
+  for (uint32_t c = 0; c < n; ++c) out += (c ? ", " : "") + json_quote(BigUint(v[c]).to_decimal());
+  return out + "]";
+}
+
+std::string byte_list(uint32_t n, const uint8_t* v) {
+  std::string out = "[";
+  for (uint32_t c = 0; c < n; ++c) out += (c ? ", " : "") + std::to_string(v[c]);
+  return out + "]";
+}
+
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+// Everything that changes the result; --threads does not.
+Settings settings_of(const FitArgs& a) {
+  char* real = ::realpath(a.folder.c_str(), nullptr);
+  const std::string folder = real ? real : a.folder;
+  std::free(real);
+  return {{"folder", folder},
+          {"resize", a.resize_text().empty() ? "none" : a.resize_text()},
+          {"sample", shortest_double(a.sample)},
+          {"shard", a.shard_text().empty() ? "none" : a.shard_text()},
+          {"colour", a.colour_text()},
+          {"units", a.raw_units ? "raw" : "1/255"},
+          {"strict", a.strict ? "yes" : "no"}};
+}
+
+struct Checkpoint {
+  uint64_t done = 0;  // files of the list folded into `acc`, skipped ones included
+  uint64_t hash = kChainStart;
+  Accumulators acc;
+};
+
+void save_checkpoint(const std::string& path, const Settings& settings, const Checkpoint& cp) {
+  std::string text = "{\"format\": \"pixnorm-fit-checkpoint\", \"version\": 1,\n\"settings\": {";
+  for (size_t i = 0; i < settings.size(); ++i)
+    text += (i ? ", " : "") + json_quote(settings[i].first) + ": " + json_quote(settings[i].second);
+  const Accumulators& acc = cp.acc;
+  char hash[24];
+  std::snprintf(hash, sizeof(hash), "%016llx", static_cast<unsigned long long>(cp.hash));
+  text += "},\n\"done\": \"" + std::to_string(cp.done) + "\", \"list_hash\": \"" + hash + "\",\n" +
+          "\"channels\": \"" + std::to_string(acc.channels) + "\", \"images\": \"" + std::to_string(acc.images) +
+          "\", \"skipped\": \"" + std::to_string(acc.skipped) + "\",\n\"pixels\": " +
+          json_quote(BigUint(acc.pixels).to_decimal()) + ", \"sum\": " + quoted_list(acc.channels, acc.sum) +
+          ", \"sum_sq\": " + quoted_list(acc.channels, acc.sum_sq) + ", \"min\": " + byte_list(acc.channels, acc.min) +
+          ", \"max\": " + byte_list(acc.channels, acc.max) + "}\n";
+  AtomicFile file(path);
+  file.write(text.data(), text.size());
+  file.commit();
+}
+
+// The checkpoint at `path`, checked against this run's settings.
+Checkpoint load_checkpoint(const std::string& path, const Settings& settings) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) throw data_error(path, std::string("cannot read the checkpoint: ") + std::strerror(errno));
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const Json j = parse_json(buf.str(), path);
+  const CliError bad = data_error(path, "not a pixnorm fit checkpoint, or a damaged one: start over without --resume");
+  const Json* format = j.find("format");
+  if (j.kind != Json::kObject || !format || format->text != "pixnorm-fit-checkpoint") throw bad;
+  const Json* saved = j.find("settings");
+  if (!saved) throw bad;
+  for (const auto& s : settings) {
+    const Json* v = saved->find(s.first);
+    const std::string was = v ? v->text : "?";
+    if (was != s.second)
+      throw data_error(path, "made with " + s.first + " " + was + ", but this run has " + s.first + " " + s.second +
+                                 ": rerun with the same settings, or without --resume to start over");
+  }
+  auto integer = [&](const Json* e) {
+    BigUint v;
+    if (!e || e->kind != Json::kString || !BigUint::from_decimal(e->text, &v) || !v.fits_u128()) throw bad;
+    return v.to_u128();
+  };
+  auto count = [&](const char* key) {
+    const U128 v = integer(j.find(key));
+    if (v.hi) throw bad;
+    return v.lo;
+  };
+  Checkpoint cp;
+  cp.done = count("done");
+  const Json* hash = j.find("list_hash");
+  if (!hash || hash->text.size() != 16) throw bad;
+  cp.hash = std::strtoull(hash->text.c_str(), nullptr, 16);
+  Accumulators& acc = cp.acc;
+  acc.channels = uint32_t(count("channels"));
+  acc.images = count("images");
+  acc.skipped = count("skipped");
+  acc.pixels = integer(j.find("pixels"));
+  if (acc.channels != 0 && acc.channels != 1 && acc.channels != 3) throw bad;
+  const Json *sum = j.find("sum"), *sum_sq = j.find("sum_sq"), *mn = j.find("min"), *mx = j.find("max");
+  for (const Json* list : {sum, sum_sq, mn, mx})
+    if (!list || list->items.size() != acc.channels) throw bad;
+  for (uint32_t c = 0; c < acc.channels; ++c) {
+    acc.sum[c] = integer(&sum->items[c]);
+    acc.sum_sq[c] = integer(&sum_sq->items[c]);
+    acc.min[c] = uint8_t(std::atoi(mn->items[c].text.c_str()));
+    acc.max[c] = uint8_t(std::atoi(mx->items[c].text.c_str()));
+  }
+  return cp;
+}
+
+// ---------------------------------------------------------------- the run
+
+// Workers take files in list order and measure them in parallel; the main thread folds the
+// results into the accumulators strictly in list order, so that skip messages, the gray/colour
+// decision and the checkpoints (a done prefix of the list) are the same whatever the timing.
+struct Shared {
+  std::mutex m;
+  std::condition_variable work_cv, done_cv;
+  FileWalker* walker = nullptr;
+  uint64_t next = 0;    // list index of the next file handed out
+  uint64_t folded = 0;  // files folded, in order
+  uint64_t window = 0;  // files handed out beyond `folded`, at most: bounds the results waiting
+  bool walked = false, stop = false;
+  unsigned running = 0;
+  std::string walk_error;
+  std::map<uint64_t, ImageResult> results;
+};
+
+// Hands out the next file of the list and measures it (without the lock); false at the end.
+bool work_one(Shared& sh, const FitArgs& a, Scratch& scratch, std::unique_lock<std::mutex>& lock) {
+  std::string rel;
+  bool got = false;
+  try {
+    got = sh.walker->next(&rel);
+  } catch (const std::exception& e) {
+    sh.walk_error = e.what();
+  }
+  if (!got) {
+    sh.walked = true;
+    sh.work_cv.notify_all();
+    return false;
+  }
+  const uint64_t index = sh.next++;
+  lock.unlock();
+  ImageResult r = measure(a, join_path(a.folder, rel), scratch);
+  r.rel = std::move(rel);
+  lock.lock();
+  sh.results.emplace(index, std::move(r));
+  sh.done_cv.notify_one();
+  return true;
+}
+
+void worker(Shared& sh, const FitArgs& a) {
+  Scratch scratch;
+  std::unique_lock<std::mutex> lock(sh.m);
+  while (true) {
+    sh.work_cv.wait(lock, [&] { return sh.stop || sh.walked || sh.next < sh.folded + sh.window; });
+    if (sh.stop || sh.walked || !work_one(sh, a, scratch, lock)) break;
+  }
+  --sh.running;
+  sh.done_cv.notify_one();
+}
+
+// Stops and joins the workers on every way out of the run.
+struct Workers {
+  Shared& sh;
+  std::vector<std::thread> threads;
+  ~Workers() {
+    {
+      std::lock_guard<std::mutex> lock(sh.m);
+      sh.stop = true;
+    }
+    sh.work_cv.notify_all();
+    for (std::thread& t : threads) t.join();
+  }
+};
+
+// Fails early, before hours of work, when the output cannot be written.
+void check_output(const std::string& out) {
+  struct stat st;
+  if (::stat(out.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw data_error(out, "is a folder");
+  const size_t slash = out.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : out.substr(0, slash);
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw data_error(out, "cannot write in " + dir + ": " + std::strerror(errno));
+}
+
+std::string source_json(const FitArgs& a) {
+  auto or_null = [](const std::string& s) { return s.empty() ? std::string("null") : json_quote(s); };
+  return "{\"folder\": " + json_quote(a.folder) + ", \"resize\": " + or_null(a.resize_text()) +
+         ", \"sample\": " + shortest_double(a.sample) + ", \"shard\": " + or_null(a.shard_text()) + ", \"channels\": " +
+         json_quote(a.colour_text()) + ", \"tool\": " + json_quote(std::string("pixnorm ") + pixnorm_version()) + "}";
+}
+
+}  // namespace
+
+int run_fit(int argc, char** argv) {
+  const FitArgs a = parse_fit(argc, argv);
+  if (a.help) {
+    print_fit_help(stdout);
+    return kExitOk;
+  }
+  check_output(a.output);
+  const std::string checkpoint_path = a.output + ".checkpoint";
+  const Settings settings = settings_of(a);
+  const auto started = std::chrono::steady_clock::now();
+
+  FileWalker walker(a.folder, a.sample, a.shard_i, a.shard_n);
+  Checkpoint cp;
+  const bool have_checkpoint = ::access(checkpoint_path.c_str(), F_OK) == 0;
+  if (a.resume && have_checkpoint) {
+    cp = load_checkpoint(checkpoint_path, settings);
+    uint64_t hash = kChainStart;
+    std::string rel;
+    for (uint64_t i = 0; i < cp.done; ++i) {
+      if (!walker.next(&rel)) {
+        hash = ~cp.hash;
+        break;
+      }
+      hash = chain_hash(hash, rel);
+    }
+    if (hash != cp.hash)
+      throw data_error(checkpoint_path, "the files of " + a.folder + " changed since the checkpoint (its first " +
+                                            std::to_string(cp.done) +
+                                            " files are not the same): start over without --resume");
+  } else if (a.resume) {
+    std::fprintf(stderr, "pixnorm: no checkpoint %s: starting from the beginning\n", checkpoint_path.c_str());
+  } else if (have_checkpoint) {
+    std::fprintf(stderr, "pixnorm: note: starting over; %s, left by an interrupted fit, will be replaced "
+                         "(--resume continues it)\n", checkpoint_path.c_str());
+  }
+
+  const uint64_t resumed_from = cp.done;
+  Progress progress;
+  uint64_t total = 0;
+  if (progress.enabled()) {  // a quick pass over the names, for the percentage and the ETA
+    FileWalker counter(a.folder, a.sample, a.shard_i, a.shard_n);
+    std::string rel;
+    while (counter.next(&rel)) ++total;
+  }
+  progress.start(total, cp.done);
+
+  // A hidden switch for the tests: stop, as if interrupted, once this many files are done.
+  const char* stop_env = std::getenv("PIXNORM_FIT_STOP_AFTER");
+  const uint64_t stop_after = stop_env ? std::strtoull(stop_env, nullptr, 10) : 0;
+
+  Shared sh;
+  sh.walker = &walker;
+  sh.next = sh.folded = cp.done;
+  sh.window = 64 * uint64_t{a.threads};
+  // With one thread the main thread measures the files itself and creates none: a single-core
+  // board gains nothing from one, and some emulators and firmware have no threads at all.
+  const bool inline_work = a.threads == 1;
+  Scratch scratch;
+  Workers workers{sh, {}};
+  const unsigned thread_count = inline_work ? 0 : a.threads;
+  sh.running = thread_count;  // before any starts: each one counts itself out
+  for (unsigned t = 0; t < thread_count; ++t) workers.threads.emplace_back(worker, std::ref(sh), std::cref(a));
+
+  Accumulators& acc = cp.acc;
+  uint64_t saved_done = cp.done;
+  auto last_save = std::chrono::steady_clock::now();
+  std::vector<ImageResult> ready;
+  bool stopping = false;
+  try {
+    while (true) {
+      bool finished = false;
+      {
+        std::unique_lock<std::mutex> lock(sh.m);
+        if (inline_work && !sh.walked)
+          work_one(sh, a, scratch, lock);
+        else
+          sh.done_cv.wait_for(lock, std::chrono::milliseconds(100),
+                              [&] { return sh.results.count(sh.folded) || sh.running == 0; });
+        for (auto it = sh.results.begin(); it != sh.results.end() && it->first == sh.folded + ready.size();) {
+          ready.push_back(std::move(it->second));
+          it = sh.results.erase(it);
+        }
+        finished = sh.running == 0 && sh.walked && sh.results.empty() && ready.empty();
+        if (!sh.walk_error.empty()) throw CliError(kExitData, sh.walk_error);
+      }
+      for (ImageResult& r : ready) {
+        if (!r.fatal.empty()) throw CliError(kExitData, r.fatal);
+        if (!r.skip.empty()) {
+          if (a.strict) throw CliError(kExitData, r.skip + " (--strict)");
+          ++acc.skipped;
+          progress.message("pixnorm: skipped " + r.skip);
+        } else {
+          uint32_t channels = a.colour == Colour::kRgb ? 3 : a.colour == Colour::kGray ? 1 : r.gray ? 1 : 3;
+          if (a.colour == Colour::kAuto && acc.channels != 0 && acc.channels != channels)
+            throw data_error(join_path(a.folder, r.rel),
+                             std::string("is ") + (r.gray ? "gray" : "colour") + ", but the images before it are " +
+                                 (r.gray ? "colour" : "gray") +
+                                 ": the folder mixes gray and colour images; give --rgb (a gray image counts as "
+                                 "three equal channels) or --gray (a colour image counts as its luma)");
+          add_image(acc, r.sums, channels);
+        }
+        cp.hash = chain_hash(cp.hash, r.rel);
+        ++cp.done;
+        if (stop_after && cp.done == stop_after) {
+          save_checkpoint(checkpoint_path, settings, cp);
+          stopping = true;
+          throw CliError(kExitData, "stopped after " + std::to_string(cp.done) +
+                                        " files (PIXNORM_FIT_STOP_AFTER); continue with --resume");
+        }
+      }
+      if (!ready.empty()) {
+        {
+          std::lock_guard<std::mutex> lock(sh.m);
+          sh.folded = cp.done;
+        }
+        sh.work_cv.notify_all();
+        ready.clear();
+      }
+      progress.update(cp.done, acc.skipped, finished);
+      if (finished) break;
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_save >= std::chrono::seconds(5) && cp.done > saved_done) {
+        save_checkpoint(checkpoint_path, settings, cp);
+        saved_done = cp.done;
+        last_save = now;
+      }
+    }
+  } catch (const CliError& e) {
+    // The work done survives a failure as well as an interruption: once its cause is fixed,
+    // --resume continues from the last checkpoint.
+    if (stopping || saved_done == 0) throw;
+    throw CliError(e.code, std::string(e.what()) + "; " + checkpoint_path + " keeps the first " +
+                               std::to_string(saved_done) + " files done: fix the cause, then rerun with --resume");
+  }
+
+  if (acc.images == 0)
+    throw data_error(a.folder, "no images to fit (" + std::to_string(acc.skipped) + " file" +
+                                   (acc.skipped == 1 ? "" : "s") + " skipped)");
+  const OwnedStats stats = build_stats(acc, a.raw_units ? 1.0 : 1.0 / 255.0, a.folder, source_json(a));
+  if (pixnorm_stats_save(stats.get(), a.output.c_str()) != PIXNORM_OK) throw CliError(kExitData, pixnorm_last_error());
+  if (::unlink(checkpoint_path.c_str()) != 0 && errno != ENOENT)
+    std::fprintf(stderr, "pixnorm: note: cannot remove %s: %s\n", checkpoint_path.c_str(), std::strerror(errno));
+
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string resumed;
+  if (resumed_from) resumed = " (resumed after " + std::to_string(resumed_from) + " files)";
+  std::fprintf(stderr, "pixnorm: wrote %s: %llu images, %llu skipped, %s pixels per channel, %.2f s, %.1f images/s%s\n",
+               a.output.c_str(), static_cast<unsigned long long>(acc.images),
+               static_cast<unsigned long long>(acc.skipped), BigUint(acc.pixels).to_decimal().c_str(), seconds,
+               seconds > 0 ? double(cp.done - resumed_from) / seconds : 0.0, resumed.c_str());
+  return kExitOk;
+}
+
+}  // namespace pixnorm_cli

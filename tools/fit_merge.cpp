@@ -1,0 +1,322 @@
+// pixnorm merge (shard files into one) and pixnorm stats show (a statistics file, readable).
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "accum.h"
+#include "cli_error.h"
+#include "fit.h"
+#include "fit_json.h"
+
+namespace pixnorm_cli {
+namespace {
+
+const char* order_name(pixnorm_channel_order order) {
+  return order == PIXNORM_ORDER_GRAY ? "GRAY" : order == PIXNORM_ORDER_BGR ? "BGR" : "RGB";
+}
+
+OwnedStats load(const std::string& path) {
+  pixnorm_stats* raw = nullptr;
+  if (pixnorm_stats_load(path.c_str(), &raw) != PIXNORM_OK) {
+    const std::string message = pixnorm_last_error();
+    throw CliError(kExitData, message.find(path) == std::string::npos ? path + ": " + message : message);
+  }
+  return OwnedStats(raw);
+}
+
+std::string units_text(double rescale) {
+  const std::string text = "rescale " + shortest_double(rescale);
+  if (rescale == 1.0) return text + " (raw 0..255 units)";
+  if (rescale == 1.0 / 255.0) return text + " (1/255: 0..1 units)";
+  return text;
+}
+
+// ---------------------------------------------------------------- merge
+
+struct Part {
+  std::string path, real_path;
+  pixnorm_stats_values values;
+  std::string folder, resize, sample, shard;
+};
+
+// The JSON text of a source member, for comparison: "null" when absent.
+std::string member_text(const Json& source, const char* key) {
+  const Json* v = source.find(key);
+  if (!v || v->kind == Json::kNull) return "null";
+  return v->kind == Json::kString ? json_quote(v->text) : v->text;
+}
+
+// A member text as messages show it: strings without their quotes.
+std::string shown(const std::string& json_text) {
+  return !json_text.empty() && json_text[0] == '"' ? parse_json(json_text, "source").text : json_text;
+}
+
+void print_merge_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm merge PART.json... -o STATS.json\n"
+               "\n"
+               "Adds up the exact accumulators of statistics files written by 'pixnorm fit' (typically the\n"
+               "shards of one data set, --shard I/N) and writes the statistics of the whole: the same file,\n"
+               "to the last digit, as one fit over all the files, apart from its \"source\" field.\n"
+               "\n"
+               "The parts must have the same units (rescale), channel order, --resize and --sample; files\n"
+               "without accumulators, and the same shard of one folder given twice, are refused, naming the\n"
+               "file. Missing shards are reported but allowed.\n"
+               "\n"
+               "Options:\n"
+               "  -o, --output FILE  the statistics file to write (required; atomically, only on success)\n"
+               "  -h, --help         this help\n"
+               "\n"
+               "Exit status: 0 done, 1 a refused or unreadable part (nothing written), 2 a bad command line.\n");
+}
+
+// ---------------------------------------------------------------- show
+
+void print_show_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm stats show FILE\n"
+               "\n"
+               "Prints a statistics file readably: its format and version, channel order, units, mean and\n"
+               "std per channel in the file's units and in 0..255 units, epsilon, min and max, counts and\n"
+               "source (as written by pixnorm fit), the scale and bias the runtime folds them into\n"
+               "(out = float(x) * scale[c] + bias[c] for a uint8 x), and which extra fields it has.\n"
+               "\n"
+               "Exit status: 0 done, 1 an unreadable or invalid file, 2 a bad command line.\n");
+}
+
+std::string row(const char* label, uint32_t n, const double* v, double factor = 1.0) {
+  std::string out = label;
+  out.resize(20, ' ');
+  for (uint32_t c = 0; c < n; ++c) {
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "%-20.10g", v[c] * factor);
+    out += buf;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// A list field of numbers (min, max) as doubles; false when absent or not such a list.
+bool number_list(const pixnorm_stats* stats, const char* key, uint32_t n, double* out) {
+  const char* raw = pixnorm_stats_get_field(stats, key);
+  if (!raw) return false;
+  try {
+    const Json j = parse_json(raw, key);
+    if (j.kind != Json::kArray || j.items.size() != n) return false;
+    for (uint32_t c = 0; c < n; ++c) {
+      if (j.items[c].kind != Json::kNumber) return false;
+      out[c] = std::strtod(j.items[c].text.c_str(), nullptr);
+    }
+    return true;
+  } catch (const CliError&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+int run_merge(int argc, char** argv) {
+  std::vector<std::string> inputs;
+  std::string output;
+  bool help = false;
+  OptionReader o(argc, argv, "merge");
+  while (o.next()) {
+    if (o.positional()) {
+      inputs.push_back(o.arg());
+    } else if (o.name() == "-o" || o.name() == "--output") {
+      output = o.value();
+      if (output.empty()) throw usage_error(o.name() + ": empty file name");
+    } else if (o.name() == "-h" || o.name() == "--help") {
+      help = o.flag();
+    } else {
+      o.unknown();
+    }
+  }
+  if (help) {
+    print_merge_help(stdout);
+    return kExitOk;
+  }
+  if (inputs.empty()) throw usage_error("no files to merge (see pixnorm merge --help)");
+  if (output.empty()) throw usage_error("no output file: give -o STATS.json");
+
+  Accumulators total;
+  std::vector<Part> parts;
+  for (const std::string& path : inputs) {
+    const OwnedStats stats = load(path);
+    Part p;
+    p.path = path;
+    char* real = ::realpath(path.c_str(), nullptr);
+    p.real_path = real ? real : path;
+    std::free(real);
+    for (const Part& q : parts)
+      if (q.real_path == p.real_path) throw data_error(path, "given twice: its images would count twice");
+    pixnorm_stats_get(stats.get(), &p.values);
+    const Accumulators acc = read_accumulators(stats.get(), path);
+    const char* source_raw = pixnorm_stats_get_field(stats.get(), "source");
+    if (!source_raw) throw data_error(path, "no \"source\" field: its --resize and --sample cannot be checked");
+    const Json source = parse_json(source_raw, path + ": field \"source\"");
+    p.folder = member_text(source, "folder");
+    p.resize = member_text(source, "resize");
+    p.sample = member_text(source, "sample");
+    p.shard = member_text(source, "shard");
+    if (!parts.empty()) {
+      const Part& first = parts.front();
+      auto differ = [&](const std::string& what, const std::string& mine, const std::string& theirs) {
+        throw data_error(path, what + " " + shown(mine) + ", but " + first.path + " has " + shown(theirs) +
+                                   ": only parts fitted with the same settings can be merged");
+      };
+      if (p.values.rescale != first.values.rescale)
+        differ("has units", units_text(p.values.rescale), units_text(first.values.rescale));
+      if (p.values.channel_order != first.values.channel_order)
+        differ("has channel order", order_name(p.values.channel_order), order_name(first.values.channel_order));
+      if (p.resize != first.resize) differ("was fitted with resize", p.resize, first.resize);
+      if (p.sample != first.sample) differ("was fitted with sample", p.sample, first.sample);
+    }
+    for (const Part& q : parts)
+      if (q.folder == p.folder && q.shard == p.shard && p.shard != "null")
+        throw data_error(path, "is shard " + shown(p.shard) + " of " + shown(p.folder) + ", as " + q.path +
+                                   " is: the same images would count twice");
+    add_part(total, acc, path);
+    parts.push_back(p);
+  }
+
+  // Shards left out are allowed (a partial merge is a sample), but said.
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string shard = shown(parts[i].shard);  // "I/N" or "null"
+    const size_t slash = shard.find('/');
+    if (slash == std::string::npos) continue;
+    bool first_of_folder = true;
+    size_t count = 0;
+    for (size_t k = 0; k < parts.size(); ++k) {
+      if (parts[k].folder != parts[i].folder) continue;
+      first_of_folder = first_of_folder && k >= i;
+      ++count;
+    }
+    if (first_of_folder && std::to_string(count) != shard.substr(slash + 1))
+      std::fprintf(stderr, "pixnorm: note: %zu of the %s shards of %s merged\n", count,
+                   shard.substr(slash + 1).c_str(), shown(parts[i].folder).c_str());
+  }
+
+  std::string merged = "[", folders = "[";
+  std::vector<std::string> seen;
+  for (const Part& p : parts) {
+    merged += (merged.size() > 1 ? ", " : "") + json_quote(p.path);
+    bool known = false;
+    for (const std::string& f : seen) known = known || f == p.folder;
+    if (!known) {
+      folders += (folders.size() > 1 ? ", " : "") + p.folder;
+      seen.push_back(p.folder);
+    }
+  }
+  const Part& first = parts.front();
+  const std::string source = "{\"merged\": " + merged + "], \"folders\": " + folders + "], \"resize\": " +
+                             first.resize + ", \"sample\": " + first.sample + ", \"tool\": " +
+                             json_quote(std::string("pixnorm ") + pixnorm_version()) + "}";
+  const OwnedStats stats = build_stats(total, first.values.rescale, output, source);
+  if (pixnorm_stats_save(stats.get(), output.c_str()) != PIXNORM_OK) throw CliError(kExitData, pixnorm_last_error());
+  std::fprintf(stderr, "pixnorm: wrote %s: %zu file%s merged, %llu images, %llu skipped, %s pixels per channel\n",
+               output.c_str(), parts.size(), parts.size() == 1 ? "" : "s",
+               static_cast<unsigned long long>(total.images), static_cast<unsigned long long>(total.skipped),
+               BigUint(total.pixels).to_decimal().c_str());
+  return kExitOk;
+}
+
+int run_stats_show(int argc, char** argv) {
+  std::vector<std::string> files;
+  bool help = false;
+  OptionReader o(argc, argv, "stats show");
+  while (o.next()) {
+    if (o.positional())
+      files.push_back(o.arg());
+    else if (o.name() == "-h" || o.name() == "--help")
+      help = o.flag();
+    else
+      o.unknown();
+  }
+  if (help) {
+    print_show_help(stdout);
+    return kExitOk;
+  }
+  if (files.size() != 1) throw usage_error("stats show takes one file (see pixnorm stats show --help)");
+  const std::string& path = files[0];
+  const OwnedStats stats = load(path);
+  pixnorm_stats_values v;
+  pixnorm_stats_get(stats.get(), &v);
+
+  std::printf("%s: pixnorm-stats version 1\n", path.c_str());
+  std::printf("channel order       %s%s\n", order_name(v.channel_order),
+              v.channels == 1 && v.channel_order != PIXNORM_ORDER_GRAY ? " (one value for all channels)" : "");
+  std::printf("units               %s\n", units_text(v.rescale).c_str());
+  if (v.channels == 3) {
+    const char* names = v.channel_order == PIXNORM_ORDER_BGR ? "BGR" : "RGB";
+    std::printf("%20s%-20c%-20c%c\n", "", names[0], names[1], names[2]);
+  }
+  std::printf("%s\n", row("mean", v.channels, v.mean).c_str());
+  if (v.has_std)
+    std::printf("%s\n", row("std", v.channels, v.std).c_str());
+  else
+    std::printf("std                 none (center only)\n");
+  if (v.rescale != 1.0) {
+    std::printf("%s\n", row("mean (0..255)", v.channels, v.mean, 1.0 / v.rescale).c_str());
+    if (v.has_std) std::printf("%s\n", row("std (0..255)", v.channels, v.std, 1.0 / v.rescale).c_str());
+  }
+  std::printf("epsilon             %.10g\n", v.epsilon);
+  double values[PIXNORM_MAX_CHANNELS];
+  if (number_list(stats.get(), "min", v.channels, values)) std::printf("%s\n", row("min", v.channels, values).c_str());
+  if (number_list(stats.get(), "max", v.channels, values)) std::printf("%s\n", row("max", v.channels, values).c_str());
+  for (const char* key : {"image_count", "skipped_count", "pixel_count"}) {
+    const char* raw = pixnorm_stats_get_field(stats.get(), key);
+    if (raw) std::printf("%-20s%s\n", key, raw);
+  }
+  if (const char* source = pixnorm_stats_get_field(stats.get(), "source")) std::printf("source              %s\n", source);
+
+  pixnorm_plan_desc desc;
+  pixnorm_plan_desc_init(&desc);
+  desc.format = v.channel_order == PIXNORM_ORDER_GRAY ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
+  desc.width = desc.height = 1;
+  desc.mode = v.has_std ? PIXNORM_MODE_STANDARDIZE : PIXNORM_MODE_CENTER;
+  pixnorm_plan* plan = nullptr;
+  float scale[PIXNORM_MAX_CHANNELS], bias[PIXNORM_MAX_CHANNELS];
+  if (pixnorm_plan_create(stats.get(), &desc, &plan) != PIXNORM_OK ||
+      pixnorm_plan_get_params(plan, scale, bias) != PIXNORM_OK) {
+    const std::string message = pixnorm_last_error();
+    pixnorm_plan_free(plan);
+    throw data_error(path, message);
+  }
+  const uint32_t out_channels = pixnorm_plan_output_channels(plan);
+  std::printf("folded (%s, out = float(x) * scale + bias, channels %s):\n", v.has_std ? "standardize" : "center",
+              order_name(pixnorm_plan_output_order(plan)));
+  pixnorm_plan_free(plan);
+  double s[PIXNORM_MAX_CHANNELS], b[PIXNORM_MAX_CHANNELS];
+  for (uint32_t c = 0; c < out_channels; ++c) {
+    s[c] = scale[c];
+    b[c] = bias[c];
+  }
+  std::printf("%s\n%s\n", row("  scale", out_channels, s).c_str(), row("  bias", out_channels, b).c_str());
+
+  // The extra fields, by name: the library keeps them but has no call to list them.
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string extra;
+  try {
+    std::string body = text.str();
+    if (body.compare(0, 3, "\xEF\xBB\xBF") == 0) body.erase(0, 3);  // a byte-order mark, which the library allows
+    const Json doc = parse_json(body, path);
+    for (const auto& m : doc.members) {
+      bool known = false;
+      for (const char* k : {"format", "version", "channel_order", "rescale", "mean", "std", "epsilon"})
+        known = known || m.first == k;
+      if (!known) extra += (extra.empty() ? "" : ", ") + m.first;
+    }
+  } catch (const CliError&) {
+    extra = "?";
+  }
+  std::printf("extra fields        %s\n", extra.empty() ? "none" : extra.c_str());
+  return kExitOk;
+}
+
+}  // namespace pixnorm_cli

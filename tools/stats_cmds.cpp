@@ -1,0 +1,435 @@
+#include "stats_cmds.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "atomic_file.h"
+#include "cli_error.h"
+#include "cmd_util.h"
+#include "fit_json.h"
+#include "stats_import.h"
+
+namespace pixnorm_cli {
+namespace {
+
+void print_stats_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm stats COMMAND ...\n"
+               "\n"
+               "Commands:\n"
+               "  export   write statistics as a self-contained C/C++ header, for firmware with no parser\n"
+               "  import   turn Hugging Face or Keras normalization settings into a statistics file\n"
+               "  show     print a statistics file\n"
+               "\n"
+               "'pixnorm stats COMMAND --help' describes each.\n");
+}
+
+// ---------------------------------------------------------------- export
+
+void print_export_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm stats export (STATS.json | --preset NAME) --c-header [--name PREFIX] -o OUT.h\n"
+               "\n"
+               "Writes the statistics as a C header that C99 and C++ code includes with no parser and no\n"
+               "file system: channel order, number of mean/std entries, rescale, mean, std and epsilon\n"
+               "(static const double arrays and macros with 17 significant digits: they read back exactly),\n"
+               "and the float32 scale and bias per output channel that pixnorm's standardize mode folds them\n"
+               "into (9 significant digits: exactly pixnorm's floats). Computed as\n"
+               "    out = (float)x * PREFIX_stats_scale[c] + PREFIX_stats_bias[c]\n"
+               "(a float multiply, then a float add, never fused: build with -ffp-contract=off), they give bit\n"
+               "for bit what 'pixnorm apply --mode standardize' gives. The header is free of warnings under\n"
+               "-Wall -Wextra -pedantic. OUT.h is replaced only once complete.\n"
+               "\n"
+               "Options:\n"
+               "  --preset NAME       built-in statistics instead of a file: imagenet, tf, caffe or unit\n"
+               "  --c-header          the output format (required; the only one so far)\n"
+               "  --name PREFIX       identifier prefix, a C identifier: PREFIX_stats_mean, PREFIX_STATS_RESCALE,\n"
+               "                      ... (default: the output file name without '.h' and a final '_stats')\n"
+               "  -o, --output FILE   the header to write (required); its include guard comes from its name\n"
+               "  -q, --quiet         no summary line on stderr\n"
+               "  -h, --help          this help\n"
+               "\n"
+               "Exit status: 0 done, 1 bad statistics or an unwritable file, 2 a bad command line.\n"
+               "\n"
+               "Example:\n"
+               "  pixnorm stats export stats.json --c-header -o model_stats.h\n"
+               "  # model_stats.h: guard MODEL_STATS_H; MODEL_STATS_RESCALE, model_stats_mean[],\n"
+               "  # model_stats_scale[], model_stats_bias[], ...\n");
+}
+
+bool is_identifier(const std::string& s) {
+  if (s.empty() || s.size() > 64 || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  return true;
+}
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Text for a C comment: printable ASCII only, and never a comment terminator.
+std::string comment_safe(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    const bool printable = c >= 0x20 && c < 0x7f;
+    if (printable && c == '/' && !out.empty() && out.back() == '*') out += ' ';
+    out += printable ? c : '?';
+  }
+  return out;
+}
+
+// A double literal that reads back as the same double and is never an integer constant.
+std::string c_double(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.17g", v);
+  std::string s = buf;
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+// A float literal: 9 significant digits read back as exactly this float, whether the compiler
+// rounds the decimal to float directly or through double (the digits sit far from any midpoint).
+std::string c_float(float v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(v));
+  std::string s = buf;
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s + "f";
+}
+
+std::string c_array(const char* type, const std::string& name, const std::string& size,
+                    const std::vector<std::string>& values) {
+  std::string s = "static const " + std::string(type) + " " + name + "[" + size + "] = {";
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + values[i];
+  return s + "};\n";
+}
+
+std::string make_header(const pixnorm_stats_values& v, const float* scale, const float* bias, uint32_t out_channels,
+                        const std::string& name, const std::string& guard, const std::string& out_name,
+                        const std::string& source) {
+  const std::string lo = name + "_stats", up = upper(name) + "_STATS";
+  const char* order = order_name(v.channel_order);
+  std::string entries;  // "R, G, B" as comments name the array entries
+  if (v.channel_order == PIXNORM_ORDER_GRAY) entries = "gray";
+  else entries = v.channel_order == PIXNORM_ORDER_BGR ? "B, G, R" : "R, G, B";
+  std::vector<std::string> mean, stdv, sc, bi;
+  for (uint32_t c = 0; c < v.channels; ++c) {
+    mean.push_back(c_double(v.mean[c]));
+    stdv.push_back(c_double(v.std[c]));
+  }
+  for (uint32_t c = 0; c < out_channels; ++c) {
+    sc.push_back(c_float(scale[c]));
+    bi.push_back(c_float(bias[c]));
+  }
+  std::string h;
+  h += "/* " + comment_safe(out_name) + ": image normalization statistics, and the parameters pixnorm folds\n";
+  h += " * them into, for code that normalizes images without pixnorm, a parser or a file system.\n";
+  h += " * Written by pixnorm " + std::string(pixnorm_version()) + " (pixnorm stats export --c-header) from " +
+       comment_safe(source) + ".\n";
+  h += " * Self-contained C99 and C++ (no includes, nothing to link); regenerate rather than edit.\n";
+  h += " *\n";
+  h += " * Channel order " + std::string(order) + ": entry c of each array belongs to channel c of that order\n";
+  h += " * (" + entries + "); for pixels stored in another order, pick each byte's entry accordingly.\n";
+  h += " *\n";
+  h += " * Definition (x: the uint8 sample of channel c; " + lo + "_mean and " + lo + "_std hold\n";
+  h += " * " + up + "_CHANNELS entries, and a single entry stands for every channel):\n";
+  h += " *     y = x * " + up + "_RESCALE;\n";
+  h += " *     out = (y - " + lo + "_mean[c]) / (" + lo + "_std[c] + " + up + "_EPSILON);\n";
+  h += " *\n";
+  h += " * The same folded into float32 as pixnorm's standardize mode computes it, bit for bit:\n";
+  h += " *     out = (float)x * " + lo + "_scale[c] + " + lo + "_bias[c];\n";
+  h += " * with scale = rescale / (std + epsilon) and bias = -mean / (std + epsilon) computed in double\n";
+  h += " * and rounded to float once. To match pixnorm exactly, multiply then add, each rounded to\n";
+  h += " * float: no fused multiply-add (GCC and Clang fuse this expression by default where the CPU\n";
+  h += " * has FMA, e.g. AArch64: build with -ffp-contract=off) and no wider intermediate precision\n";
+  h += " * (FLT_EVAL_METHOD 0: ARM, x86-64; on 32-bit x86 use -msse2 -mfpmath=sse).\n";
+  h += " */\n";
+  h += "#ifndef " + guard + "\n#define " + guard + "\n\n";
+  h += "#define " + up + "_PIXNORM_VERSION \"" + pixnorm_version() + "\"\n";
+  h += "#define " + up + "_CHANNEL_ORDER \"" + order + "\"\n";
+  h += "#define " + up + "_CHANNELS " + std::to_string(v.channels) + "        /* entries of mean and std */\n";
+  h += "#define " + up + "_OUTPUT_CHANNELS " + std::to_string(out_channels) + " /* entries of scale and bias */\n";
+  h += "#define " + up + "_HAS_STD " + std::to_string(v.has_std ? 1 : 0) +
+       "         /* 0: the statistics have no std, std holds 1 */\n";
+  h += "#define " + up + "_RESCALE (" + c_double(v.rescale) + ")\n";
+  h += "#define " + up + "_EPSILON (" + c_double(v.epsilon) + ")\n\n";
+  h += "/* " + entries + " */\n";
+  h += c_array("double", lo + "_mean", up + "_CHANNELS", mean);
+  h += c_array("double", lo + "_std", up + "_CHANNELS", stdv);
+  h += "\n/* standardize mode, per output channel (" + entries + "): out = (float)x * scale[c] + bias[c] */\n";
+  h += c_array("float", lo + "_scale", up + "_OUTPUT_CHANNELS", sc);
+  h += c_array("float", lo + "_bias", up + "_OUTPUT_CHANNELS", bi);
+  h += "\n#endif /* " + guard + " */\n";
+  return h;
+}
+
+int run_export(int argc, char** argv) {
+  const std::string help = "pixnorm stats export --help";
+  const ParsedArgs a = parse_options(argc, argv,
+                                     {{"--preset", nullptr, true},
+                                      {"--c-header", nullptr, false},
+                                      {"--name", nullptr, true},
+                                      {"--output", "-o", true},
+                                      {"--quiet", "-q", false},
+                                      {"--help", "-h", false}},
+                                     help);
+  if (a.has("--help")) {
+    print_export_help(stdout);
+    return kExitOk;
+  }
+  ParsedArgs stats_args = a;
+  if (a.operands.size() > 1) throw usage_error("one statistics file at most (see " + help + ")");
+  if (a.operands.size() == 1) stats_args.options["--stats"] = a.operands[0];
+  if (!a.has("--c-header")) throw usage_error("give --c-header, the output format (see " + help + ")");
+  if (!a.has("--output")) throw usage_error("no output file: give -o OUT.h");
+  const std::string output = a.get("--output");
+  const std::string out_name = base_name(output);
+
+  std::string name = a.get("--name");
+  if (!a.has("--name")) {
+    name = out_name.substr(0, out_name.rfind('.'));
+    if (name.size() > 6 && name.compare(name.size() - 6, 6, "_stats") == 0) name.resize(name.size() - 6);
+    if (!is_identifier(name))
+      throw usage_error("cannot make C identifiers from the output name '" + out_name + "': give --name PREFIX");
+  } else if (!is_identifier(name)) {
+    throw usage_error("--name " + name + ": expected a C identifier (a letter, then letters, digits or '_'; "
+                      "at most 64)");
+  }
+  std::string guard;
+  for (char c : out_name) guard += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  guard = upper(guard);
+  if (guard.empty() || !std::isalpha(static_cast<unsigned char>(guard[0]))) guard = upper(name) + "_" + guard;
+
+  const StatsHandle stats = load_stats_option(stats_args, help);
+  const std::string source = stats_label(stats_args);
+  pixnorm_stats_values v;
+  pixnorm_stats_get(stats.get(), &v);
+  // The parameters come from the library itself, on a 1x1 image in the statistics' own order
+  // (no channel swap), so that the header cannot drift from what pixnorm computes.
+  pixnorm_plan_desc desc;
+  pixnorm_plan_desc_init(&desc);
+  desc.format = v.channel_order == PIXNORM_ORDER_GRAY  ? PIXNORM_FORMAT_GRAY8
+                : v.channel_order == PIXNORM_ORDER_BGR ? PIXNORM_FORMAT_BGR8
+                                                       : PIXNORM_FORMAT_RGB8;
+  desc.width = desc.height = 1;
+  desc.mode = PIXNORM_MODE_STANDARDIZE;
+  pixnorm_plan* raw = nullptr;
+  const pixnorm_status st = pixnorm_plan_create(stats.get(), &desc, &raw);
+  if (st != PIXNORM_OK) throw library_failure(kExitData, source, st);
+  const PlanHandle plan(raw, pixnorm_plan_free);
+  float scale[PIXNORM_MAX_CHANNELS], bias[PIXNORM_MAX_CHANNELS];
+  if (pixnorm_plan_get_params(plan.get(), scale, bias) != PIXNORM_OK)
+    throw library_failure(kExitData, source, PIXNORM_ERROR_INVALID_ARGUMENT);
+  const uint32_t out_channels = pixnorm_plan_output_channels(plan.get());
+
+  const std::string text = make_header(v, scale, bias, out_channels, name, guard, out_name, source);
+  AtomicFile out(output);
+  out.write(text.data(), text.size());
+  out.commit();
+  if (!a.has("--quiet"))
+    std::fprintf(stderr, "pixnorm: wrote %s: %s_stats_* and %s_STATS_* from %s (%s)\n", output.c_str(), name.c_str(),
+                 upper(name).c_str(), source.c_str(), describe_stats(v).c_str());
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------- import
+
+void print_import_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm stats import --from hf CONFIG.json -o STATS.json\n"
+               "       pixnorm stats import --from keras MEAN.npy STD.npy --units raw|unit -o STATS.json\n"
+               "\n"
+               "Turns the normalization of a model trained elsewhere into a pixnorm statistics file.\n"
+               "\n"
+               "  --from hf      a Hugging Face preprocessor_config.json. Its image processor computes\n"
+               "                 y = x * rescale_factor when do_rescale (default true; rescale_factor default\n"
+               "                 1/255), then (y - image_mean) / image_std when do_normalize (default true;\n"
+               "                 false gives mean 0, std 1). image_mean and image_std: 1 or 3 numbers, RGB;\n"
+               "                 do_flip_channel_order true (MobileViT) gives BGR.\n"
+               "  --from keras   two NumPy .npy files: the mean, then the std (not the variance: take the\n"
+               "                 square root of a Normalization layer's), each float32 or float64,\n"
+               "                 little-endian, of shape (C,), (1, 1, C) or (1, 1, 1, C), C = 1 or 3.\n"
+               "\n"
+               "Options:\n"
+               "  --units UNITS          keras, required (.npy files carry no units): raw = the statistics are\n"
+               "                         in 0..255 pixel units (rescale 1), unit = in 0..1 units (rescale 1/255)\n"
+               "  --channel-order ORDER  keras: RGB (default), BGR (OpenCV input, Keras 'caffe' mode) or GRAY\n"
+               "  --epsilon E            divide by (std + E) (default 0; Keras ImageDataGenerator uses 1e-6)\n"
+               "  -o, --output FILE      the statistics file to write (required; replaced only once complete)\n"
+               "  -q, --quiet            no summary line on stderr\n"
+               "  -h, --help             this help\n"
+               "\n"
+               "The output records the origin and the units of mean and std in an extra field, e.g.\n"
+               "  \"source\": {\"imported_from\": \"hf\", \"files\": [\"preprocessor_config.json\"],\n"
+               "             \"units\": \"unit\"}\n"
+               "units: raw (0..255, rescale 1), unit (0..1, rescale 1/255) or custom (another rescale); the\n"
+               "summary line says the same. Refused with a message naming the file and the field: bad JSON\n"
+               "or .npy, missing or non-numeric fields, NaN or infinite values, std <= 0, rescale_factor <= 0,\n"
+               "another shape, dtype or byte order.\n"
+               "\n"
+               "Exit status: 0 done, 1 a bad input file or an unwritable output, 2 a bad command line.\n"
+               "\n"
+               "Examples:\n"
+               "  pixnorm stats import --from hf preprocessor_config.json -o stats.json\n"
+               "  pixnorm stats import --from keras mean.npy std.npy --units raw -o stats.json\n");
+}
+
+const char* units_of(double rescale) {
+  if (rescale == 1.0) return "raw";
+  if (std::fabs(rescale * 255.0 - 1.0) < 1e-12) return "unit";
+  return "custom";
+}
+
+std::string units_text(const std::string& units, double rescale) {
+  if (units == "raw") return "mean and std in 0..255 pixel units";
+  if (units == "unit") return "mean and std in 0..1 units (x/255)";
+  return "mean and std in units of x * " + short_number(rescale);
+}
+
+pixnorm_channel_order parse_order(const std::string& text) {
+  if (text == "RGB" || text == "rgb") return PIXNORM_ORDER_RGB;
+  if (text == "BGR" || text == "bgr") return PIXNORM_ORDER_BGR;
+  if (text == "GRAY" || text == "gray") return PIXNORM_ORDER_GRAY;
+  throw usage_error("--channel-order: unknown value '" + text + "' (one of RGB, BGR, GRAY)");
+}
+
+// Finite values; std > 0 (checked here so that the message names the file).
+void check_values(const NpyVector& v, const std::string& path, bool is_std) {
+  for (size_t i = 0; i < v.values.size(); ++i) {
+    const double x = v.values[i];
+    const std::string entry = "entry " + std::to_string(i) + " is " + short_number(x);
+    if (!std::isfinite(x)) throw data_error(path, entry + ": expected a finite number");
+    if (is_std && !(x > 0)) throw data_error(path, entry + ": a standard deviation must be > 0");
+  }
+}
+
+int run_import(int argc, char** argv) {
+  const std::string help = "pixnorm stats import --help";
+  const ParsedArgs a = parse_options(argc, argv,
+                                     {{"--from", nullptr, true},
+                                      {"--units", nullptr, true},
+                                      {"--channel-order", nullptr, true},
+                                      {"--epsilon", nullptr, true},
+                                      {"--output", "-o", true},
+                                      {"--quiet", "-q", false},
+                                      {"--help", "-h", false}},
+                                     help);
+  if (a.has("--help")) {
+    print_import_help(stdout);
+    return kExitOk;
+  }
+  const std::string from = a.get("--from");
+  if (from != "hf" && from != "keras")
+    throw usage_error(a.has("--from") ? "--from: unknown value '" + from + "' (hf or keras)"
+                                      : "give --from hf or --from keras (see " + help + ")");
+  if (!a.has("--output")) throw usage_error("no output file: give -o STATS.json");
+  double epsilon = 0;
+  if (a.has("--epsilon")) {
+    const std::string e = a.get("--epsilon");
+    char* end = nullptr;
+    epsilon = std::strtod(e.c_str(), &end);
+    if (*end != '\0' || !(epsilon >= 0) || !std::isfinite(epsilon))
+      throw usage_error("--epsilon: '" + e + "' is not a number >= 0");
+  }
+
+  pixnorm_stats_values v;
+  std::memset(&v, 0, sizeof(v));
+  std::vector<double> mean, stdv;
+  std::string units, extra;
+  if (from == "hf") {
+    if (a.operands.size() != 1) throw usage_error("--from hf takes one file, the preprocessor_config.json");
+    if (a.has("--units") || a.has("--channel-order"))
+      throw usage_error("--from hf: the file defines the units and the channel order (no --units, --channel-order)");
+    const std::string& path = a.operands[0];
+    const HfPreprocessing hf = parse_hf_config(read_small_file(path, kMaxImportBytes), path);
+    v.channel_order = hf.order;
+    v.rescale = hf.rescale;
+    mean = hf.mean;
+    stdv = hf.std;
+    units = units_of(hf.rescale);
+    if (!hf.processor.empty()) extra = ", \"processor\": " + json_quote(hf.processor);
+  } else {
+    if (a.operands.size() != 2) throw usage_error("--from keras takes two files: MEAN.npy STD.npy");
+    if (!a.has("--units"))
+      throw usage_error("--from keras needs --units raw or --units unit: .npy files carry no units");
+    units = a.get("--units");
+    if (units != "raw" && units != "unit") throw usage_error("--units: unknown value '" + units + "' (raw or unit)");
+    v.channel_order = a.has("--channel-order") ? parse_order(a.get("--channel-order")) : PIXNORM_ORDER_RGB;
+    v.rescale = units == "raw" ? 1.0 : 1.0 / 255.0;
+    const NpyVector m = parse_npy_vector(read_small_file(a.operands[0], kMaxImportBytes), a.operands[0]);
+    const NpyVector s = parse_npy_vector(read_small_file(a.operands[1], kMaxImportBytes), a.operands[1]);
+    check_values(m, a.operands[0], false);
+    check_values(s, a.operands[1], true);
+    mean = m.values;
+    stdv = s.values;
+    if (mean.size() == 1 && stdv.size() == 3) mean.assign(3, mean[0]);
+    if (stdv.size() == 1 && mean.size() == 3) stdv.assign(3, stdv[0]);
+    if (v.channel_order == PIXNORM_ORDER_GRAY && mean.size() != 1)
+      throw usage_error("--channel-order GRAY needs one mean and one std, not " + std::to_string(mean.size()));
+  }
+  v.channels = static_cast<uint32_t>(mean.size());
+  for (uint32_t c = 0; c < v.channels; ++c) {
+    v.mean[c] = mean[c];
+    v.std[c] = stdv[c];
+  }
+  v.epsilon = epsilon;
+  v.has_std = 1;
+
+  std::string files;
+  for (const std::string& f : a.operands) files += (files.empty() ? "" : ", ") + json_quote(f);
+  const std::string source = "{\"imported_from\": \"" + from + "\", \"files\": [" + files + "], \"units\": \"" +
+                             units + "\"" + extra + "}";
+  const std::string subject = a.operands.size() == 1 ? a.operands[0] : a.operands[0] + ", " + a.operands[1];
+  pixnorm_stats* raw = nullptr;
+  pixnorm_status st = pixnorm_stats_create(&v, &raw);
+  if (st != PIXNORM_OK) throw library_failure(kExitData, subject, st);
+  const StatsHandle stats(raw, pixnorm_stats_free);
+  st = pixnorm_stats_set_field(stats.get(), "source", source.c_str());
+  if (st != PIXNORM_OK) throw library_failure(kExitData, subject, st);
+  size_t size = 0;
+  pixnorm_stats_serialize(stats.get(), nullptr, &size);
+  std::string text(size, '\0');
+  st = pixnorm_stats_serialize(stats.get(), &text[0], &size);
+  if (st != PIXNORM_OK) throw library_failure(kExitData, subject, st);
+  text.resize(size - 1);  // the final NUL
+
+  const std::string output = a.get("--output");
+  AtomicFile out(output);
+  out.write(text.data(), text.size());
+  out.commit();
+  if (!a.has("--quiet"))
+    std::fprintf(stderr, "pixnorm: wrote %s: %s; %s (imported from %s %s)\n", output.c_str(),
+                 describe_stats(v).c_str(), units_text(units, v.rescale).c_str(), from.c_str(), subject.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_stats(int argc, char** argv) {
+  if (argc < 1) {
+    print_stats_help(stderr);
+    return kExitUsage;
+  }
+  const std::string command = argv[0];
+  if (command == "export") return run_export(argc - 1, argv + 1);
+  if (command == "import") return run_import(argc - 1, argv + 1);
+  if (command == "show") return run_stats_show(argc - 1, argv + 1);
+  if (command == "-h" || command == "--help" || command == "help") {
+    print_stats_help(stdout);
+    return kExitOk;
+  }
+  throw usage_error("unknown stats command '" + command + "' (export, import or show; see pixnorm stats --help)");
+}
+
+}  // namespace pixnorm_cli

@@ -1,0 +1,540 @@
+#include "stats_import.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "cli_error.h"
+
+namespace pixnorm_cli {
+namespace {
+
+// ---------------------------------------------------------------- a small JSON reader
+
+// The library's statistics parser only reads its own format, so foreign files get this one:
+// strict RFC 8259 (plus Python's NaN/Infinity tokens, recognized only so that the message can
+// name the field), bounded in size, depth and number of values, linear in time.
+constexpr int kMaxDepth = 32;
+constexpr size_t kMaxValues = 1u << 16;
+
+struct JsonValue {
+  enum Type { kNull, kBool, kNumber, kString, kArray, kObject } type = kNull;
+  bool boolean = false;
+  double number = 0;
+  std::string text;                                 // a string's value, or a number's token
+  std::vector<JsonValue> items;                          // an array's elements
+  std::vector<std::pair<std::string, JsonValue>> members;  // an object's, in order
+};
+
+const char* type_name(const JsonValue& v) {
+  switch (v.type) {
+    case JsonValue::kNull: return "null";
+    case JsonValue::kBool: return v.boolean ? "true" : "false";
+    case JsonValue::kNumber: return "a number";
+    case JsonValue::kString: return "a string";
+    case JsonValue::kArray: return "an array";
+    case JsonValue::kObject: return "an object";
+  }
+  return "?";
+}
+
+class JsonReader {
+ public:
+  JsonReader(const std::string& text, const std::string& name) : s_(text), name_(name) {}
+
+  JsonValue document() {
+    if (s_.compare(0, 3, "\xEF\xBB\xBF") == 0) p_ = 3;  // a byte order mark, as some editors write
+    JsonValue v = value(0);
+    ws();
+    if (p_ != s_.size()) fail("unexpected data after the JSON value");
+    return v;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < p_ && i < s_.size(); ++i) {
+      if (s_[i] == '\n') {
+        ++line;
+        column = 1;
+      } else if ((static_cast<unsigned char>(s_[i]) & 0xC0) != 0x80) {
+        ++column;
+      }
+    }
+    throw data_error(name_, "bad JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+                                ": " + what);
+  }
+
+  void ws() {
+    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\t' || s_[p_] == '\n' || s_[p_] == '\r')) ++p_;
+  }
+  bool at(char c) const { return p_ < s_.size() && s_[p_] == c; }
+  bool word(const char* w) {
+    const size_t n = std::strlen(w);
+    if (s_.compare(p_, n, w) != 0) return false;
+    p_ += n;
+    return true;
+  }
+
+  JsonValue value(int depth) {
+    if (++values_ > kMaxValues) fail("more than " + std::to_string(kMaxValues) + " values");
+    ws();
+    if (p_ >= s_.size()) fail("unexpected end, expected a value");
+    JsonValue v;
+    const char c = s_[p_];
+    if (c == '{' || c == '[') {
+      if (depth >= kMaxDepth) fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+      ++p_;
+      v.type = c == '{' ? JsonValue::kObject : JsonValue::kArray;
+      const char close = c == '{' ? '}' : ']';
+      ws();
+      if (at(close)) {
+        ++p_;
+        return v;
+      }
+      for (;;) {
+        if (v.type == JsonValue::kObject) {
+          ws();
+          if (!at('"')) fail("expected a field name in double quotes");
+          std::string key = string();
+          ws();
+          if (!at(':')) fail("expected ':' after a field name");
+          ++p_;
+          v.members.emplace_back(std::move(key), value(depth + 1));
+        } else {
+          v.items.push_back(value(depth + 1));
+        }
+        ws();
+        if (at(',')) {
+          ++p_;
+          continue;
+        }
+        if (at(close)) {
+          ++p_;
+          return v;
+        }
+        fail(std::string("expected ',' or '") + close + "'");
+      }
+    }
+    if (c == '"') {
+      v.type = JsonValue::kString;
+      v.text = string();
+    } else if (word("true")) {
+      v.type = JsonValue::kBool;
+      v.boolean = true;
+    } else if (word("false")) {
+      v.type = JsonValue::kBool;
+    } else if (word("null")) {
+      v.type = JsonValue::kNull;
+    } else if (word("NaN")) {
+      v = special("NaN", NAN);
+    } else if (word("Infinity")) {
+      v = special("Infinity", INFINITY);
+    } else if (word("-Infinity")) {
+      v = special("-Infinity", -INFINITY);
+    } else {
+      v.type = JsonValue::kNumber;
+      v.text = number();
+      v.number = std::strtod(v.text.c_str(), nullptr);  // out of range: +-inf, refused by the caller
+    }
+    return v;
+  }
+
+  static JsonValue special(const char* token, double number) {
+    JsonValue v;
+    v.type = JsonValue::kNumber;
+    v.text = token;
+    v.number = number;
+    return v;
+  }
+
+  std::string number() {
+    const size_t start = p_;
+    auto digits = [&] {
+      const size_t from = p_;
+      while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') ++p_;
+      return p_ > from;
+    };
+    if (at('-')) ++p_;
+    if (at('0')) {
+      ++p_;
+    } else if (!digits()) {
+      fail("expected a value");
+    }
+    if (at('.')) {
+      ++p_;
+      if (!digits()) fail("no digit after '.' in a number");
+    }
+    if (at('e') || at('E')) {
+      ++p_;
+      if (at('+') || at('-')) ++p_;
+      if (!digits()) fail("no digit in a number's exponent");
+    }
+    if (p_ - start > 64) fail("a number of more than 64 characters");
+    return s_.substr(start, p_ - start);
+  }
+
+  unsigned hex4() {
+    if (s_.size() - p_ < 4) fail("truncated \\u escape");
+    unsigned v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char h = s_[p_++];
+      const int d = h >= '0' && h <= '9'   ? h - '0'
+                    : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                    : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                           : -1;
+      if (d < 0) fail("bad hex digit in a \\u escape");
+      v = v * 16 + static_cast<unsigned>(d);
+    }
+    return v;
+  }
+
+  std::string string() {
+    std::string out;
+    ++p_;  // the opening quote
+    for (;;) {
+      if (p_ >= s_.size()) fail("unterminated string");
+      const unsigned char c = static_cast<unsigned char>(s_[p_]);
+      if (c == '"') {
+        ++p_;
+        return out;
+      }
+      if (c < 0x20) fail("control character in a string");
+      if (c >= 0x80) {
+        utf8_sequence(out);
+        continue;
+      }
+      ++p_;
+      if (c != '\\') {
+        out += static_cast<char>(c);
+        continue;
+      }
+      if (p_ >= s_.size()) fail("unterminated string");
+      const char e = s_[p_++];
+      static const char kEscapes[] = "\"\\/bfnrt", kDecoded[] = "\"\\/\b\f\n\r\t";
+      if (const char* simple = e ? std::strchr(kEscapes, e) : nullptr) {
+        out += kDecoded[simple - kEscapes];
+        continue;
+      }
+      if (e != 'u') fail("invalid escape in a string");
+      unsigned cp = hex4();
+      if (cp >= 0xDC00 && cp <= 0xDFFF) fail("unpaired surrogate in a \\u escape");
+      if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (!word("\\u")) fail("unpaired surrogate in a \\u escape");
+        const unsigned low = hex4();
+        if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate in a \\u escape");
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+      }
+      append_utf8(out, cp);
+    }
+  }
+
+  // One multi-byte UTF-8 sequence, validated strictly (no overlong forms, no surrogates).
+  void utf8_sequence(std::string& out) {
+    const unsigned char c = static_cast<unsigned char>(s_[p_]);
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      lo = c == 0xE0 ? 0xA0 : 0x80;
+      hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      lo = c == 0xF0 ? 0x90 : 0x80;
+      hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+      fail("invalid UTF-8");
+    }
+    if (s_.size() - p_ <= n) fail("invalid UTF-8");
+    for (size_t k = 1; k <= n; ++k) {
+      const unsigned char b = static_cast<unsigned char>(s_[p_ + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) fail("invalid UTF-8");
+    }
+    out.append(s_, p_, n + 1);
+    p_ += n + 1;
+  }
+
+  static void append_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  const std::string& s_;
+  const std::string& name_;
+  size_t p_ = 0;
+  size_t values_ = 0;
+};
+
+// ---------------------------------------------------------------- Hugging Face
+
+class HfFields {
+ public:
+  HfFields(const JsonValue& root, const std::string& name) : root_(root), name_(name) {
+    if (root.type != JsonValue::kObject)
+      throw data_error(name, "expected a JSON object, found " + std::string(type_name(root)));
+    for (size_t i = 0; i < root.members.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (root.members[i].first == root.members[j].first)
+          throw data_error(name, "field \"" + root.members[i].first + "\" appears twice");
+  }
+
+  const JsonValue* find(const char* key) const {
+    for (const auto& m : root_.members)
+      if (m.first == key) return &m.second;
+    return nullptr;
+  }
+
+  [[noreturn]] void refuse(const std::string& field, const std::string& what) const {
+    throw data_error(name_, "field \"" + field + "\" " + what);
+  }
+
+  bool flag(const char* key, bool fallback) const {
+    const JsonValue* v = find(key);
+    if (!v) return fallback;
+    if (v->type != JsonValue::kBool) refuse(key, "must be true or false, not " + std::string(type_name(*v)));
+    return v->boolean;
+  }
+
+  double number(const std::string& field, const JsonValue& v) const {
+    if (v.type != JsonValue::kNumber) refuse(field, "must be a number, not " + std::string(type_name(v)));
+    if (!std::isfinite(v.number))
+      refuse(field, "is " + v.text + (v.text == "NaN" || v.text.find("Infinity") != std::string::npos
+                                          ? ", not a finite number"
+                                          : ", out of the range of a double"));
+    return v.number;
+  }
+
+  // A number or an array of 1 or 3 numbers ("image_mean": 0.5 is allowed by the processors).
+  std::vector<double> vector(const char* key, bool positive) const {
+    const JsonValue* v = find(key);
+    if (!v) refuse(key, "is missing (needed because do_normalize is true or absent)");
+    std::vector<double> out;
+    if (v->type == JsonValue::kArray) {
+      if (v->items.size() != 1 && v->items.size() != 3)
+        refuse(key, "has " + std::to_string(v->items.size()) + " values: expected 1 or 3");
+      for (size_t i = 0; i < v->items.size(); ++i)
+        out.push_back(number(std::string(key) + "[" + std::to_string(i) + "]", v->items[i]));
+    } else {
+      out.push_back(number(key, *v));
+    }
+    if (positive)
+      for (size_t i = 0; i < out.size(); ++i)
+        if (!(out[i] > 0)) refuse(std::string(key) + "[" + std::to_string(i) + "]", "must be > 0");
+    return out;
+  }
+
+  std::string text(const char* key) const {
+    const JsonValue* v = find(key);
+    return v && v->type == JsonValue::kString ? v->text : std::string();
+  }
+
+ private:
+  const JsonValue& root_;
+  const std::string& name_;
+};
+
+// ---------------------------------------------------------------- NPY
+
+// The header is a Python dict literal; numpy writes exactly these three keys.
+class NpyHeader {
+ public:
+  NpyHeader(const std::string& text, const std::string& name) : s_(text), name_(name) {}
+
+  void parse(std::string* descr, bool* fortran, std::vector<uint64_t>* shape) {
+    bool seen[3] = {false, false, false};
+    expect('{');
+    for (;;) {
+      ws();
+      if (at('}')) break;
+      const std::string key = quoted();
+      expect(':');
+      ws();
+      int k = key == "descr" ? 0 : key == "fortran_order" ? 1 : key == "shape" ? 2 : -1;
+      if (k < 0) fail("unexpected key '" + key + "' in the header");
+      if (seen[k]) fail("key '" + key + "' twice in the header");
+      seen[k] = true;
+      if (k == 0) {
+        *descr = quoted();
+      } else if (k == 1) {
+        if (word("True")) *fortran = true;
+        else if (word("False")) *fortran = false;
+        else fail("fortran_order must be True or False");
+      } else {
+        tuple(shape);
+      }
+      ws();
+      if (!at(',')) break;
+      ++p_;
+    }
+    expect('}');
+    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\n')) ++p_;
+    if (p_ != s_.size()) fail("unexpected text after the header dict");
+    if (!seen[0] || !seen[1] || !seen[2]) fail("the header lacks descr, fortran_order or shape");
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const { throw data_error(name_, "bad .npy header: " + what); }
+  void ws() {
+    while (p_ < s_.size() && s_[p_] == ' ') ++p_;
+  }
+  bool at(char c) const { return p_ < s_.size() && s_[p_] == c; }
+  void expect(char c) {
+    ws();
+    if (!at(c)) fail(std::string("expected '") + c + "'");
+    ++p_;
+  }
+  bool word(const char* w) {
+    const size_t n = std::strlen(w);
+    if (s_.compare(p_, n, w) != 0) return false;
+    p_ += n;
+    return true;
+  }
+  std::string quoted() {
+    ws();
+    if (!at('\'') && !at('"')) fail("expected a quoted string");
+    const char q = s_[p_++];
+    const size_t end = s_.find(q, p_);
+    if (end == std::string::npos || end - p_ > 32) fail("bad string");
+    std::string v = s_.substr(p_, end - p_);
+    p_ = end + 1;
+    return v;
+  }
+  void tuple(std::vector<uint64_t>* shape) {
+    if (!at('(')) fail("shape must be a tuple");
+    ++p_;
+    for (;;) {
+      ws();
+      if (at(')')) break;
+      size_t digits = 0;
+      uint64_t v = 0;
+      while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') {
+        if (++digits > 12) fail("shape entry too large");
+        v = v * 10 + static_cast<uint64_t>(s_[p_++] - '0');
+      }
+      if (digits == 0) fail("shape entries must be integers");
+      if (shape->size() >= 8) fail("more than 8 dimensions");
+      shape->push_back(v);
+      ws();
+      if (!at(',')) break;
+      ++p_;
+    }
+    if (!at(')')) fail("expected ')' closing the shape");
+    ++p_;
+  }
+
+  const std::string& s_;
+  const std::string& name_;
+  size_t p_ = 0;
+};
+
+uint64_t little_endian(const unsigned char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+HfPreprocessing parse_hf_config(const std::string& json, const std::string& name) {
+  if (json.size() > kMaxImportBytes)
+    throw data_error(name, "over the limit of " + std::to_string(kMaxImportBytes) + " bytes");
+  const JsonValue root = JsonReader(json, name).document();
+  const HfFields f(root, name);
+  HfPreprocessing hf;
+  hf.processor = f.text("image_processor_type");
+  if (hf.processor.empty()) hf.processor = f.text("feature_extractor_type");
+  // Processors flip RGB to BGR themselves (MobileViT): the model then sees BGR.
+  if (f.flag("do_flip_channel_order", false)) hf.order = PIXNORM_ORDER_BGR;
+  if (f.flag("do_rescale", true)) {
+    const JsonValue* r = f.find("rescale_factor");
+    hf.rescale = r ? f.number("rescale_factor", *r) : 1.0 / 255.0;
+    if (!(hf.rescale > 0)) f.refuse("rescale_factor", "must be > 0");
+  }
+  if (f.flag("do_normalize", true)) {
+    hf.mean = f.vector("image_mean", false);
+    hf.std = f.vector("image_std", true);
+    // One value stands for every channel: expand it to match the other field.
+    if (hf.mean.size() == 1 && hf.std.size() == 3) hf.mean.assign(3, hf.mean[0]);
+    if (hf.std.size() == 1 && hf.mean.size() == 3) hf.std.assign(3, hf.std[0]);
+  } else {
+    hf.mean = {0.0};
+    hf.std = {1.0};
+  }
+  return hf;
+}
+
+NpyVector parse_npy_vector(const std::string& bytes, const std::string& name) {
+  if (bytes.size() > kMaxImportBytes)
+    throw data_error(name, "over the limit of " + std::to_string(kMaxImportBytes) + " bytes");
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (bytes.size() < 10 || std::memcmp(b, "\x93NUMPY", 6) != 0) throw data_error(name, "not a NumPy .npy file");
+  const int major = b[6], minor = b[7];
+  if (major < 1 || major > 3 || minor != 0)
+    throw data_error(name, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
+  const size_t prefix = major == 1 ? 10 : 12;
+  if (bytes.size() < prefix) throw data_error(name, "truncated .npy header");
+  const size_t header_len = static_cast<size_t>(little_endian(b + 8, major == 1 ? 2 : 4));
+  if (header_len > bytes.size() - prefix) throw data_error(name, "truncated .npy header");
+  const std::string header = bytes.substr(prefix, header_len);
+  for (unsigned char c : header)
+    if (c < 0x20 && c != '\n') throw data_error(name, "bad .npy header: control character");
+
+  std::string descr;
+  bool fortran = false;
+  std::vector<uint64_t> shape;
+  NpyHeader(header, name).parse(&descr, &fortran, &shape);
+  NpyVector out;
+  out.descr = descr;
+  out.shape = "(";
+  for (size_t i = 0; i < shape.size(); ++i) out.shape += (i ? ", " : "") + std::to_string(shape[i]);
+  out.shape += shape.size() == 1 ? ",)" : ")";
+
+  if (descr != "<f4" && descr != "<f8")
+    throw data_error(name, "dtype '" + descr + "': expected little-endian float32 ('<f4') or float64 ('<f8')");
+  // Every accepted shape has at most one axis longer than 1, so C and Fortran order hold the
+  // same bytes: fortran_order does not matter.
+  (void)fortran;
+  const size_t n = shape.empty() ? 0 : static_cast<size_t>(shape.back());
+  bool ok = (shape.size() == 1 || shape.size() == 3 || shape.size() == 4) && (n == 1 || n == 3);
+  for (size_t i = 0; ok && i + 1 < shape.size(); ++i) ok = shape[i] == 1;
+  if (!ok) throw data_error(name, "shape " + out.shape + ": expected (C,), (1, 1, C) or (1, 1, 1, C) with C = 1 or 3");
+  const size_t item = descr == "<f4" ? 4 : 8;
+  const size_t data_size = bytes.size() - prefix - header_len;
+  if (data_size != n * item)
+    throw data_error(name, std::to_string(data_size) + " bytes of data, but shape " + out.shape + " of " + descr +
+                               " needs " + std::to_string(n * item));
+  const unsigned char* data = b + prefix + header_len;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t bits = little_endian(data + i * item, static_cast<int>(item));
+    if (item == 4) {
+      const uint32_t b32 = static_cast<uint32_t>(bits);
+      float f;
+      std::memcpy(&f, &b32, 4);
+      out.values.push_back(f);
+    } else {
+      double d;
+      std::memcpy(&d, &bits, 8);
+      out.values.push_back(d);
+    }
+  }
+  return out;
+}
+
+}  // namespace pixnorm_cli
