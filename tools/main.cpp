@@ -3,6 +3,9 @@
 //   pixnorm info                            version, backends and CPU targets
 #include <pixnorm/pixnorm.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -93,6 +96,7 @@ void print_usage(FILE* out) {
                "  pixnorm fit FOLDER -o STATS.json [--resize WxH] [--sample F] [--shard I/N] [options]\n"
                "  pixnorm merge PART.json... -o STATS.json\n"
                "  pixnorm stats show STATS.json\n"
+               "  pixnorm bench [--quick] [--json] [--sizes WxH,...] [--threads 1,2] [...]\n"
                "  pixnorm --help | --version\n"
                "\n"
                "Commands:\n"
@@ -105,6 +109,8 @@ void print_usage(FILE* out) {
                "  fit     exact mean and std of a folder of training images, written as a statistics file\n"
                "  merge   combine the statistics files of shards (fit --shard I/N) exactly\n"
                "  stats show     print a statistics file readably, with the scale and bias it folds into\n"
+               "  bench   time every backend and CPU target against a memset of the output (runs pixnorm_bench;\n"
+               "          'pixnorm bench --help' lists its options)\n"
                "\n"
                "'pixnorm apply --help' lists the options, the modes with their formulas and the presets.\n",
                pixnorm_version());
@@ -461,6 +467,32 @@ int run_apply(int argc, char** argv) {
   return kExitOk;
 }
 
+// `pixnorm bench` runs the benchmark program, installed beside pixnorm (or, in a build tree,
+// in ../bench/), so that a board with only the installed tools can time itself.
+int run_bench(char** argv) {
+  char self[4096];
+  const ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string dir = ".";
+  if (len > 0) {
+    self[len] = '\0';
+    dir = self;
+    dir = dir.substr(0, dir.find_last_of('/'));
+  }
+  for (const std::string& candidate : {dir + "/pixnorm_bench", dir + "/../bench/pixnorm_bench"}) {
+    if (access(candidate.c_str(), X_OK) == 0) {
+      argv[1] = const_cast<char*>("pixnorm_bench");
+      execv(candidate.c_str(), argv + 1);
+      std::fprintf(stderr, "pixnorm: bench: cannot run %s: %s\n", candidate.c_str(), std::strerror(errno));
+      return kExitData;
+    }
+  }
+  argv[1] = const_cast<char*>("pixnorm_bench");
+  execvp("pixnorm_bench", argv + 1);
+  std::fprintf(stderr, "pixnorm: bench: pixnorm_bench not found beside %s, in %s/../bench or on PATH "
+                       "(build with -DPIXNORM_BUILD_BENCH=ON)\n", len > 0 ? self : "pixnorm", dir.c_str());
+  return kExitData;
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) {
     print_usage(stderr);
@@ -472,6 +504,7 @@ int run(int argc, char** argv) {
   if (command == "check") return run_check(argc - 2, argv + 2);
   if (command == "fit") return run_fit(argc - 2, argv + 2);
   if (command == "merge") return run_merge(argc - 2, argv + 2);
+  if (command == "bench") return run_bench(argv);
   if (command == "info") {
     if (argc > 2) throw usage_error("info takes no arguments");
     return run_info();
