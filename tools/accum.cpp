@@ -255,10 +255,16 @@ void add_part(Accumulators& acc, const Accumulators& part, const std::string& na
     throw data_error(name, std::to_string(part.channels) + " channels, but the files before it have " +
                                std::to_string(acc.channels));
   if (part.channels != 0) acc.channels = part.channels;
-  add_checked(acc.pixels, part.pixels);
+  try {  // the overflow message names no file: the part that made it overflow
+    add_checked(acc.pixels, part.pixels);
+    for (uint32_t c = 0; c < part.channels; ++c) {
+      add_checked(acc.sum[c], part.sum[c]);
+      add_checked(acc.sum_sq[c], part.sum_sq[c]);
+    }
+  } catch (const CliError& e) {
+    throw data_error(name, e.what());
+  }
   for (uint32_t c = 0; c < part.channels; ++c) {
-    add_checked(acc.sum[c], part.sum[c]);
-    add_checked(acc.sum_sq[c], part.sum_sq[c]);
     acc.min[c] = std::min(acc.min[c], part.min[c]);
     acc.max[c] = std::max(acc.max[c], part.max[c]);
   }

@@ -107,6 +107,12 @@ void per_image_params(const pixnorm_plan* p, uint64_t count, uint64_t s1, uint64
   const double mean_x = static_cast<double>(s1) / n;
   const double std_x = std::sqrt(variance_numerator(count, s1, s2) / n / n);
   double sc = 0.0, bi = 0.0;
+  // A constant image is its own mean: every mode gives exactly 0. Folded, it would give a
+  // rounding residue, and with a tiny epsilon a scale past float's range (NaN outputs).
+  if (!(std_x > 0.0)) {
+    *scale = *bias = 0.0f;
+    return;
+  }
   switch (p->desc.mode) {
     case PIXNORM_MODE_SAMPLE_CENTER:
       sc = r;
@@ -114,10 +120,8 @@ void per_image_params(const pixnorm_plan* p, uint64_t count, uint64_t s1, uint64
       break;
     case PIXNORM_MODE_SAMPLE_STANDARDIZE: {
       const double d = std_x * r + p->epsilon;
-      if (d > 0.0) {
-        sc = r / d;
-        bi = -(mean_x * r) / d;
-      }  // a constant image with epsilon 0 gives 0, not NaN
+      sc = r / d;
+      bi = -(mean_x * r) / d;
       break;
     }
     case PIXNORM_MODE_PER_IMAGE_STANDARDIZATION: {
