@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,6 +19,19 @@
 #endif
 
 namespace pixnorm_test {
+
+// Owning handles for the C API's objects.
+struct StatsDeleter {
+  void operator()(pixnorm_stats* s) const { pixnorm_stats_free(s); }
+};
+struct PlanDeleter {
+  void operator()(pixnorm_plan* p) const { pixnorm_plan_free(p); }
+};
+using StatsPtr = std::unique_ptr<pixnorm_stats, StatsDeleter>;
+using PlanPtr = std::unique_ptr<pixnorm_plan, PlanDeleter>;
+
+// Bytes per pixel of an input format.
+inline unsigned bpp(pixnorm_format f) { return f == PIXNORM_FORMAT_GRAY8 ? 1 : f <= PIXNORM_FORMAT_BGR8 ? 3 : 4; }
 
 struct Backend {
   std::string name;  // e.g. "highway/AVX2", "xsimd/AVX2"

@@ -18,14 +18,6 @@ using namespace pixnorm_test;
 
 namespace {
 
-struct StatsDeleter {
-  void operator()(pixnorm_stats* s) const { pixnorm_stats_free(s); }
-};
-struct PlanDeleter {
-  void operator()(pixnorm_plan* p) const { pixnorm_plan_free(p); }
-};
-using StatsPtr = std::unique_ptr<pixnorm_stats, StatsDeleter>;
-using PlanPtr = std::unique_ptr<pixnorm_plan, PlanDeleter>;
 
 // A statistics file with the given members after the required header.
 std::string stats_file(const std::string& order, const std::string& rescale, const std::string& mean,
@@ -48,7 +40,6 @@ std::vector<Backend> all_backends() {
   return v;
 }
 
-unsigned bpp(pixnorm_format f) { return f == PIXNORM_FORMAT_GRAY8 ? 1 : f <= PIXNORM_FORMAT_BGR8 ? 3 : 4; }
 
 }  // namespace
 

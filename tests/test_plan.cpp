@@ -13,14 +13,6 @@ using namespace pixnorm_test;
 
 namespace {
 
-struct StatsDeleter {
-  void operator()(pixnorm_stats* s) const { pixnorm_stats_free(s); }
-};
-struct PlanDeleter {
-  void operator()(pixnorm_plan* p) const { pixnorm_plan_free(p); }
-};
-using StatsPtr = std::unique_ptr<pixnorm_stats, StatsDeleter>;
-using PlanPtr = std::unique_ptr<pixnorm_plan, PlanDeleter>;
 
 StatsPtr preset(const char* name) {
   pixnorm_stats* s = nullptr;
@@ -72,7 +64,6 @@ void set_raw(E& field, int value) {
   std::memcpy(&field, &value, sizeof value);
 }
 
-unsigned bpp(pixnorm_format f) { return f == PIXNORM_FORMAT_GRAY8 ? 1 : f <= PIXNORM_FORMAT_BGR8 ? 3 : 4; }
 
 // An image with `pad` spare bytes per row, starting `skew` bytes past an allocation.
 struct Image {
