@@ -18,6 +18,8 @@
 #include "fuzz_check.h"
 
 using pixnorm_fuzz::ExactBuffer;
+using pixnorm_test::PlanPtr;
+using pixnorm_test::StatsPtr;
 
 namespace {
 
@@ -25,15 +27,6 @@ namespace {
 // every backend runs twice over each byte, instrumented, without reaching new code (kernel
 // tails, strides and bands all show at small sizes; test_kernels covers long reductions).
 constexpr size_t kMaxRunBytes = size_t{32} << 10;
-
-struct StatsDeleter {
-  void operator()(pixnorm_stats* s) const { pixnorm_stats_free(s); }
-};
-struct PlanDeleter {
-  void operator()(pixnorm_plan* p) const { pixnorm_plan_free(p); }
-};
-using StatsPtr = std::unique_ptr<pixnorm_stats, StatsDeleter>;
-using PlanPtr = std::unique_ptr<pixnorm_plan, PlanDeleter>;
 
 // The scalar reference, then every SIMD backend and Highway target this machine runs.
 const std::vector<pixnorm_test::Backend>& backends() {
@@ -240,7 +233,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pixnorm_plan_free(p);
 
   if (d.threads > 4) return 0;  // creation was the point: runs with many threads cost time, not coverage
-  const unsigned bpp = d.format == PIXNORM_FORMAT_GRAY8 ? 1 : d.format <= PIXNORM_FORMAT_BGR8 ? 3 : 4;
+  const unsigned bpp = pixnorm_test::bpp(d.format);
   const size_t elements = size_t{d.width} * d.height * (bpp == 1 ? 1 : 3);
   const bool too_many = in.ConsumeIntegralInRange(0, 15) == 0;
   const uint32_t count = too_many ? d.batch + 1 : in.ConsumeIntegralInRange<uint32_t>(0, d.batch < 3 ? d.batch : 3);
