@@ -23,10 +23,10 @@ import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 import zlib
+
+import cli_harness
 
 try:
     import numpy as np
@@ -782,28 +782,15 @@ def main():
     if len(sys.argv) != 3:
         sys.exit("usage: test_cli.py PIXNORM DATA_DIR")
     PIXNORM, DATA = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    only = os.environ.get("PIXNORM_CLI_TEST")  # run one test by name
-    failed, ran = [], 0
-    with tempfile.TemporaryDirectory(prefix="pixnorm_cli_") as work:
+
+    def set_work(work):
+        global WORK
         WORK = work
-        for fn in TESTS:
-            if only and fn.__name__ != only:
-                continue
-            start = time.time()
-            ran += 1
-            try:
-                fn()
-                print(f"ok    {fn.__name__} ({time.time() - start:.1f} s)")
-            except Exception:  # report every test, not only the first failure
-                failed.append(fn.__name__)
-                print(f"FAIL  {fn.__name__}\n{traceback.format_exc()}")
-            sys.stdout.flush()
-    print(f"largest |out - ref| / (size of the terms): {worst_ratio:.3g} (allowed {TOL:g}; 2^-24 = {2 ** -24:.3g})")
-    if failed:
-        print(f"{len(failed)} of {ran} tests failed: {', '.join(failed)}")
-        return 1
-    print(f"all {ran} tests passed")
-    return 0
+
+    def report_tolerance():
+        print(f"largest |out - ref| / (size of the terms): {worst_ratio:.3g} (allowed {TOL:g}; 2^-24 = {2 ** -24:.3g})")
+
+    return cli_harness.run_tests(TESTS, "pixnorm_cli_", set_work, report_tolerance)
 
 
 if __name__ == "__main__":

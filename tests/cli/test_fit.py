@@ -18,9 +18,9 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
+
+import cli_harness
 from fractions import Fraction
 
 try:
@@ -661,27 +661,12 @@ def main():
     if len(sys.argv) != 3:
         sys.exit("usage: test_fit.py PIXNORM DATA_DIR")
     PIXNORM, DATA = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    only = os.environ.get("PIXNORM_CLI_TEST")  # run one test by name
-    failed, ran = [], 0
-    with tempfile.TemporaryDirectory(prefix="pixnorm_fit_") as work:
+
+    def set_work(work):
+        global WORK
         WORK = work
-        for fn in TESTS:
-            if only and fn.__name__ != only:
-                continue
-            start = time.time()
-            ran += 1
-            try:
-                fn()
-                print(f"ok    {fn.__name__} ({time.time() - start:.1f} s)")
-            except Exception:
-                failed.append(fn.__name__)
-                print(f"FAIL  {fn.__name__}\n{traceback.format_exc()}")
-            sys.stdout.flush()
-    if failed:
-        print(f"{len(failed)} of {ran} tests failed: {', '.join(failed)}")
-        return 1
-    print(f"all {ran} tests passed")
-    return 0
+
+    return cli_harness.run_tests(TESTS, "pixnorm_fit_", set_work)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,9 @@ import re
 import struct
 import subprocess
 import sys
-import tempfile
-import time
-import traceback
 import zlib
+
+import cli_harness
 
 try:
     import numpy as np
@@ -675,27 +674,12 @@ def main():
         sys.exit("usage: test_stats_cmds.py PIXNORM DATA_DIR CC CXX")
     PIXNORM, DATA = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     CC, CXX = sys.argv[3], sys.argv[4]
-    only = os.environ.get("PIXNORM_CLI_TEST")  # run one test by name
-    failed, ran = [], 0
-    with tempfile.TemporaryDirectory(prefix="pixnorm_stats_") as work:
+
+    def set_work(work):
+        global WORK
         WORK = work
-        for fn in TESTS:
-            if only and fn.__name__ != only:
-                continue
-            start = time.time()
-            ran += 1
-            try:
-                fn()
-                print(f"ok    {fn.__name__} ({time.time() - start:.1f} s)")
-            except Exception:  # report every test, not only the first failure
-                failed.append(fn.__name__)
-                print(f"FAIL  {fn.__name__}\n{traceback.format_exc()}")
-            sys.stdout.flush()
-    if failed:
-        print(f"{len(failed)} of {ran} tests failed: {', '.join(failed)}")
-        return 1
-    print(f"all {ran} tests passed")
-    return 0
+
+    return cli_harness.run_tests(TESTS, "pixnorm_stats_", set_work)
 
 
 if __name__ == "__main__":

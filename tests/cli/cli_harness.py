@@ -1,0 +1,34 @@
+"""The runner the CLI test scripts share: every test runs, each in the same temporary folder,
+and the failures are reported together. PIXNORM_CLI_TEST=name runs one test."""
+import os
+import sys
+import tempfile
+import time
+import traceback
+
+
+def run_tests(tests, work_prefix, set_work, epilogue=None):
+    """Runs `tests` (functions) after set_work(folder); returns the exit status."""
+    only = os.environ.get("PIXNORM_CLI_TEST")
+    failed, ran = [], 0
+    with tempfile.TemporaryDirectory(prefix=work_prefix) as work:
+        set_work(work)
+        for fn in tests:
+            if only and fn.__name__ != only:
+                continue
+            start = time.time()
+            ran += 1
+            try:
+                fn()
+                print(f"ok    {fn.__name__} ({time.time() - start:.1f} s)")
+            except Exception:  # report every test, not only the first failure
+                failed.append(fn.__name__)
+                print(f"FAIL  {fn.__name__}\n{traceback.format_exc()}")
+            sys.stdout.flush()
+    if epilogue:
+        epilogue()
+    if failed:
+        print(f"{len(failed)} of {ran} tests failed: {', '.join(failed)}")
+        return 1
+    print(f"all {ran} tests passed")
+    return 0
