@@ -32,7 +32,11 @@ constexpr FormatEntry kFormats[] = {{PIXNORM_FORMAT_GRAY8, "gray8", 1},
                                     {PIXNORM_FORMAT_RGB8, "rgb8", 3},
                                     {PIXNORM_FORMAT_BGR8, "bgr8", 3},
                                     {PIXNORM_FORMAT_RGBA8, "rgba8", 4},
-                                    {PIXNORM_FORMAT_BGRA8, "bgra8", 4}};
+                                    {PIXNORM_FORMAT_BGRA8, "bgra8", 4},
+                                    {PIXNORM_FORMAT_NV12, "nv12", 1},
+                                    {PIXNORM_FORMAT_NV21, "nv21", 1},
+                                    {PIXNORM_FORMAT_I420, "i420", 1},
+                                    {PIXNORM_FORMAT_YUYV, "yuyv", 2}};
 
 const FormatEntry& entry(pixnorm_format format) {
   for (const FormatEntry& e : kFormats)
@@ -295,8 +299,24 @@ unsigned dimension(const std::string& spec, const std::string& text, const char*
 unsigned bytes_per_pixel(pixnorm_format format) { return entry(format).bpp; }
 const char* format_name(pixnorm_format format) { return entry(format).name; }
 bool is_gray(pixnorm_format format) { return format == PIXNORM_FORMAT_GRAY8; }
+bool is_yuv(pixnorm_format format) { return format >= PIXNORM_FORMAT_NV12 && format <= PIXNORM_FORMAT_YUYV; }
 
-ImageInfo parse_raw_spec(const std::string& spec) {
+size_t raw_row_bytes(const ImageInfo& spec) {
+  if (spec.format == PIXNORM_FORMAT_YUYV) return (static_cast<size_t>(spec.width) + 1) / 2 * 4;
+  return static_cast<size_t>(spec.width) * bytes_per_pixel(spec.format);
+}
+
+uint64_t raw_frame_bytes(const ImageInfo& spec) {
+  const uint64_t w = spec.width, h = spec.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+  switch (spec.format) {
+    case PIXNORM_FORMAT_NV12:
+    case PIXNORM_FORMAT_NV21:
+    case PIXNORM_FORMAT_I420: return w * h + 2 * cw * ch;
+    default: return raw_row_bytes(spec) * h;
+  }
+}
+
+ImageInfo parse_raw_spec(const std::string& spec, bool allow_yuv) {
   const size_t x = spec.find('x');
   const size_t colon = spec.find(':');
   if (x == std::string::npos || colon == std::string::npos || colon < x)
@@ -308,7 +328,9 @@ ImageInfo parse_raw_spec(const std::string& spec) {
   const FormatEntry* found = nullptr;
   for (const FormatEntry& e : kFormats)
     if (name == e.name) found = &e;
-  if (!found) throw usage_error("--raw " + spec + ": unknown format '" + name + "' (gray8, rgb8, bgr8, rgba8, bgra8)");
+  if (!found || (!allow_yuv && is_yuv(found->format)))
+    throw usage_error("--raw " + spec + ": unknown format '" + name + "' (gray8, rgb8, bgr8, rgba8, bgra8" +
+                      (allow_yuv ? ", nv12, nv21, i420, yuyv)" : ")"));
   info.format = found->format;
   try {
     check_limits("--raw " + spec, info.width, info.height);
@@ -412,12 +434,15 @@ Image decode_image_memory(const void* data, size_t size, const std::string& name
 void check_raw_size(const std::string& path, const ImageInfo& spec) {
   InputFile in(path);
   const uint64_t bpp = bytes_per_pixel(spec.format);
-  const uint64_t want = uint64_t{spec.width} * spec.height * bpp;  // <= 2^28 * 4: no overflow
+  const uint64_t want = raw_frame_bytes(spec);  // <= 2^28 * 4: no overflow
+  const std::string how = is_yuv(spec.format) && spec.format != PIXNORM_FORMAT_YUYV
+                              ? "Y plane, then chroma " + std::to_string(2 * ((uint64_t{spec.width} + 1) / 2)) +
+                                    " * " + std::to_string((uint64_t{spec.height} + 1) / 2)
+                              : std::to_string(raw_row_bytes(spec)) + " * " + std::to_string(spec.height);
+  (void)bpp;
   if (in.size != want)
     throw data_error(path, std::to_string(in.size) + " bytes, but " + dims(spec.width, spec.height) + ":" +
-                               format_name(spec.format) + " needs " + std::to_string(want) + " (" +
-                               std::to_string(spec.width) + " * " + std::to_string(spec.height) + " * " +
-                               std::to_string(bpp) + ")");
+                               format_name(spec.format) + " needs " + std::to_string(want) + " (" + how + ")");
 }
 
 Image read_raw(const std::string& path, const ImageInfo& spec) {
@@ -430,7 +455,7 @@ Image read_raw(const std::string& path, const ImageInfo& spec) {
   if (std::fread(image.pixels.get(), 1, size, in.f) != size)
     throw data_error(path, std::string("cannot read: ") + (std::ferror(in.f) ? std::strerror(errno) : "file shrank"));
   image.info = spec;
-  image.row_bytes = static_cast<size_t>(spec.width) * bytes_per_pixel(spec.format);
+  image.row_bytes = raw_row_bytes(spec);
   return image;
 }
 

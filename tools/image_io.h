@@ -24,13 +24,20 @@ struct Image {
   size_t row_bytes = 0;
 };
 
+// Bytes per pixel of a packed format; for YUV, of the first plane's rows (Y: 1, YUYV: 2).
 unsigned bytes_per_pixel(pixnorm_format format);
+bool is_yuv(pixnorm_format format);
+// A raw frame as pixnorm_plan_run reads it: its size in bytes and its first plane's row bytes
+// (rows tightly packed; YUV chroma after the Y plane).
+uint64_t raw_frame_bytes(const ImageInfo& spec);
+size_t raw_row_bytes(const ImageInfo& spec);
 const char* format_name(pixnorm_format format);  // "rgb8", ...
 bool is_gray(pixnorm_format format);
 
 // "WxH:FORMAT" as given to --raw; throws a usage error unless W and H are plain decimal
-// numbers in 1..PIXNORM_MAX_DIMENSION and the image fits PIXNORM_MAX_PIXELS.
-ImageInfo parse_raw_spec(const std::string& spec);
+// numbers in 1..PIXNORM_MAX_DIMENSION and the image fits PIXNORM_MAX_PIXELS. YUV formats
+// (nv12, nv21, i420, yuyv) only with allow_yuv.
+ImageInfo parse_raw_spec(const std::string& spec, bool allow_yuv = false);
 
 // Reads the header only (stbi_info), checks the dimensions against the library limits and
 // maps the channels: 1 -> GRAY8, 2 (gray + alpha) -> GRAY8, 3 -> RGB8, 4 -> RGBA8.

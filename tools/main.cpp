@@ -39,6 +39,14 @@ constexpr Named<pixnorm_mode> kModes[] = {
     {"sample-standardize", PIXNORM_MODE_SAMPLE_STANDARDIZE},
     {"per-image-standardization", PIXNORM_MODE_PER_IMAGE_STANDARDIZATION},
     {"minmax", PIXNORM_MODE_MINMAX}};
+constexpr Named<pixnorm_interp> kInterps[] = {
+    {"bilinear", PIXNORM_INTERP_BILINEAR}, {"area", PIXNORM_INTERP_AREA}, {"nearest", PIXNORM_INTERP_NEAREST}};
+constexpr Named<pixnorm_dtype> kDtypes[] = {{"f32", PIXNORM_DTYPE_F32},
+                                            {"f16", PIXNORM_DTYPE_F16},
+                                            {"int8", PIXNORM_DTYPE_INT8},
+                                            {"uint8", PIXNORM_DTYPE_UINT8}};
+constexpr Named<pixnorm_yuv_matrix> kMatrices[] = {{"bt601", PIXNORM_YUV_BT601}, {"bt709", PIXNORM_YUV_BT709}};
+constexpr Named<pixnorm_yuv_range> kRanges[] = {{"limited", PIXNORM_YUV_LIMITED}, {"full", PIXNORM_YUV_FULL}};
 constexpr Named<pixnorm_layout> kLayouts[] = {{"nchw", PIXNORM_LAYOUT_NCHW}, {"nhwc", PIXNORM_LAYOUT_NHWC}};
 constexpr Named<pixnorm_backend> kBackends[] = {{"auto", PIXNORM_BACKEND_AUTO},
                                                 {"scalar", PIXNORM_BACKEND_SCALAR},
@@ -151,10 +159,12 @@ void print_apply_help(FILE* out) {
   std::fprintf(out,
                "Usage: pixnorm apply (--stats FILE | --preset NAME) [options] IMAGE... -o OUT.npy\n"
                "\n"
-               "Normalizes the images, which must all have the same size and channel count, into one\n"
-               "float32 tensor of shape (N, C, H, W) or (N, H, W, C), N = number of images, and writes it\n"
-               "as a NumPy .npy file (format 1.0, little-endian '<f4', C order). OUT.npy is replaced only\n"
-               "when every image was converted; on any error it is left as it was.\n"
+               "Normalizes the images into one tensor of shape (N, C, H, W) or (N, H, W, C), N = number of\n"
+               "images, and writes it as a NumPy .npy file (format 1.0, C order; float32 unless --dtype).\n"
+               "Without --resize all images must have the same size; with it, any sizes. The images must\n"
+               "have the same channel count. Geometry, YUV conversion, normalization and quantization are\n"
+               "one pass per image. OUT.npy is replaced only when every image was converted; on any error\n"
+               "it is left as it was.\n"
                "\n"
                "Options:\n"
                "  --stats FILE        normalization statistics (JSON: rescale, mean, std, epsilon, channel order)\n"
@@ -166,9 +176,29 @@ void print_apply_help(FILE* out) {
                "  --per-channel       per-image modes: one mean/std/min/max per channel (default: one per image)\n"
                "  --epsilon E         a number >= 0 replacing the default: the statistics' epsilon, and 1e-6\n"
                "                      for sample-standardize\n"
-               "  --raw WxH:FORMAT    the inputs are raw pixels, exactly W*H*bytes-per-pixel bytes each, rows\n"
-               "                      tightly packed; FORMAT: gray8, rgb8, bgr8, rgba8, bgra8 (alpha dropped)\n"
+               "  --raw WxH:FORMAT    the inputs are raw pixels, rows tightly packed: gray8, rgb8, bgr8, rgba8,\n"
+               "                      bgra8 (alpha dropped): W*H*bytes-per-pixel bytes; camera YUV: nv12, nv21\n"
+               "                      (Y plane, then interleaved chroma), i420 (Y, U, V planes): W*H +\n"
+               "                      2*ceil(W/2)*ceil(H/2) bytes; yuyv: 4*ceil(W/2)*H bytes\n"
                "                      (default: decode PNG, JPEG, BMP, GIF, PGM/PPM or TGA files)\n"
+               "  --yuv MATRIX        bt601 (default) or bt709: the YUV to RGB matrix of --raw YUV inputs\n"
+               "  --range RANGE       limited (default; Y 16..235) or full (0..255)\n"
+               "\n"
+               "Geometry (in this order: --crop region, fit and resize, --flip):\n"
+               "  --resize WxH        the output (model input) size; default: the image (or region) size\n"
+               "  --interp INTERP     bilinear (default; half-pixel centres, as OpenCV INTER_LINEAR), area\n"
+               "                      (box average when shrinking, as INTER_AREA) or nearest\n"
+               "  --crop center       the centre of the image with the output's aspect, resized to WxH\n"
+               "  --crop WxH+X+Y      read only this region of each image\n"
+               "  --resize-short N    with --crop center: torchvision's Resize(N) then CenterCrop(WxH)\n"
+               "  --letterbox FILL    keep the aspect, centre the image, fill the borders with FILL (0..255,\n"
+               "                      every channel; YOLO uses 114)\n"
+               "  --flip              mirror the output horizontally\n"
+               "\n"
+               "Output type:\n"
+               "  --dtype TYPE        f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8\n"
+               "  --quant-scale S     int8/uint8: the model input's scale: q = clamp(round(f / S) + Z), round\n"
+               "  --quant-zero-point Z  half to even, f the normalized value (TFLite input quantization)\n"
                "  -o, --output FILE   the .npy file to write (required)\n"
                "  -q, --quiet         no summary line on stderr\n"
                "  -h, --help          this help\n"
@@ -198,7 +228,11 @@ void print_apply_help(FILE* out) {
                "\n"
                "Example:\n"
                "  pixnorm apply --preset imagenet examples/data/astronaut.png examples/data/chelsea.png -o batch.npy\n"
-               "  # batch.npy: float32 (2, 3, 224, 224), (x/255 - mean) / std per RGB channel\n");
+               "  # batch.npy: float32 (2, 3, 224, 224), (x/255 - mean) / std per RGB channel\n"
+               "  pixnorm apply --preset imagenet --resize 224x224 --crop center --resize-short 256 \\\n"
+               "      --raw 640x480:nv12 frame.nv12 -o input.npy      # torchvision's recipe on a camera frame\n"
+               "  pixnorm apply --preset unit --mode rescale --resize 320x320 --letterbox 114 \\\n"
+               "      --dtype int8 --quant-scale 0.003921569 --quant-zero-point -128 photo.jpg -o q.npy\n");
 }
 
 // ---------------------------------------------------------------- info
@@ -243,6 +277,19 @@ struct ApplyArgs {
   double epsilon = PIXNORM_EPSILON_DEFAULT;
   bool has_raw = false;
   ImageInfo raw;
+  // Geometry, YUV and output type: the plan description's fields.
+  uint32_t out_w = 0, out_h = 0;
+  pixnorm_interp interp = PIXNORM_INTERP_BILINEAR;
+  bool center = false, has_roi = false, has_letterbox = false, flip = false;
+  uint32_t roi[4] = {0, 0, 0, 0};  // x, y, w, h
+  uint32_t resize_short = 0, letterbox = 114;
+  pixnorm_yuv_matrix yuv = PIXNORM_YUV_BT601;
+  pixnorm_yuv_range range = PIXNORM_YUV_LIMITED;
+  bool has_yuv_option = false;
+  pixnorm_dtype dtype = PIXNORM_DTYPE_F32;
+  double quant_scale = 0;
+  int32_t zero_point = 0;
+  bool has_quant = false;
   std::string output;
   bool quiet = false;
   bool help = false;
@@ -255,6 +302,25 @@ double parse_epsilon(const std::string& text) {
   if (text.empty() || *end != '\0' || !(v >= 0) || v > 1e30)
     throw usage_error("--epsilon: '" + text + "' is not a number >= 0");
   return v;
+}
+
+// A decimal number in [lo, hi] for `option`.
+long long parse_int(const std::string& option, const std::string& text, long long lo, long long hi) {
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0 || v < lo || v > hi)
+    throw usage_error(option + ": '" + text + "' is not a whole number from " + std::to_string(lo) + " to " +
+                      std::to_string(hi));
+  return v;
+}
+
+// "WxH" with both in 1..PIXNORM_MAX_DIMENSION.
+void parse_size(const std::string& option, const std::string& text, uint32_t* w, uint32_t* h) {
+  const size_t x = text.find('x');
+  if (x == std::string::npos) throw usage_error(option + ": expected WxH, e.g. 224x224, got '" + text + "'");
+  *w = static_cast<uint32_t>(parse_int(option + " width", text.substr(0, x), 1, PIXNORM_MAX_DIMENSION));
+  *h = static_cast<uint32_t>(parse_int(option + " height", text.substr(x + 1), 1, PIXNORM_MAX_DIMENSION));
 }
 
 ApplyArgs parse_apply(int argc, char** argv) {
@@ -308,8 +374,50 @@ ApplyArgs parse_apply(int argc, char** argv) {
     } else if (name == "--epsilon") {
       a.epsilon = parse_epsilon(take());
     } else if (name == "--raw") {
-      a.raw = parse_raw_spec(take());
+      a.raw = parse_raw_spec(take(), true);
       a.has_raw = true;
+    } else if (name == "--resize") {
+      parse_size(name, take(), &a.out_w, &a.out_h);
+    } else if (name == "--interp") {
+      a.interp = parse_named(kInterps, name, take());
+    } else if (name == "--crop") {
+      const std::string v = take();
+      a.center = a.has_roi = false;
+      if (v == "center") {
+        a.center = true;
+      } else {
+        const size_t p1 = v.find('+'), p2 = p1 == std::string::npos ? p1 : v.find('+', p1 + 1);
+        if (p2 == std::string::npos) throw usage_error("--crop: expected center or WxH+X+Y, got '" + v + "'");
+        parse_size(name, v.substr(0, p1), &a.roi[2], &a.roi[3]);
+        a.roi[0] = static_cast<uint32_t>(parse_int("--crop X", v.substr(p1 + 1, p2 - p1 - 1), 0, PIXNORM_MAX_DIMENSION));
+        a.roi[1] = static_cast<uint32_t>(parse_int("--crop Y", v.substr(p2 + 1), 0, PIXNORM_MAX_DIMENSION));
+        a.has_roi = true;
+      }
+    } else if (name == "--resize-short") {
+      a.resize_short = static_cast<uint32_t>(parse_int(name, take(), 1, PIXNORM_MAX_DIMENSION));
+    } else if (name == "--letterbox") {
+      a.letterbox = static_cast<uint32_t>(parse_int(name, take(), 0, 255));
+      a.has_letterbox = true;
+    } else if (name == "--flip") {
+      a.flip = flag();
+    } else if (name == "--yuv") {
+      a.yuv = parse_named(kMatrices, name, take());
+      a.has_yuv_option = true;
+    } else if (name == "--range") {
+      a.range = parse_named(kRanges, name, take());
+      a.has_yuv_option = true;
+    } else if (name == "--dtype") {
+      a.dtype = parse_named(kDtypes, name, take());
+    } else if (name == "--quant-scale") {
+      const std::string v = take();
+      char* end = nullptr;
+      a.quant_scale = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(a.quant_scale > 1e-30 && a.quant_scale < 1e30))
+        throw usage_error("--quant-scale: '" + v + "' is not a number > 0");
+      a.has_quant = true;
+    } else if (name == "--quant-zero-point") {
+      a.zero_point = static_cast<int32_t>(parse_int(name, take(), -128, 255));
+      a.has_quant = true;
     } else if (name == "-o" || name == "--output") {
       a.output = take();
       if (a.output.empty()) throw usage_error(name + ": empty file name");
@@ -330,6 +438,17 @@ ApplyArgs parse_apply(int argc, char** argv) {
   if (a.per_channel && !is_per_image(a.mode))
     throw usage_error("--per-channel applies to the per-image modes only (sample-center, sample-standardize, "
                       "per-image-standardization, minmax)");
+  const bool quantized = a.dtype == PIXNORM_DTYPE_INT8 || a.dtype == PIXNORM_DTYPE_UINT8;
+  if (quantized && a.quant_scale == 0)
+    throw usage_error("--dtype int8/uint8 needs --quant-scale S (and --quant-zero-point Z, default 0): the model "
+                      "input's quantization");
+  if (!quantized && a.has_quant) throw usage_error("--quant-scale and --quant-zero-point apply to --dtype int8/uint8");
+  if (a.center && a.out_w == 0) throw usage_error("--crop center needs --resize WxH (the output size)");
+  if (a.has_letterbox && a.out_w == 0) throw usage_error("--letterbox needs --resize WxH (the output size)");
+  if (a.has_letterbox && a.center) throw usage_error("--letterbox and --crop center exclude each other");
+  if (a.resize_short != 0 && !a.center) throw usage_error("--resize-short applies with --crop center");
+  if (a.has_yuv_option && !(a.has_raw && is_yuv(a.raw.format)))
+    throw usage_error("--yuv and --range apply to --raw YUV inputs (nv12, nv21, i420, yuyv)");
   if (a.inputs.empty()) throw usage_error("no input images (see pixnorm apply --help)");
   if (a.inputs.size() > PIXNORM_MAX_BATCH)
     throw usage_error(std::to_string(a.inputs.size()) + " images: at most " + std::to_string(PIXNORM_MAX_BATCH) +
@@ -356,6 +475,7 @@ StatsPtr load_stats(const ApplyArgs& a) {
 
 struct FormatPlan {
   pixnorm_format format;
+  uint32_t width, height;
   PlanPtr plan;
 };
 
@@ -370,6 +490,24 @@ PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageI
   desc.per_channel = a.per_channel ? 1 : 0;
   desc.epsilon = a.epsilon;
   desc.backend = a.backend;
+  desc.out_width = a.out_w;
+  desc.out_height = a.out_h;
+  desc.interp = a.interp;
+  if (a.has_roi) {
+    desc.roi_x = a.roi[0];
+    desc.roi_y = a.roi[1];
+    desc.roi_width = a.roi[2];
+    desc.roi_height = a.roi[3];
+  }
+  desc.fit = a.center ? PIXNORM_FIT_CENTER_CROP : a.has_letterbox ? PIXNORM_FIT_LETTERBOX : PIXNORM_FIT_STRETCH;
+  desc.resize_short = a.resize_short;
+  desc.letterbox_fill = a.letterbox;
+  desc.flip = a.flip ? 1 : 0;
+  desc.yuv_matrix = a.yuv;
+  desc.yuv_range = a.range;
+  desc.dtype = a.dtype;
+  desc.quant_scale = a.quant_scale;
+  desc.quant_zero_point = a.zero_point;
   pixnorm_plan* raw = nullptr;
   const pixnorm_status st = pixnorm_plan_create(stats, &desc, &raw);
   if (st == PIXNORM_OK) return PlanPtr(raw, pixnorm_plan_free);
@@ -381,7 +519,10 @@ PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageI
     case PIXNORM_ERROR_TOO_LARGE:
     case PIXNORM_ERROR_OUT_OF_MEMORY: throw library_error(kExitData, image, st);
     case PIXNORM_ERROR_INVALID_STATS: throw library_error(kExitData, stats_name, st);
-    default: throw library_error(kExitUsage, "", st);
+    default:
+      // A region outside a smaller image, a crop larger than the resized image: this image's fault.
+      if (a.has_roi || a.resize_short != 0) throw library_error(kExitData, image, st);
+      throw library_error(kExitUsage, "", st);
   }
 }
 
@@ -405,35 +546,44 @@ int run_apply(int argc, char** argv) {
       infos.push_back(probe_image(path));
     }
     const ImageInfo& info = infos.back();
-    if (info.width != infos[0].width || info.height != infos[0].height ||
-        is_gray(info.format) != is_gray(infos[0].format))
+    const bool same_size = info.width == infos[0].width && info.height == infos[0].height;
+    if ((!same_size && a.out_w == 0) || is_gray(info.format) != is_gray(infos[0].format))
       throw data_error(path, "is " + describe(info) + ", but " + first + " is " + describe(infos[0]) +
-                                 ": all images of one tensor must have the same size and channel count");
+                                 (a.out_w == 0 ? ": all images of one tensor must have the same size and channel "
+                                                 "count (or give --resize)"
+                                               : ": all images of one tensor must have the same channel count"));
   }
 
   const StatsPtr stats = load_stats(a);
-  std::vector<FormatPlan> plans;  // one per distinct input format
-  auto plan_for = [&](pixnorm_format format) -> const pixnorm_plan* {
+  std::vector<FormatPlan> plans;  // one per distinct input format and size
+  auto plan_for = [&](const ImageInfo& info) -> const pixnorm_plan* {
     for (const FormatPlan& p : plans)
-      if (p.format == format) return p.plan.get();
+      if (p.format == info.format && p.width == info.width && p.height == info.height) return p.plan.get();
     return nullptr;
   };
   for (size_t i = 0; i < infos.size(); ++i)
-    if (!plan_for(infos[i].format))
-      plans.push_back({infos[i].format, create_plan(a, stats.get(), infos[i], a.inputs[i])});
+    if (!plan_for(infos[i]))
+      plans.push_back({infos[i].format, infos[i].width, infos[i].height,
+                       create_plan(a, stats.get(), infos[i], a.inputs[i])});
 
   const pixnorm_plan* first_plan = plans.front().plan.get();
-  const uint64_t n = a.inputs.size(), h = infos[0].height, w = infos[0].width;
+  uint32_t out_w = 0, out_h = 0;
+  pixnorm_plan_output_size(first_plan, &out_w, &out_h);
+  const uint64_t n = a.inputs.size(), h = out_h, w = out_w;
   const uint64_t c = pixnorm_plan_output_channels(first_plan);
   const uint64_t elements = pixnorm_plan_output_elements(first_plan);
-  for (const FormatPlan& p : plans)
-    if (pixnorm_plan_output_elements(p.plan.get()) != elements || pixnorm_plan_output_channels(p.plan.get()) != c)
+  for (const FormatPlan& p : plans) {
+    uint32_t pw = 0, ph = 0;
+    pixnorm_plan_output_size(p.plan.get(), &pw, &ph);
+    if (pixnorm_plan_output_elements(p.plan.get()) != elements || pixnorm_plan_output_channels(p.plan.get()) != c ||
+        pw != out_w || ph != out_h)
       throw data_error(first, "inputs of different formats give tensors of different shapes");
+  }
   if (elements != checked_mul(checked_mul(c, h, first), w, first))
     throw data_error(first, "the library reports " + std::to_string(elements) + " elements per image, not C*H*W");
   const std::vector<uint64_t> shape = a.layout == PIXNORM_LAYOUT_NCHW ? std::vector<uint64_t>{n, c, h, w}
                                                                       : std::vector<uint64_t>{n, h, w, c};
-  const uint64_t image_bytes = checked_mul(elements, sizeof(float), first);
+  const uint64_t image_bytes = checked_mul(elements, pixnorm_plan_output_bytes(first_plan) / elements, first);
   checked_mul(n, image_bytes, first);  // the whole file must be addressable
   if (static_cast<uint64_t>(static_cast<size_t>(image_bytes)) != image_bytes)
     throw data_error(first, "one image's tensor is too large for this machine");
@@ -441,17 +591,16 @@ int run_apply(int argc, char** argv) {
   // One image's tensor at a time: memory stays bounded by the largest image, not the batch.
   // Left uninitialized: the plan writes every element, and untouched pages cost nothing if
   // the first image then fails to decode.
-  const std::unique_ptr<float[]> tensor(new (std::nothrow) float[static_cast<size_t>(elements)]);
+  const std::unique_ptr<float[]> tensor(new (std::nothrow) float[static_cast<size_t>((image_bytes + 3) / 4)]);
   if (!tensor) throw data_error(first, "out of memory for a " + std::to_string(image_bytes) + "-byte tensor");
 
   AtomicFile out(a.output);
-  const std::string header = npy_header_f32(shape);
+  const std::string header = npy_header(shape, a.dtype);
   out.write(header.data(), header.size());
   for (size_t i = 0; i < a.inputs.size(); ++i) {
     const std::string& path = a.inputs[i];
     const Image image = a.has_raw ? read_raw(path, a.raw) : decode_image(path, infos[i]);
-    const pixnorm_status st = pixnorm_plan_run(plan_for(image.info.format), image.pixels.get(), image.row_bytes,
-                                               tensor.get());
+    const pixnorm_status st = pixnorm_plan_run(plan_for(image.info), image.pixels.get(), image.row_bytes, tensor.get());
     if (st != PIXNORM_OK) throw library_error(kExitData, path, st);
     out.write(tensor.get(), static_cast<size_t>(image_bytes));
   }
@@ -461,8 +610,8 @@ int run_apply(int argc, char** argv) {
     const char* target = pixnorm_plan_target(first_plan);
     std::string backend = pixnorm_backend_name(pixnorm_plan_backend(first_plan));
     if (target && *target && backend != target) backend += std::string(" (") + target + ")";
-    std::fprintf(stderr, "pixnorm: wrote %s: float32 %s from %zu image%s, backend %s\n", a.output.c_str(),
-                 shape_string(shape).c_str(), a.inputs.size(), a.inputs.size() == 1 ? "" : "s", backend.c_str());
+    std::fprintf(stderr, "pixnorm: wrote %s: %s %s from %zu image%s, backend %s\n", a.output.c_str(),
+                 dtype_name(a.dtype), shape_string(shape).c_str(), a.inputs.size(), a.inputs.size() == 1 ? "" : "s", backend.c_str());
   }
   return kExitOk;
 }

@@ -14,12 +14,23 @@ std::string shape_string(const std::vector<uint64_t>& shape) {
   return s + ")";
 }
 
-std::string npy_header_f32(const std::vector<uint64_t>& shape) {
+const char* dtype_name(pixnorm_dtype dtype) {
+  switch (dtype) {
+    case PIXNORM_DTYPE_F16: return "float16";
+    case PIXNORM_DTYPE_INT8: return "int8";
+    case PIXNORM_DTYPE_UINT8: return "uint8";
+    default: return "float32";
+  }
+}
+
+std::string npy_header(const std::vector<uint64_t>& shape, pixnorm_dtype dtype) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-  const char* descr = ">f4";
+  const char* descr = dtype == PIXNORM_DTYPE_F16 ? ">f2" : ">f4";
 #else
-  const char* descr = "<f4";
+  const char* descr = dtype == PIXNORM_DTYPE_F16 ? "<f2" : "<f4";
 #endif
+  if (dtype == PIXNORM_DTYPE_INT8) descr = "|i1";
+  if (dtype == PIXNORM_DTYPE_UINT8) descr = "|u1";
   std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " +
                      shape_string(shape) + ", }";
   const size_t prefix = 10;  // magic (6), version (2), header length (2)

@@ -22,6 +22,18 @@ struct ReduceAcc {
 };
 void reduce_acc_init(ReduceAcc* acc);
 
+// Conversion of normalized floats to a narrower output type.
+//   INT8/UINT8: q = clamp(round_half_even(v), lo, hi) + zero_point, v already divided by the
+//               quantization scale (folded into the normalization); lo/hi = type range - zero_point.
+//               Rounding: bits(v + 1.5 * 2^23) - bits(1.5 * 2^23), exact for |v| < 2^22.
+//   F16:        IEEE half, round to nearest even, integer arithmetic (no hardware conversion: 32-bit
+//               NEON would flush half subnormals), past 65504 infinity.
+struct PackParams {
+  pixnorm_dtype dtype;
+  float lo, hi;
+  int32_t zero_point;
+};
+
 struct RowKernels {
   // dst[i] = float(src[i]) * scale[i % period] + bias[i % period], period 1 or 3.
   void (*flat)(const uint8_t* src, size_t n, float* dst, const float* scale, const float* bias,
@@ -36,6 +48,8 @@ struct RowKernels {
                      const float* bias);
   // Adds n pixels of cin (1, 3 or 4) channels to acc (sums, sums of squares, min, max).
   void (*reduce)(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc);
+  // n floats to dst in pp->dtype (INT8, UINT8 or F16).
+  void (*pack)(const float* src, size_t n, void* dst, const PackParams* pp);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 

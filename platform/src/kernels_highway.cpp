@@ -419,8 +419,57 @@ HWY_NOINLINE void McaReduceBytes(const uint8_t* src, uint64_t* out) {
 }
 #endif
 
+// Narrowing (PackParams in kernels.h): integer arithmetic and one exact float addition, so
+// that every target rounds exactly like the scalar reference; the tail goes to the scalar loop.
+HWY_INLINE hn::Vec<DI> RoundEven(VF v) {
+  const DF df;
+  const DI di;
+  return hn::Sub(hn::BitCast(di, hn::Add(v, hn::Set(df, 12582912.0f))), hn::Set(di, 0x4B400000));
+}
+
+HWY_INLINE hn::Vec<DI> HalfBits(VF v) {
+  const DF df;
+  const DI di;
+  const auto b = hn::BitCast(di, v);
+  const auto sign = hn::And(hn::ShiftRight<16>(b), hn::Set(di, 0x8000));
+  const auto mag = hn::And(b, hn::Set(di, 0x7FFFFFFF));
+  const auto sub = hn::Sub(hn::BitCast(di, hn::Add(hn::BitCast(df, mag), hn::Set(df, 0.5f))), hn::Set(di, 0x3F000000));
+  const auto lsb = hn::And(hn::ShiftRight<13>(mag), hn::Set(di, 1));
+  auto normal = hn::ShiftRight<13>(hn::Add(hn::Add(mag, hn::Set(di, 0xFFF - 0x38000000)), lsb));
+  normal = hn::Min(normal, hn::Set(di, 0x7C00));
+  return hn::Or(hn::IfThenElse(hn::Lt(mag, hn::Set(di, 0x38800000)), sub, normal), sign);
+}
+
+void Pack(const float* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const PackParams* pp) {
+  const DF df;
+  const DI di;
+  const size_t N = hn::Lanes(df);
+  size_t i = 0, esize = 1;
+  if (pp->dtype == PIXNORM_DTYPE_F16) {
+    const hn::Rebind<uint16_t, DF> d16;
+    uint16_t* HWY_RESTRICT d = static_cast<uint16_t*>(dst);
+    for (; i + N <= n; i += N) hn::StoreU(hn::DemoteTo(d16, HalfBits(hn::LoadU(df, src + i))), d16, d + i);
+    esize = 2;
+  } else {
+    const VF lo = hn::Set(df, pp->lo), hi = hn::Set(df, pp->hi);
+    const auto zp = hn::Set(di, pp->zero_point);
+    if (pp->dtype == PIXNORM_DTYPE_INT8) {
+      const hn::Rebind<int8_t, DF> d8;
+      int8_t* HWY_RESTRICT d = static_cast<int8_t*>(dst);
+      for (; i + N <= n; i += N)
+        hn::StoreU(hn::DemoteTo(d8, hn::Add(RoundEven(hn::Min(hn::Max(hn::LoadU(df, src + i), lo), hi)), zp)), d8, d + i);
+    } else {
+      const hn::Rebind<uint8_t, DF> d8;
+      uint8_t* HWY_RESTRICT d = static_cast<uint8_t*>(dst);
+      for (; i + N <= n; i += N)
+        hn::StoreU(hn::DemoteTo(d8, hn::Add(RoundEven(hn::Min(hn::Max(hn::LoadU(df, src + i), lo), hi)), zp)), d8, d + i);
+    }
+  }
+  if (i < n) scalar_kernels()->pack(src + i, n - i, static_cast<uint8_t*>(dst) + i * esize, pp);
+}
+
 const RowKernels* GetKernels() {
-  static const RowKernels kernels = {Flat, Planar, Interleave, Reduce, hwy::TargetName(HWY_TARGET)};
+  static const RowKernels kernels = {Flat, Planar, Interleave, Reduce, Pack, hwy::TargetName(HWY_TARGET)};
   return &kernels;
 }
 #endif  // HWY_TARGET == HWY_SCALAR

@@ -1,4 +1,6 @@
 // The scalar reference. Every other backend is tested against these loops, bit for bit.
+#include <cstring>
+
 #include "kernels.h"
 
 namespace pixnorm {
@@ -70,10 +72,66 @@ void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
   }
 }
 
+uint32_t float_bits(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+// Round half to even of |v| < 2^22: adding 1.5 * 2^23 leaves the integer in the low mantissa bits.
+int32_t round_even(float v) {
+  const float biased = v + 12582912.0f;
+  return static_cast<int32_t>(float_bits(biased)) - 0x4B400000;
+}
+
+uint16_t half_bits(float v) {
+  const uint32_t b = float_bits(v);
+  const uint32_t sign = (b >> 16) & 0x8000u, mag = b & 0x7FFFFFFFu;
+  uint32_t h;
+  if (mag < 0x38800000u) {
+    // Below 2^-14, half is subnormal with a step of 2^-24: the ulp of 0.5, so adding 0.5
+    // rounds |v| to that step (to nearest even) and the low bits are the half's.
+    float a;
+    const uint32_t m = mag;
+    std::memcpy(&a, &m, sizeof a);
+    h = float_bits(a + 0.5f) - 0x3F000000u;
+  } else {
+    // Rebias the exponent, round the 13 dropped bits to nearest even; the carry may reach
+    // infinity (0x7C00), which is also the clamp for everything larger.
+    h = (mag - 0x38000000u + 0xFFFu + ((mag >> 13) & 1u)) >> 13;
+    h = h > 0x7C00u ? 0x7C00u : h;
+  }
+  return static_cast<uint16_t>(sign | h);
+}
+
+void pack(const float* src, size_t n, void* dst, const PackParams* pp) {
+  if (pp->dtype == PIXNORM_DTYPE_F16) {
+    uint16_t* d = static_cast<uint16_t*>(dst);
+    for (size_t i = 0; i < n; ++i) d[i] = half_bits(src[i]);
+    return;
+  }
+  const float lo = pp->lo, hi = pp->hi;
+  const int32_t zp = pp->zero_point;
+  if (pp->dtype == PIXNORM_DTYPE_INT8) {
+    int8_t* d = static_cast<int8_t*>(dst);
+    for (size_t i = 0; i < n; ++i) {
+      const float v = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
+      d[i] = static_cast<int8_t>(round_even(v) + zp);
+    }
+  } else {
+    uint8_t* d = static_cast<uint8_t*>(dst);
+    for (size_t i = 0; i < n; ++i) {
+      const float v = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
+      d[i] = static_cast<uint8_t>(round_even(v) + zp);
+    }
+  }
+}
+
 }  // namespace scalar
 
 const RowKernels* scalar_kernels() {
-  static const RowKernels kernels = {scalar::flat, scalar::planar, scalar::interleave, scalar::reduce, "scalar"};
+  static const RowKernels kernels = {scalar::flat,   scalar::planar, scalar::interleave,
+                                     scalar::reduce, scalar::pack,   "scalar"};
   return &kernels;
 }
 

@@ -331,6 +331,51 @@ void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
   }
 }
 
+// Narrowing (PackParams in kernels.h) with the same integer arithmetic as the scalar
+// reference; a short tail goes through a zero-padded batch.
+using BI = xsimd::batch<int32_t, Arch>;
+
+inline BI round_even(BF v) { return xsimd::bitwise_cast<BI>(v + BF(12582912.0f)) - BI(0x4B400000); }
+
+inline BI half_bits(BF v) {
+  const BI b = xsimd::bitwise_cast<BI>(v);
+  const BI sign = (b >> 16) & BI(0x8000);
+  const BI mag = b & BI(0x7FFFFFFF);
+  const BI sub = xsimd::bitwise_cast<BI>(xsimd::bitwise_cast<BF>(mag) + BF(0.5f)) - BI(0x3F000000);
+  const BI normal = xsimd::min((mag + BI(0xFFF - 0x38000000) + ((mag >> 13) & BI(1))) >> 13, BI(0x7C00));
+  return xsimd::select(mag < BI(0x38800000), sub, normal) | sign;
+}
+
+template <pixnorm_dtype D, class T>
+void pack_as(const float* src, size_t n, T* dst, const PackParams* pp) {
+  alignas(64) int32_t q[N];
+  alignas(64) float tail[N];
+  const BF lo(pp->lo), hi(pp->hi);
+  const BI zp(pp->zero_point);
+  for (size_t i = 0; i < n; i += N) {
+    const size_t m = n - i < N ? n - i : N;
+    BF v;
+    if (m == N) {
+      v = BF::load_unaligned(src + i);
+    } else {
+      std::memset(tail, 0, sizeof tail);
+      std::memcpy(tail, src + i, m * sizeof(float));
+      v = BF::load_aligned(tail);
+    }
+    const BI r = D == PIXNORM_DTYPE_F16 ? half_bits(v) : round_even(xsimd::min(xsimd::max(v, lo), hi)) + zp;
+    r.store_aligned(q);
+    for (size_t j = 0; j < m; ++j) dst[i + j] = static_cast<T>(q[j]);
+  }
+}
+
+void pack(const float* src, size_t n, void* dst, const PackParams* pp) {
+  switch (pp->dtype) {
+    case PIXNORM_DTYPE_F16: pack_as<PIXNORM_DTYPE_F16>(src, n, static_cast<uint16_t*>(dst), pp); break;
+    case PIXNORM_DTYPE_INT8: pack_as<PIXNORM_DTYPE_INT8>(src, n, static_cast<int8_t*>(dst), pp); break;
+    default: pack_as<PIXNORM_DTYPE_UINT8>(src, n, static_cast<uint8_t*>(dst), pp); break;
+  }
+}
+
 #if defined(__AVX512F__)
 #define PIXNORM_XSIMD_TARGET "AVX512"
 #elif defined(__AVX2__)
@@ -345,6 +390,6 @@ void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
 
 }  // namespace
 
-extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, PIXNORM_XSIMD_TARGET};
+extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, pack, PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm

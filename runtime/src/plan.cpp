@@ -13,6 +13,7 @@
 
 #include "c_enum.h"
 #include "error.h"
+#include "geometry.h"
 #include "kernels.h"
 #include "pixnorm/pixnorm.h"
 
@@ -27,8 +28,18 @@ struct pixnorm_plan {
   pixnorm_plan_desc desc;
   pixnorm_backend backend;
   const RowKernels* kernels;
-  unsigned cin;   // bytes per input pixel
-  unsigned cout;  // output channels
+  uint32_t w, h;      // output size
+  unsigned src_cin;   // bytes per source pixel (packed formats; 1 for the Y plane of YUV)
+  unsigned cin;       // bytes per pixel of the rows normalized (the source's, or the resampler's 1 or 3)
+  unsigned cout;      // output channels
+  size_t esize;       // bytes per output element
+  PackParams pack;    // outputs other than f32
+  Resampler* geo;     // nullptr: the source rows (or region) are normalized in place
+  uint8_t* image;     // per-image modes with geometry: the whole resampled image (w * h * cin)
+  size_t block_rows;  // fixed modes with geometry: rows resampled at a time by a band
+  unsigned char* scratch;  // per band: resampler scratch, then block rows, then a float chunk
+  size_t band_bytes;
+  unsigned nbands;
   int swap;       // the input's first three channels are in the reverse of the output order
   pixnorm_channel_order out_order;
   double rescale;
@@ -38,6 +49,10 @@ struct pixnorm_plan {
   size_t elements;  // per image
   Pool* pool;       // nullptr: runs on the caller's thread only
 };
+
+namespace {
+constexpr size_t kChunk = 512;  // pixels normalized to floats at a time before narrowing
+}
 
 namespace {
 
@@ -68,7 +83,7 @@ const char* order_name(pixnorm_channel_order o) {
 }
 
 const char* format_name(pixnorm_format f) {
-  static const char* const names[] = {"GRAY8", "RGB8", "BGR8", "RGBA8", "BGRA8"};
+  static const char* const names[] = {"GRAY8", "RGB8", "BGR8", "RGBA8", "BGRA8", "NV12", "NV21", "I420", "YUYV"};
   return names[f];
 }
 
@@ -79,6 +94,10 @@ bool checked_mul(size_t a, size_t b, size_t* out) {
 }
 
 float flush_tiny(double v) { return std::fabs(v) < kTiny ? 0.0f : static_cast<float>(v); }
+
+bool is_quantized(const pixnorm_plan* p) {
+  return p->desc.dtype == PIXNORM_DTYPE_INT8 || p->desc.dtype == PIXNORM_DTYPE_UINT8;
+}
 
 // Exact n * s2 - s1 * s1 (>= 0 by Cauchy-Schwarz) as a double, through a 128-bit product
 // written out by hand: 32-bit targets have no __int128.
@@ -139,17 +158,22 @@ void per_image_params(const pixnorm_plan* p, uint64_t count, uint64_t s1, uint64
     default:
       break;
   }
-  *scale = flush_tiny(sc);
-  *bias = flush_tiny(bi);
+  if (is_quantized(p)) {
+    sc /= p->desc.quant_scale;
+    bi /= p->desc.quant_scale;
+  }
+  // Within float's range: the quantization scale may be tiny.
+  *scale = flush_tiny(std::fmax(-kHuge, std::fmin(kHuge, sc)));
+  *bias = flush_tiny(std::fmax(-kHuge, std::fmin(kHuge, bi)));
 }
 
 pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
-  if (static_cast<unsigned>(enum_bits(d->format)) > PIXNORM_FORMAT_BGRA8)
+  if (static_cast<unsigned>(enum_bits(d->format)) > PIXNORM_FORMAT_YUYV)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown pixel format %d", enum_bits(d->format));
   if (static_cast<unsigned>(enum_bits(d->layout)) > PIXNORM_LAYOUT_NHWC)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown layout %d", enum_bits(d->layout));
-  if (enum_bits(d->dtype) != PIXNORM_DTYPE_F32)
-    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: unsupported output type %d", enum_bits(d->dtype));
+  if (static_cast<unsigned>(enum_bits(d->dtype)) > PIXNORM_DTYPE_UINT8)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown output type %d", enum_bits(d->dtype));
   if (static_cast<unsigned>(enum_bits(d->mode)) > PIXNORM_MODE_MINMAX)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown mode %d", enum_bits(d->mode));
   if (static_cast<unsigned>(enum_bits(d->backend)) > PIXNORM_BACKEND_XSIMD)
@@ -175,6 +199,66 @@ pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
   return PIXNORM_OK;
 }
 
+// The fields of geometry, YUV and quantization (after validate_desc).
+pixnorm_status validate_geometry(const pixnorm_plan_desc* d) {
+  if (static_cast<unsigned>(enum_bits(d->interp)) > PIXNORM_INTERP_NEAREST)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown interpolation %d", enum_bits(d->interp));
+  if (static_cast<unsigned>(enum_bits(d->fit)) > PIXNORM_FIT_LETTERBOX)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown fit %d", enum_bits(d->fit));
+  if (static_cast<unsigned>(enum_bits(d->yuv_matrix)) > PIXNORM_YUV_BT709)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown YUV matrix %d", enum_bits(d->yuv_matrix));
+  if (static_cast<unsigned>(enum_bits(d->yuv_range)) > PIXNORM_YUV_FULL)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown YUV range %d", enum_bits(d->yuv_range));
+  if (d->flip != 0 && d->flip != 1) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: flip must be 0 or 1");
+  if (d->letterbox_fill > 255)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: letterbox_fill %u is not in 0..255", d->letterbox_fill);
+  if ((d->roi_width == 0) != (d->roi_height == 0))
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: region %ux%u: give both sides or neither", d->roi_width,
+                d->roi_height);
+  if (d->roi_width == 0 && (d->roi_x != 0 || d->roi_y != 0))
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: region offset %u,%u without a region size", d->roi_x, d->roi_y);
+  if (static_cast<uint64_t>(d->roi_x) + d->roi_width > d->width ||
+      static_cast<uint64_t>(d->roi_y) + d->roi_height > d->height)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: region %ux%u+%u+%u is not inside the %ux%u image",
+                d->roi_width, d->roi_height, d->roi_x, d->roi_y, d->width, d->height);
+  if ((d->out_width == 0) != (d->out_height == 0))
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: output size %ux%u: give both sides or neither",
+                d->out_width, d->out_height);
+  if (d->out_width > PIXNORM_MAX_DIMENSION || d->out_height > PIXNORM_MAX_DIMENSION ||
+      static_cast<uint64_t>(d->out_width) * d->out_height > PIXNORM_MAX_PIXELS)
+    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: output size %ux%u is over the limit (%u per side, %u pixels)",
+                d->out_width, d->out_height, PIXNORM_MAX_DIMENSION, PIXNORM_MAX_PIXELS);
+  if (d->fit != PIXNORM_FIT_STRETCH && d->out_width == 0)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: %s needs an output size",
+                d->fit == PIXNORM_FIT_CENTER_CROP ? "center crop" : "letterbox");
+  if (d->resize_short != 0 && d->fit != PIXNORM_FIT_CENTER_CROP)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: resize_short applies to the center crop only");
+  if (d->resize_short > PIXNORM_MAX_DIMENSION)
+    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: resize_short %u is over %u", d->resize_short, PIXNORM_MAX_DIMENSION);
+  if (d->resize_short != 0) {
+    const uint64_t sw = d->roi_width ? d->roi_width : d->width, sh = d->roi_height ? d->roi_height : d->height;
+    const uint64_t r = d->resize_short;
+    const uint64_t rw = sw <= sh ? r : r * sw / sh, rh = sw <= sh ? r * sh / sw : r;
+    if (rw < d->out_width || rh < d->out_height)
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
+                  "plan: resize_short %u scales the %llux%llu region to %llux%llu, smaller than the %ux%u crop",
+                  d->resize_short, static_cast<unsigned long long>(sw), static_cast<unsigned long long>(sh),
+                  static_cast<unsigned long long>(rw), static_cast<unsigned long long>(rh), d->out_width,
+                  d->out_height);
+  }
+  if (d->dtype == PIXNORM_DTYPE_INT8 || d->dtype == PIXNORM_DTYPE_UINT8) {
+    const bool s8 = d->dtype == PIXNORM_DTYPE_INT8;
+    if (!(d->quant_scale >= kTiny && d->quant_scale <= kHuge))
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
+                  "plan: %s output needs quant_scale > 0 (in [2^-100, 2^100]), got %g", s8 ? "int8" : "uint8",
+                  d->quant_scale);
+    if (d->quant_zero_point < (s8 ? -128 : 0) || d->quant_zero_point > (s8 ? 127 : 255))
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: quant_zero_point %d is outside the %s range",
+                  d->quant_zero_point, s8 ? "int8 (-128..127)" : "uint8 (0..255)");
+  }
+  return PIXNORM_OK;
+}
+
 pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
   for (unsigned c = 0; c < p->cout; ++c) {
     const unsigned i = v.channels == 1 ? 0 : c;
@@ -185,6 +269,10 @@ pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
       bi = -v.mean[i] / d;
     } else if (p->desc.mode == PIXNORM_MODE_CENTER) {
       bi = -v.mean[i];
+    }
+    if (is_quantized(p)) {  // q = round(f / quant_scale), folded
+      sc /= p->desc.quant_scale;
+      bi /= p->desc.quant_scale;
     }
     if (!(std::fabs(sc) >= kTiny && std::fabs(sc) <= kHuge) || !(std::fabs(bi) <= kHuge))
       return fail(PIXNORM_ERROR_INVALID_STATS,
@@ -197,48 +285,127 @@ pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
   return PIXNORM_OK;
 }
 
-// Normalizes rows [y0, y1) of one image with per-output-channel parameters (scale, bias).
-void normalize(const pixnorm_plan* p, const uint8_t* src, size_t row_bytes, float* dst, const float* scale,
-               const float* bias, size_t y0, size_t y1) {
+// One run of n pixels of normalized rows, starting at pixel index `off` of the output image,
+// into the output tensor (any dtype). Outputs other than f32 go through a float chunk of the
+// band's scratch, then the narrowing kernel.
+void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_t off, void* out, const float* scale,
+                      const float* bias, unsigned band) {
   const RowKernels* k = p->kernels;
-  const size_t w = p->desc.width, h = p->desc.height, cin = p->cin;
-  // Tightly packed rows are one long row: fewer tails, longer vector loops.
-  const bool packed = row_bytes == w * cin;
-  const size_t rows = packed ? (y0 < y1 ? 1 : 0) : y1 - y0, n = packed ? w * (y1 - y0) : w;
-  const size_t plane = w * h;
-  for (size_t r = 0; r < rows; ++r) {
-    const size_t y = y0 + r;
-    const uint8_t* row = src + y * row_bytes;
-    const size_t off = y * w;  // pixel index of the row's first pixel
-    if (cin == 1) {
+  const size_t cin = p->cin, plane = static_cast<size_t>(p->w) * p->h;
+  const bool nchw = p->desc.layout == PIXNORM_LAYOUT_NCHW && cin != 1;
+  // Input channel j goes to output plane o[j] (NCHW): the kernel sees planes in input order.
+  const unsigned o0 = p->swap ? 2 : 0, o2 = p->swap ? 0 : 2;
+  const float ps[3] = {scale[o0], scale[1], scale[o2]}, pb[3] = {bias[o0], bias[1], bias[o2]};
+  if (p->esize == 4) {
+    float* dst = static_cast<float*>(out);
+    if (cin == 1)
       k->flat(row, n, dst + off, scale, bias, 1);
-    } else if (p->desc.layout == PIXNORM_LAYOUT_NCHW) {
-      // Input channel j goes to output plane o[j]: the kernel sees planes in input order.
-      const unsigned o0 = p->swap ? 2 : 0, o2 = p->swap ? 0 : 2;
-      const float s[3] = {scale[o0], scale[1], scale[o2]}, b[3] = {bias[o0], bias[1], bias[o2]};
-      k->planar(row, n, static_cast<unsigned>(cin), dst + o0 * plane + off, dst + plane + off,
-                dst + o2 * plane + off, s, b);
-    } else if (cin == 3 && !p->swap) {
+    else if (nchw)
+      k->planar(row, n, static_cast<unsigned>(cin), dst + o0 * plane + off, dst + plane + off, dst + o2 * plane + off,
+                ps, pb);
+    else if (cin == 3 && !p->swap)
       k->flat(row, 3 * n, dst + 3 * off, scale, bias, 3);
-    } else {
+    else
       k->interleave(row, n, static_cast<unsigned>(cin), p->swap, dst + 3 * off, scale, bias);
+    return;
+  }
+  float* f = reinterpret_cast<float*>(p->scratch + p->band_bytes * band + p->band_bytes - 3 * kChunk * sizeof(float));
+  uint8_t* dst = static_cast<uint8_t*>(out);
+  const size_t es = p->esize;
+  for (size_t i = 0; i < n; i += kChunk) {
+    const size_t m = n - i < kChunk ? n - i : kChunk, at = off + i;
+    const uint8_t* src = row + i * cin;
+    if (cin == 1) {
+      k->flat(src, m, f, scale, bias, 1);
+      k->pack(f, m, dst + at * es, &p->pack);
+    } else if (nchw) {
+      k->planar(src, m, static_cast<unsigned>(cin), f, f + kChunk, f + 2 * kChunk, ps, pb);
+      k->pack(f, m, dst + (o0 * plane + at) * es, &p->pack);
+      k->pack(f + kChunk, m, dst + (plane + at) * es, &p->pack);
+      k->pack(f + 2 * kChunk, m, dst + (o2 * plane + at) * es, &p->pack);
+    } else {
+      if (cin == 3 && !p->swap)
+        k->flat(src, 3 * m, f, scale, bias, 3);
+      else
+        k->interleave(src, m, static_cast<unsigned>(cin), p->swap, f, scale, bias);
+      k->pack(f, 3 * m, dst + 3 * at * es, &p->pack);
     }
   }
 }
 
+// Normalizes rows [y0, y1) of the output image; `rows` points at row y0's pixels.
+void normalize(const pixnorm_plan* p, const uint8_t* rows, size_t row_bytes, void* dst, const float* scale,
+               const float* bias, size_t y0, size_t y1, unsigned band) {
+  const size_t w = p->w, cin = p->cin;
+  // Tightly packed rows are one long row: fewer tails, longer vector loops.
+  const bool packed = row_bytes == w * cin;
+  const size_t nrows = packed ? (y0 < y1 ? 1 : 0) : y1 - y0, n = packed ? w * (y1 - y0) : w;
+  for (size_t r = 0; r < nrows; ++r)
+    normalize_pixels(p, rows + r * row_bytes, n, (y0 + r) * w, dst, scale, bias, band);
+}
+
 unsigned bytes_per_pixel(pixnorm_format f) {
-  static const unsigned bpp[] = {1, 3, 3, 4, 4};
+  static const unsigned bpp[] = {1, 3, 3, 4, 4, 1, 1, 1, 2};
   return bpp[f];
 }
 
 // The image must fit in the address space: (height - 1) * row_bytes + width * cin bytes.
-pixnorm_status check_span(size_t w, size_t h, size_t cin, size_t row_bytes) {
+pixnorm_status check_span(size_t w, size_t h, size_t cin, size_t row_bytes, const char* what = "row_bytes") {
   if (row_bytes < w * cin)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "row_bytes %zu is less than width * bytes per pixel (%zu)",
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "%s %zu is less than width * bytes per pixel (%zu)", what,
                 row_bytes, w * cin);
   size_t span;
   if (!checked_mul(row_bytes, h - 1, &span) || span > SIZE_MAX - w * cin)
-    return fail(PIXNORM_ERROR_TOO_LARGE, "row_bytes %zu times height %zu overflows", row_bytes, h);
+    return fail(PIXNORM_ERROR_TOO_LARGE, "%s %zu times height %zu overflows", what, row_bytes, h);
+  return PIXNORM_OK;
+}
+
+// Validates the planes of a source image against the plan.
+pixnorm_status check_planes(const pixnorm_plan* p, const Planes& s) {
+  const size_t w = p->desc.width, h = p->desc.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+  const pixnorm_format f = p->desc.format;
+  const unsigned planes = f == PIXNORM_FORMAT_I420 ? 3 : (f == PIXNORM_FORMAT_NV12 || f == PIXNORM_FORMAT_NV21) ? 2 : 1;
+  for (unsigned i = 0; i < planes; ++i)
+    if (s.p[i] == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: plane %u of the %s image is NULL", i,
+                                       format_name(f));
+  switch (f) {
+    case PIXNORM_FORMAT_NV12:
+    case PIXNORM_FORMAT_NV21: {
+      const pixnorm_status st = check_span(w, h, 1, s.stride[0], "Y row_bytes");
+      return st != PIXNORM_OK ? st : check_span(cw, ch, 2, s.stride[1], "UV row_bytes");
+    }
+    case PIXNORM_FORMAT_I420: {
+      pixnorm_status st = check_span(w, h, 1, s.stride[0], "Y row_bytes");
+      if (st == PIXNORM_OK) st = check_span(cw, ch, 1, s.stride[1], "U row_bytes");
+      return st != PIXNORM_OK ? st : check_span(cw, ch, 1, s.stride[2], "V row_bytes");
+    }
+    case PIXNORM_FORMAT_YUYV: return check_span(cw, h, 4, s.stride[0]);
+    default: return check_span(w, h, p->src_cin, s.stride[0]);
+  }
+}
+
+// The planes of one contiguous frame (pixnorm_plan_run): chroma after the Y plane.
+pixnorm_status contiguous_planes(const pixnorm_plan* p, const uint8_t* pixels, size_t row_bytes, Planes* out) {
+  std::memset(out, 0, sizeof(*out));
+  out->p[0] = pixels;
+  out->stride[0] = row_bytes;
+  const pixnorm_format f = p->desc.format;
+  if (f != PIXNORM_FORMAT_NV12 && f != PIXNORM_FORMAT_NV21 && f != PIXNORM_FORMAT_I420) return PIXNORM_OK;
+  if (pixels == nullptr) return PIXNORM_OK;  // refused by check_planes
+  const size_t h = p->desc.height, ch = (h + 1) / 2;
+  // Chroma rows: ceil(row_bytes / 2) bytes (I420) or that many U,V pairs (NV12/NV21).
+  const size_t cstride = f == PIXNORM_FORMAT_I420 ? row_bytes / 2 + row_bytes % 2 : (row_bytes / 2 + row_bytes % 2) * 2;
+  size_t luma, chroma, total;
+  if (!checked_mul(row_bytes, h, &luma) || !checked_mul(cstride, ch, &chroma) ||
+      luma > SIZE_MAX - chroma * 2 || (total = luma + chroma * 2) > UINTPTR_MAX - reinterpret_cast<uintptr_t>(pixels))
+    return fail(PIXNORM_ERROR_TOO_LARGE, "run: a %s frame of row_bytes %zu and height %zu overflows", format_name(f),
+                row_bytes, h);
+  out->p[1] = pixels + luma;
+  out->stride[1] = cstride;
+  if (f == PIXNORM_FORMAT_I420) {
+    out->p[2] = pixels + luma + chroma;
+    out->stride[2] = cstride;
+  }
   return PIXNORM_OK;
 }
 
@@ -252,30 +419,59 @@ void reduce_rows(const RowKernels* k, const uint8_t* pixels, size_t w, unsigned 
   for (size_t y = y0; y < y1; ++y) k->reduce(pixels + y * row_bytes, w, cin, acc);
 }
 
+enum Phase { kNormalize, kReduce, kResample };
+
 // One run's work, split into row bands that the caller's thread and the plan's workers share.
 struct RunJob {
   const pixnorm_plan* p;
-  const uint8_t* pixels;
-  size_t row_bytes;
-  float* dst;
+  Planes src;
+  const uint8_t* rows;  // rows normalized or reduced: the source region or the resampled image;
+  size_t row_bytes;     // nullptr with geometry in a fixed mode: each band resamples blocks
+  void* dst;
   const float* scale;
   const float* bias;
-  ReduceAcc* accs;  // reduction phase: one per band; nullptr in the normalization phase
+  ReduceAcc* accs;  // reduction phase: one per band
   unsigned bands;
+  Phase phase;
 };
 
 // Statistics over all channels of a 1- or 3-byte format need no deinterleaving: a row is then
 // reduced as one channel of w * cin bytes, which is several times cheaper.
 bool reduce_as_bytes(const pixnorm_plan* p) { return !p->desc.per_channel && p->cin != 4; }
 
+size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+
 void run_band(const RunJob& j, unsigned band) {
-  const size_t h = j.p->desc.height, y0 = h * band / j.bands, y1 = h * (band + 1) / j.bands;
-  if (j.accs != nullptr && reduce_as_bytes(j.p))
-    reduce_rows(j.p->kernels, j.pixels, j.p->desc.width * j.p->cin, 1, j.row_bytes, y0, y1, &j.accs[band]);
-  else if (j.accs != nullptr)
-    reduce_rows(j.p->kernels, j.pixels, j.p->desc.width, j.p->cin, j.row_bytes, y0, y1, &j.accs[band]);
-  else
-    normalize(j.p, j.pixels, j.row_bytes, j.dst, j.scale, j.bias, y0, y1);
+  const pixnorm_plan* p = j.p;
+  const size_t h = p->h, y0 = h * band / j.bands, y1 = h * (band + 1) / j.bands;
+  unsigned char* scratch = p->scratch != nullptr ? p->scratch + p->band_bytes * band : nullptr;
+  switch (j.phase) {
+    case kResample:
+      p->geo->rows(j.src, static_cast<uint32_t>(y0), static_cast<uint32_t>(y1), p->image + y0 * j.row_bytes,
+                   j.row_bytes, scratch);
+      return;
+    case kReduce:
+      if (reduce_as_bytes(p))
+        reduce_rows(p->kernels, j.rows, p->w * p->cin, 1, j.row_bytes, y0, y1, &j.accs[band]);
+      else
+        reduce_rows(p->kernels, j.rows, p->w, p->cin, j.row_bytes, y0, y1, &j.accs[band]);
+      return;
+    case kNormalize:
+      break;
+  }
+  if (j.rows != nullptr) {
+    normalize(p, j.rows + y0 * j.row_bytes, j.row_bytes, j.dst, j.scale, j.bias, y0, y1, band);
+    return;
+  }
+  // Geometry in a fixed mode: a few rows at a time resampled into the band's scratch (cache
+  // resident), then normalized; no full-size intermediate image.
+  uint8_t* block = scratch + round64(p->geo->scratch_bytes());
+  const size_t rb = static_cast<size_t>(p->w) * p->cin;
+  for (size_t yb = y0; yb < y1; yb += p->block_rows) {
+    const size_t ye = y1 - yb < p->block_rows ? y1 : yb + p->block_rows;
+    p->geo->rows(j.src, static_cast<uint32_t>(yb), static_cast<uint32_t>(ye), block, rb, scratch);
+    normalize(p, block, rb, j.dst, j.scale, j.bias, yb, ye, band);
+  }
 }
 
 // Worker threads owned by a plan, created at planning; a run hands each its row band and
@@ -363,13 +559,24 @@ void run_bands(const pixnorm_plan* p, const RunJob& job) {
   }
 }
 
-pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_bytes, float* dst) {
-  const size_t w = p->desc.width, h = p->desc.height;
-  if (pixels == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: pixels is NULL");
-  const pixnorm_status st = check_span(w, h, p->cin, row_bytes);
+pixnorm_status run_one(const pixnorm_plan* p, const Planes& src, void* dst) {
+  const size_t w = p->w, h = p->h;
+  if (src.p[0] == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: pixels is NULL");
+  const pixnorm_status st = check_planes(p, src);
   if (st != PIXNORM_OK) return st;
   const unsigned bands = p->pool ? p->pool->bands(h) : 1;
-  RunJob job{p, pixels, row_bytes, dst, p->scale, p->bias, nullptr, bands};
+  RunJob job{p, src, nullptr, 0, dst, p->scale, p->bias, nullptr, bands, kNormalize};
+  if (p->geo == nullptr) {  // the source region in place
+    const size_t x0 = p->desc.roi_width ? p->desc.roi_x : 0, y0 = p->desc.roi_width ? p->desc.roi_y : 0;
+    job.rows = src.p[0] + y0 * src.stride[0] + x0 * p->src_cin;
+    job.row_bytes = src.stride[0];
+  } else if (p->image != nullptr) {  // per-image modes: the statistics need the whole resampled image
+    job.rows = p->image;
+    job.row_bytes = w * p->cin;
+    job.phase = kResample;
+    run_bands(p, job);
+    job.phase = kNormalize;
+  }
   if (is_fixed_mode(p->desc.mode)) {
     run_bands(p, job);
     return PIXNORM_OK;
@@ -377,7 +584,9 @@ pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_
   ReduceAcc accs[kMaxThreads];
   for (unsigned b = 0; b < bands; ++b) reduce_acc_init(&accs[b]);
   job.accs = accs;
+  job.phase = kReduce;
   run_bands(p, job);
+  job.phase = kNormalize;
   ReduceAcc acc = accs[0];
   for (unsigned b = 1; b < bands; ++b) {
     for (unsigned c = 0; c < 3; ++c) {
@@ -410,10 +619,36 @@ pixnorm_status run_one(const pixnorm_plan* p, const uint8_t* pixels, size_t row_
       bias[c] = bias[0];
     }
   }
-  job.accs = nullptr;
   job.scale = scale;
   job.bias = bias;
   run_bands(p, job);
+  return PIXNORM_OK;
+}
+
+// The resampler and every buffer a run uses, allocated once here: runs allocate nothing.
+pixnorm_status plan_buffers(pixnorm_plan* p, bool resample) {
+  size_t geo_bytes = 0;
+  if (resample) {
+    p->geo = new (std::nothrow) Resampler();
+    if (p->geo == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory");
+    const pixnorm_status st = p->geo->init(p->desc, p->w, p->h, p->cin);
+    if (st != PIXNORM_OK) return st;
+    geo_bytes = round64(p->geo->scratch_bytes());
+    const size_t row = static_cast<size_t>(p->w) * p->cin;
+    if (is_fixed_mode(p->desc.mode)) {
+      p->block_rows = row >= 16384 ? 1 : 16384 / row;  // about 16 KiB of rows per block
+      geo_bytes += round64(p->block_rows * row);
+    } else {
+      p->image = new (std::nothrow) uint8_t[row * p->h];
+      if (p->image == nullptr)
+        return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the %ux%u resampled image", p->w, p->h);
+    }
+  }
+  if (!resample && p->esize == 4) return PIXNORM_OK;
+  p->nbands = p->desc.threads > 1 ? p->desc.threads : 1;
+  p->band_bytes = geo_bytes + 3 * kChunk * sizeof(float);
+  p->scratch = new (std::nothrow) unsigned char[p->band_bytes * p->nbands + 64];
+  if (p->scratch == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for scratch buffers");
   return PIXNORM_OK;
 }
 
@@ -431,6 +666,7 @@ void pixnorm_plan_desc_init(pixnorm_plan_desc* desc) {
   desc->mode = PIXNORM_MODE_STANDARDIZE;
   desc->epsilon = PIXNORM_EPSILON_DEFAULT;
   desc->backend = PIXNORM_BACKEND_AUTO;
+  desc->letterbox_fill = 114;
 }
 
 pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_plan_desc* desc, pixnorm_plan** out) {
@@ -439,6 +675,7 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: %s is NULL", out == nullptr ? "out" : "desc");
   *out = nullptr;
   pixnorm_status st = validate_desc(desc);
+  if (st == PIXNORM_OK) st = validate_geometry(desc);
   if (st != PIXNORM_OK) return st;
 
   pixnorm_plan p;
@@ -452,10 +689,27 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
                     ? "not compiled in or not supported by this CPU"
                     : "not available in this build");
 
-  static const pixnorm_channel_order order_of[] = {PIXNORM_ORDER_GRAY, PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR,
-                                                   PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR};
-  p.cin = bytes_per_pixel(desc->format);
+  static const pixnorm_channel_order order_of[] = {
+      PIXNORM_ORDER_GRAY, PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR, PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR,
+      PIXNORM_ORDER_RGB,  PIXNORM_ORDER_RGB, PIXNORM_ORDER_RGB, PIXNORM_ORDER_RGB};
+  p.src_cin = bytes_per_pixel(desc->format);
   const pixnorm_channel_order in_order = order_of[desc->format];
+  // Geometry: the region, its size, and whether the source rows can be normalized in place.
+  const uint32_t rw = desc->roi_width ? desc->roi_width : desc->width;
+  const uint32_t rh = desc->roi_width ? desc->roi_height : desc->height;
+  p.w = desc->out_width ? desc->out_width : rw;
+  p.h = desc->out_width ? desc->out_height : rh;
+  const bool resample = is_yuv(desc->format) || p.w != rw || p.h != rh || desc->flip ||
+                        desc->fit != PIXNORM_FIT_STRETCH;
+  p.cin = resample ? (in_order == PIXNORM_ORDER_GRAY ? 1 : 3) : p.src_cin;
+  p.esize = desc->dtype == PIXNORM_DTYPE_F32 ? 4 : desc->dtype == PIXNORM_DTYPE_F16 ? 2 : 1;
+  p.pack.dtype = desc->dtype;
+  if (desc->dtype == PIXNORM_DTYPE_INT8 || desc->dtype == PIXNORM_DTYPE_UINT8) {
+    const int32_t lo = desc->dtype == PIXNORM_DTYPE_INT8 ? -128 : 0, hi = lo + 255;
+    p.pack.zero_point = desc->quant_zero_point;
+    p.pack.lo = static_cast<float>(lo - desc->quant_zero_point);
+    p.pack.hi = static_cast<float>(hi - desc->quant_zero_point);
+  }
 
   const bool needs_stats = desc->mode == PIXNORM_MODE_STANDARDIZE || desc->mode == PIXNORM_MODE_CENTER;
   pixnorm_stats_values v;
@@ -486,11 +740,11 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
   const double default_eps = desc->mode == PIXNORM_MODE_SAMPLE_STANDARDIZE ? 1e-6 : v.epsilon;
   p.epsilon = desc->epsilon == PIXNORM_EPSILON_DEFAULT ? default_eps : desc->epsilon;
 
-  if (!checked_mul(static_cast<size_t>(desc->width) * desc->height, p.cout, &p.elements))
+  if (!checked_mul(static_cast<size_t>(p.w) * p.h, p.cout, &p.elements))
     return fail(PIXNORM_ERROR_TOO_LARGE, "plan: output size overflows");
   size_t total;
-  if (!checked_mul(p.elements, static_cast<size_t>(desc->batch) * sizeof(float), &total))
-    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: a batch of %u outputs of %zu floats does not fit in memory",
+  if (!checked_mul(p.elements, static_cast<size_t>(desc->batch) * p.esize, &total))
+    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: a batch of %u outputs of %zu elements does not fit in memory",
                 desc->batch, p.elements);
 
   if (is_fixed_mode(desc->mode)) {
@@ -504,6 +758,11 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
 
   pixnorm_plan* plan = new (std::nothrow) pixnorm_plan(p);
   if (plan == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory");
+  st = plan_buffers(plan, resample);
+  if (st != PIXNORM_OK) {
+    pixnorm_plan_free(plan);
+    return st;
+  }
   if (desc->threads > 1) {
     plan->pool = new (std::nothrow) Pool(desc->threads);
     if (plan->pool == nullptr || !plan->pool->start()) {
@@ -518,15 +777,35 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
 void pixnorm_plan_free(pixnorm_plan* plan) {
   if (plan == nullptr) return;
   delete plan->pool;
+  delete plan->geo;
+  delete[] plan->image;
+  delete[] plan->scratch;
   delete plan;
 }
 
 pixnorm_status pixnorm_plan_run(const pixnorm_plan* plan, const uint8_t* pixels, size_t row_bytes, void* tensor) {
   if (plan == nullptr || tensor == nullptr)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: %s is NULL", plan == nullptr ? "plan" : "tensor");
-  if (reinterpret_cast<uintptr_t>(tensor) % alignof(float) != 0)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: tensor is not aligned for float");
-  return run_one(plan, pixels, row_bytes, static_cast<float*>(tensor));
+  if (reinterpret_cast<uintptr_t>(tensor) % plan->esize != 0)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: tensor is not aligned for its type (%zu bytes)", plan->esize);
+  Planes src;
+  const pixnorm_status st = contiguous_planes(plan, pixels, row_bytes, &src);
+  return st != PIXNORM_OK ? st : run_one(plan, src, tensor);
+}
+
+pixnorm_status pixnorm_plan_run_image(const pixnorm_plan* plan, const pixnorm_image* image, void* tensor) {
+  if (plan == nullptr || tensor == nullptr || image == nullptr)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_image: %s is NULL",
+                plan == nullptr ? "plan" : tensor == nullptr ? "tensor" : "image");
+  if (reinterpret_cast<uintptr_t>(tensor) % plan->esize != 0)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_image: tensor is not aligned for its type (%zu bytes)",
+                plan->esize);
+  Planes src;
+  for (unsigned i = 0; i < 3; ++i) {
+    src.p[i] = image->planes[i];
+    src.stride[i] = image->row_bytes[i];
+  }
+  return run_one(plan, src, tensor);
 }
 
 pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* const* images,
@@ -536,11 +815,14 @@ pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* c
   if (count > plan->desc.batch)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_batch: %u images for a plan of batch %u", count,
                 plan->desc.batch);
-  if (reinterpret_cast<uintptr_t>(tensor) % alignof(float) != 0)
-    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_batch: tensor is not aligned for float");
-  float* dst = static_cast<float*>(tensor);
+  if (reinterpret_cast<uintptr_t>(tensor) % plan->esize != 0)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_batch: tensor is not aligned for its type (%zu bytes)",
+                plan->esize);
+  uint8_t* dst = static_cast<uint8_t*>(tensor);
   for (uint32_t i = 0; i < count; ++i) {
-    const pixnorm_status st = run_one(plan, images[i], row_bytes[i], dst + i * plan->elements);
+    Planes src;
+    pixnorm_status st = contiguous_planes(plan, images[i], row_bytes[i], &src);
+    if (st == PIXNORM_OK) st = run_one(plan, src, dst + i * plan->elements * plan->esize);
     if (st != PIXNORM_OK) return st;
   }
   return PIXNORM_OK;
@@ -566,6 +848,8 @@ pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_form
   d.backend = backend;
   pixnorm_status st = validate_desc(&d);
   if (st != PIXNORM_OK) return st;
+  if (is_yuv(format))
+    return fail(PIXNORM_ERROR_UNSUPPORTED, "sums: %s images: convert them with a plan first", format_name(format));
   const unsigned cin = bytes_per_pixel(format), channels = cin == 1 ? 1 : 3;
   if (sums->channels != 0 && sums->channels != channels)
     return fail(PIXNORM_ERROR_CHANNEL_MISMATCH, "sums: a %s image (%u channel%s) added to sums of %u channels",
@@ -596,6 +880,11 @@ pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_form
 }
 
 size_t pixnorm_plan_output_elements(const pixnorm_plan* plan) { return plan ? plan->elements : 0; }
+size_t pixnorm_plan_output_bytes(const pixnorm_plan* plan) { return plan ? plan->elements * plan->esize : 0; }
+void pixnorm_plan_output_size(const pixnorm_plan* plan, uint32_t* width, uint32_t* height) {
+  if (width != nullptr) *width = plan ? plan->w : 0;
+  if (height != nullptr) *height = plan ? plan->h : 0;
+}
 uint32_t pixnorm_plan_output_channels(const pixnorm_plan* plan) { return plan ? plan->cout : 0; }
 pixnorm_channel_order pixnorm_plan_output_order(const pixnorm_plan* plan) {
   return plan ? plan->out_order : PIXNORM_ORDER_RGB;

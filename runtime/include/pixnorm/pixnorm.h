@@ -35,9 +35,9 @@ extern "C" {
 #endif
 
 #define PIXNORM_VERSION_MAJOR 0
-#define PIXNORM_VERSION_MINOR 1
+#define PIXNORM_VERSION_MINOR 2
 #define PIXNORM_VERSION_PATCH 0
-#define PIXNORM_VERSION_STRING "0.1.0"
+#define PIXNORM_VERSION_STRING "0.2.0"
 
 /* Limits, checked before any allocation. */
 #define PIXNORM_MAX_DIMENSION 65536u          /* width or height */
@@ -63,7 +63,13 @@ typedef enum pixnorm_format {
   PIXNORM_FORMAT_RGB8 = 1,
   PIXNORM_FORMAT_BGR8 = 2,
   PIXNORM_FORMAT_RGBA8 = 3, /* alpha dropped */
-  PIXNORM_FORMAT_BGRA8 = 4  /* alpha dropped */
+  PIXNORM_FORMAT_BGRA8 = 4, /* alpha dropped */
+  /* Camera YUV (8-bit), converted to RGB inside the plan (pixnorm_plan_desc.yuv_matrix/yuv_range).
+   * Chroma of 4:2:0 formats covers 2x2 pixels: ceil(width/2) x ceil(height/2) samples. */
+  PIXNORM_FORMAT_NV12 = 5, /* Y plane, then one plane of interleaved U,V */
+  PIXNORM_FORMAT_NV21 = 6, /* Y plane, then one plane of interleaved V,U */
+  PIXNORM_FORMAT_I420 = 7, /* Y plane, U plane, V plane */
+  PIXNORM_FORMAT_YUYV = 8  /* one plane: Y0 U Y1 V per two pixels (4:2:2) */
 } pixnorm_format;
 
 typedef enum pixnorm_layout {
@@ -71,7 +77,34 @@ typedef enum pixnorm_layout {
   PIXNORM_LAYOUT_NHWC = 1  /* TFLite default: interleaved */
 } pixnorm_layout;
 
-typedef enum pixnorm_dtype { PIXNORM_DTYPE_F32 = 0 } pixnorm_dtype;
+typedef enum pixnorm_dtype {
+  PIXNORM_DTYPE_F32 = 0,
+  PIXNORM_DTYPE_F16 = 1,  /* IEEE half, round to nearest even; past 65504 gives infinity */
+  PIXNORM_DTYPE_INT8 = 2, /* q = clamp(round_half_even(f / quant_scale) + quant_zero_point, -128, 127) */
+  PIXNORM_DTYPE_UINT8 = 3 /* the same, clamped to 0..255 */
+} pixnorm_dtype;
+
+/* Resampling when the output size differs from the source region (separable, integer weights). */
+typedef enum pixnorm_interp {
+  PIXNORM_INTERP_BILINEAR = 0, /* half-pixel centres, edges clamped (OpenCV INTER_LINEAR) */
+  PIXNORM_INTERP_AREA = 1,     /* box average over the covered source area (OpenCV INTER_AREA) when
+                                * shrinking; bilinear along an axis that grows */
+  PIXNORM_INTERP_NEAREST = 2   /* the source pixel under the output pixel's centre (INTER_NEAREST_EXACT) */
+} pixnorm_interp;
+
+/* How the source region is mapped onto the output size. */
+typedef enum pixnorm_fit {
+  PIXNORM_FIT_STRETCH = 0,     /* the whole region onto the whole output */
+  PIXNORM_FIT_CENTER_CROP = 1, /* the centre of the region with the output's aspect; with resize_short,
+                                * torchvision's Resize(resize_short) then CenterCrop(out size) */
+  PIXNORM_FIT_LETTERBOX = 2    /* the whole region, aspect kept, centred; borders letterbox_fill (YOLO) */
+} pixnorm_fit;
+
+typedef enum pixnorm_yuv_matrix { PIXNORM_YUV_BT601 = 0, PIXNORM_YUV_BT709 = 1 } pixnorm_yuv_matrix;
+typedef enum pixnorm_yuv_range {
+  PIXNORM_YUV_LIMITED = 0, /* Y 16..235, U and V 16..240 (video, most cameras) */
+  PIXNORM_YUV_FULL = 1     /* 0..255 (JPEG) */
+} pixnorm_yuv_range;
 
 typedef enum pixnorm_mode {
   PIXNORM_MODE_STANDARDIZE = 0,               /* (y - mean[c]) / (std[c] + epsilon) */
@@ -150,7 +183,7 @@ PIXNORM_API pixnorm_status pixnorm_stats_save(const pixnorm_stats* stats, const 
 
 typedef struct pixnorm_plan_desc {
   pixnorm_format format;
-  uint32_t width;
+  uint32_t width; /* the source image (camera frame) size */
   uint32_t height;
   uint32_t batch; /* images in the output tensor (pixnorm_plan_run_batch); default 1 */
   pixnorm_layout layout;
@@ -165,12 +198,41 @@ typedef struct pixnorm_plan_desc {
    * bands, one on the caller's thread and N - 1 on worker threads the plan starts at creation
    * (PIXNORM_ERROR_UNSUPPORTED in a build without threads). Runs of one plan are serialized. */
   uint32_t threads;
+
+  /* ---- geometry: all zero (the defaults) reads the whole image at its size. The steps are
+   * region of interest, then fit (crop or letterbox) and resampling to the output size, then
+   * the horizontal flip, fused with conversion and normalization in one pass. */
+  uint32_t out_width; /* the model's input size; 0 and 0: the region's size */
+  uint32_t out_height;
+  pixnorm_interp interp;
+  uint32_t roi_x; /* region of the source read; roi_width = roi_height = 0: the whole image */
+  uint32_t roi_y;
+  uint32_t roi_width;
+  uint32_t roi_height;
+  pixnorm_fit fit;
+  uint32_t resize_short; /* center crop: the shorter side is first scaled to this; 0: not */
+  uint32_t letterbox_fill; /* letterbox: the value (0..255) of every channel of the borders; default 114 */
+  int flip;                /* 1: mirror the output horizontally */
+  pixnorm_yuv_matrix yuv_matrix; /* YUV formats only */
+  pixnorm_yuv_range yuv_range;
+  /* INT8/UINT8 outputs: the model input's quantization (TFLite input_details "quantization"). */
+  double quant_scale; /* > 0 */
+  int32_t quant_zero_point;
 } pixnorm_plan_desc;
+
+/* The planes of one image. Packed formats and the Y plane use planes[0]; NV12/NV21 put the
+ * chroma plane in planes[1]; I420 puts U in planes[1] and V in planes[2]. row_bytes[i] is the
+ * stride of planes[i]. */
+typedef struct pixnorm_image {
+  const uint8_t* planes[3];
+  size_t row_bytes[3];
+} pixnorm_image;
 
 typedef struct pixnorm_plan pixnorm_plan;
 
 /* Defaults: RGB8, 0x0, batch 1, NCHW, f32, standardize, global, default epsilon, auto backend,
- * the caller's thread only. */
+ * the caller's thread only, no geometry (bilinear, stretch, letterbox fill 114), BT.601 limited
+ * range, no quantization. */
 PIXNORM_API void pixnorm_plan_desc_init(pixnorm_plan_desc* desc);
 
 /* Validates the description against the statistics and folds them into one scale and one
@@ -181,22 +243,34 @@ PIXNORM_API pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const
 PIXNORM_API void pixnorm_plan_free(pixnorm_plan* plan);
 
 /* Converts one image. row_bytes >= width * bytes per pixel; any alignment.
- * `tensor` holds pixnorm_plan_output_elements(plan) floats. */
+ * `tensor` holds pixnorm_plan_output_bytes(plan) bytes, aligned for its type.
+ * YUV formats here are one contiguous frame: the Y plane (height rows of row_bytes), then
+ * NV12/NV21: ceil(height/2) rows of 2*ceil(row_bytes/2) bytes; I420: U then V, each
+ * ceil(height/2) rows of ceil(row_bytes/2) bytes. pixnorm_plan_run_image takes separate planes. */
 PIXNORM_API pixnorm_status pixnorm_plan_run(const pixnorm_plan* plan, const uint8_t* pixels, size_t row_bytes,
                                             void* tensor);
+/* The same with each plane given. */
+PIXNORM_API pixnorm_status pixnorm_plan_run_image(const pixnorm_plan* plan, const pixnorm_image* image,
+                                                  void* tensor);
 /* Converts `count` images (<= desc.batch) into consecutive slots of one tensor. */
 PIXNORM_API pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* const* images,
                                                   const size_t* row_bytes, uint32_t count, void* tensor);
 
 /* Elements of one image's output (C*H*W); a batch tensor holds batch times this. */
 PIXNORM_API size_t pixnorm_plan_output_elements(const pixnorm_plan* plan);
+/* Bytes of one image's output: elements times 4 (f32), 2 (f16) or 1 (int8, uint8). */
+PIXNORM_API size_t pixnorm_plan_output_bytes(const pixnorm_plan* plan);
+/* The output image size (out_width x out_height, or the region's size). */
+PIXNORM_API void pixnorm_plan_output_size(const pixnorm_plan* plan, uint32_t* width, uint32_t* height);
 /* Output channels (1 or 3), in the order of pixnorm_plan_output_order. */
 PIXNORM_API uint32_t pixnorm_plan_output_channels(const pixnorm_plan* plan);
 PIXNORM_API pixnorm_channel_order pixnorm_plan_output_order(const pixnorm_plan* plan);
 /* The backend that runs, and for Highway the CPU target (e.g. "AVX2"). */
 PIXNORM_API pixnorm_backend pixnorm_plan_backend(const pixnorm_plan* plan);
 PIXNORM_API const char* pixnorm_plan_target(const pixnorm_plan* plan);
-/* The folded parameters for the fixed modes (per output channel): out = float(x) * scale + bias. */
+/* The folded parameters for the fixed modes (per output channel): out = float(x) * scale + bias,
+ * x being the (converted, resampled) uint8 sample. For INT8/UINT8 they include the division
+ * by quant_scale: q = clamp(round_half_even(float(x) * scale + bias) + quant_zero_point). */
 PIXNORM_API pixnorm_status pixnorm_plan_get_params(const pixnorm_plan* plan, float scale[PIXNORM_MAX_CHANNELS],
                                                    float bias[PIXNORM_MAX_CHANNELS]);
 
