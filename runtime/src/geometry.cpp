@@ -239,7 +239,9 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
   for (uint32_t o = x_.lo; o < x_.hi; ++o) xstart_c_[o] = rank[x_.start[o]];
   delete[] used;
   delete[] rank;
-  direct_ = ncols_ == sw && cin_ == c_ && !is_yuv(format_);
+  // Packed formats with as many bytes per pixel as channels out are read in place; the others
+  // (alpha dropped, YUV converted) through the compact row of the columns used.
+  direct_ = cin_ == c_ && !is_yuv(format_);
   return PIXNORM_OK;
 }
 
@@ -313,6 +315,29 @@ void Resampler::row(const Planes& src, uint32_t yo, uint8_t* out, unsigned char*
   const uint32_t nx = x_.hi - x_.lo;
   Acc* acc = reinterpret_cast<Acc*>(scratch);
   uint8_t* compact = scratch + static_cast<size_t>(nx) * C * 8;
+  if (x_.taps == 2 && y_.taps == 2 && bits_ == 11) {
+    // Bilinear: both source rows at once, every sum in registers. The same integers as the
+    // general loop below (sums of products, then one rounding shift), so the same bytes.
+    // The second row's compact copy goes where the general loop keeps its sums (ncols <= 2 nx).
+    const int32_t* wy = y_.weight + static_cast<size_t>(yo) * 2;
+    const uint32_t sy = static_cast<uint32_t>(y_.start[yo]);
+    const uint8_t* l0 = fetch(src, sy, compact);
+    const uint8_t* l1 = fetch(src, sy + 1, scratch);
+    const int32_t wy0 = wy[0], wy1 = wy[1];
+    const int32_t* wx = x_.weight + static_cast<size_t>(x_.lo) * 2;
+    const int32_t* first = (direct_ ? x_.start : xstart_c_) + x_.lo;
+    uint8_t* o = out + static_cast<size_t>(x_.lo) * C;
+    for (uint32_t i = 0; i < nx; ++i, wx += 2, o += C) {
+      const uint8_t* p0 = l0 + static_cast<size_t>(first[i]) * C;
+      const uint8_t* p1 = l1 + static_cast<size_t>(first[i]) * C;
+      const int32_t w0 = wx[0], w1 = wx[1];
+      for (unsigned c = 0; c < C; ++c) {
+        const int32_t h0 = w0 * p0[c] + w1 * p0[C + c], h1 = w0 * p1[c] + w1 * p1[C + c];
+        o[c] = static_cast<uint8_t>((h0 * wy0 + h1 * wy1 + (1 << 21)) >> 22);
+      }
+    }
+    return;
+  }
   std::memset(acc, 0, sizeof(Acc) * nx * C);
   const unsigned kx = x_.taps, ky = y_.taps;
   const int32_t* wy = y_.weight + static_cast<size_t>(yo) * ky;

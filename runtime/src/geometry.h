@@ -61,7 +61,7 @@ class Resampler {
   AxisTaps x_, y_;
   int32_t* cols_ = nullptr;     // source columns any output column reads, ascending
   uint32_t ncols_ = 0;
-  bool direct_ = false;         // h-pass reads source rows in place (every column, C bytes per pixel)
+  bool direct_ = false;         // h-pass reads source rows in place (C bytes per pixel)
   int32_t* xstart_c_ = nullptr; // per output column, its first tap's index in cols_
   unsigned bits_ = 11;
   uint8_t fill_ = 0;
