@@ -5,10 +5,16 @@
 //   pixnorm_bench [--quick] [--json] [--reps N] [--sizes 224x224,1920x1080]
 //                 [--modes standardize,sample-standardize] [--layouts nchw,nhwc]
 //                 [--formats rgb8,bgra8,gray8] [--threads 1,2]
+//                 [--frames | --no-frames] [--frame-sizes 640x480,1920x1080]
 //
 // When built with OpenCV (optional, found at configure time; never a runtime dependency) it
 // also times cv::dnn::blobFromImage and the convertTo/subtract/divide/split chain on the same
 // data, with the same output sizes.
+//
+// A second section, "camera frame to model input" (frames.cpp), times a camera frame (RGB8 or
+// NV12) resized, converted and normalized into a 224x224 model input in one pass, against
+// OpenCV's resize (and resize + blobFromImage) on the same pixels. --frames runs only that
+// section, --no-frames only this one.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "frames.h"
 #include "kernels.h"
 #include "pixnorm/pixnorm.h"
 
@@ -30,61 +37,7 @@
 #include <hwy/targets.h>
 #endif
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-struct Options {
-  bool json = false;
-  int reps = 11;
-  double min_seconds = 0.01;  // per repetition
-  std::vector<std::pair<uint32_t, uint32_t>> sizes = {{224, 224}, {1920, 1080}};
-  std::vector<std::string> modes = {"standardize", "sample-standardize"};
-  std::vector<std::string> layouts = {"nchw", "nhwc"};
-  std::vector<std::string> formats = {"rgb8"};
-  std::vector<unsigned> threads = {1};
-};
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    const size_t end = s.find(',', start);
-    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
-// Median over `reps` repetitions of the time of one call, each repetition looping until it
-// has run at least min_seconds.
-template <class F>
-double median_seconds(const Options& o, F&& f) {
-  f();  // warm caches and page-in
-  size_t iters = 1;
-  for (;;) {
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < iters; ++i) f();
-    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (dt >= o.min_seconds || iters > (1u << 24)) break;
-    iters *= 2;
-  }
-  std::vector<double> times;
-  for (int r = 0; r < o.reps; ++r) {
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < iters; ++i) f();
-    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / static_cast<double>(iters));
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
-struct Backend {
-  std::string name;
-  pixnorm_backend id;
-  int64_t hwy_target;
-};
+namespace bench {
 
 std::vector<Backend> backends() {
   std::vector<Backend> out{{"scalar", PIXNORM_BACKEND_SCALAR, 0}};
@@ -100,6 +53,42 @@ std::vector<Backend> backends() {
 #endif
   if (pixnorm_backend_available(PIXNORM_BACKEND_XSIMD))
     out.push_back({std::string("xsimd/") + pixnorm_backend_target(PIXNORM_BACKEND_XSIMD), PIXNORM_BACKEND_XSIMD, 0});
+  return out;
+}
+
+pixnorm_status create_plan(const Backend& b, const pixnorm_stats* stats, const pixnorm_plan_desc& d,
+                           pixnorm_plan** plan) {
+#if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
+  if (b.hwy_target) hwy::SetSupportedTargetsForTest(b.hwy_target);
+#endif
+  pixnorm_plan_desc desc = d;
+  desc.backend = b.id;
+  const pixnorm_status st = pixnorm_plan_create(stats, &desc, plan);
+#if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
+  hwy::SetSupportedTargetsForTest(0);
+#endif
+  return st;
+}
+
+std::string ran_name(pixnorm_backend id, const pixnorm_plan* plan, unsigned threads) {
+  return std::string(pixnorm_backend_name(id)) +
+         (id == PIXNORM_BACKEND_SCALAR ? "" : "/" + std::string(pixnorm_plan_target(plan))) +
+         (threads > 1 ? " x" + std::to_string(threads) : "");
+}
+
+}  // namespace bench
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = s.find(',', start);
+    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
   return out;
 }
 
@@ -132,18 +121,25 @@ bool parse_format(const std::string& s, pixnorm_format* f, unsigned* bpp) {
   std::fprintf(code ? stderr : stdout,
                "usage: pixnorm_bench [--quick] [--json] [--reps N] [--sizes WxH,...] [--modes M,...]\n"
                "                     [--layouts nchw,nhwc] [--formats gray8,rgb8,bgr8,rgba8,bgra8] [--threads 1,2]\n"
+               "                     [--frames | --no-frames] [--frame-sizes WxH,...]\n"
                "Times every backend and CPU target on the same data and prints, per case, the median time,\n"
                "megapixels per second, output GB/s, and the ratio to a memset and a memcpy of the output bytes\n"
                "measured in the same run (1.00 = as fast as writing the output at all).\n"
                "defaults: --reps 11 --sizes 224x224,1920x1080 --modes standardize,sample-standardize\n"
                "          --layouts nchw,nhwc --formats rgb8 --threads 1; --quick: 3 reps, 224x224 only\n"
-               "Threads > 1 split each run into row bands (desc.threads); other rows are one thread.\n");
+               "Threads > 1 split each run into row bands (desc.threads); other rows are one thread.\n"
+               "Second section, camera frame to model input: RGB8 and NV12 frames (--frame-sizes, default\n"
+               "640x480,1920x1080) resized (bilinear) and normalized into 224x224 NCHW f32, int8 and f16 in one\n"
+               "pass, one thread, against OpenCV's resize alone (x_resize) and the same backend's f32 (x_f32).\n"
+               "--frames: only that section; --no-frames: only the first; --quick there: no f16, no OpenCV\n"
+               "default-threads rows. --sizes, --modes, --layouts, --formats and --threads apply to the first.\n");
   std::exit(code);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  using namespace bench;
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -157,21 +153,29 @@ int main(int argc, char** argv) {
     if (a == "--json") {
       o.json = true;
     } else if (a == "--quick") {
+      o.quick = true;
       o.reps = 3;
       o.min_seconds = 0.002;
       o.sizes = {{224, 224}};
     } else if (a == "--reps") {
       o.reps = std::max(1, std::atoi(value().c_str()));
-    } else if (a == "--sizes") {
-      o.sizes.clear();
+    } else if (a == "--sizes" || a == "--frame-sizes") {
+      auto& sizes = a == "--sizes" ? o.sizes : o.frame_sizes;
+      sizes.clear();
       for (const auto& s : split(value())) {
         unsigned w = 0, h = 0;
         if (std::sscanf(s.c_str(), "%ux%u", &w, &h) != 2 || w == 0 || h == 0) {
           std::fprintf(stderr, "pixnorm_bench: bad size '%s' (want WxH)\n", s.c_str());
           return 2;
         }
-        o.sizes.push_back({w, h});
+        sizes.push_back({w, h});
       }
+    } else if (a == "--frames") {
+      o.frames = true;
+      o.same_size = false;
+    } else if (a == "--no-frames") {
+      o.frames = false;
+      o.same_size = true;
     } else if (a == "--modes") {
       o.modes = split(value());
     } else if (a == "--layouts") {
@@ -195,6 +199,7 @@ int main(int argc, char** argv) {
       usage(2);
     }
   }
+  if (!o.same_size) o.sizes.clear();  // --frames: nothing to do in the first section
 
   {  // bring the core to its working frequency before anything is timed
     std::vector<float> warm(1 << 18);
@@ -224,7 +229,7 @@ int main(int argc, char** argv) {
 
   if (o.json) {
     std::printf("{\"version\": \"%s\", \"results\": [\n", pixnorm_version());
-  } else {
+  } else if (!o.sizes.empty()) {
     std::printf("pixnorm %s benchmark: median of %d repetitions; x_memset, x_memcpy: time over that of a memset,\n"
                 "a memcpy of the output bytes in the same run (the faster of two timings); 'xN': N threads;\n"
                 "opencv/blob*: blobFromImage (scale and mean, no std); opencv/chain: convertTo, subtract, divide\n"
@@ -278,9 +283,6 @@ int main(int argc, char** argv) {
         for (const auto& layout : o.layouts) {
           for (unsigned threads : o.threads) {
           for (const auto& b : backends()) {
-#if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
-            if (b.hwy_target) hwy::SetSupportedTargetsForTest(b.hwy_target);
-#endif
             pixnorm_plan_desc d;
             pixnorm_plan_desc_init(&d);
             d.format = f;
@@ -288,21 +290,14 @@ int main(int argc, char** argv) {
             d.height = sz.second;
             d.layout = layout == "nhwc" ? PIXNORM_LAYOUT_NHWC : PIXNORM_LAYOUT_NCHW;
             d.mode = mode;
-            d.backend = b.id;
             d.threads = threads;
             pixnorm_plan* plan = nullptr;
-            const pixnorm_status st =
-                pixnorm_plan_create(f == PIXNORM_FORMAT_GRAY8 ? gray_stats : stats, &d, &plan);
-#if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
-            hwy::SetSupportedTargetsForTest(0);
-#endif
+            const pixnorm_status st = create_plan(b, f == PIXNORM_FORMAT_GRAY8 ? gray_stats : stats, d, &plan);
             if (st != PIXNORM_OK) {
               std::fprintf(stderr, "pixnorm_bench: %s: %s\n", b.name.c_str(), pixnorm_last_error());
               return 1;
             }
-            const std::string ran = std::string(pixnorm_backend_name(b.id)) +
-                                    (b.id == PIXNORM_BACKEND_SCALAR ? "" : "/" + std::string(pixnorm_plan_target(plan))) +
-                                    (threads > 1 ? " x" + std::to_string(threads) : "");
+            const std::string ran = ran_name(b.id, plan, threads);
             const double t = median_seconds(o, [&] {
               pixnorm_plan_run(plan, src.data(), size_t(sz.first) * bpp, out.data());
               asm volatile("" ::"r"(out.data()) : "memory");
@@ -325,7 +320,7 @@ int main(int argc, char** argv) {
           std::function<void()> fn;
         } peers[] = {
             {"opencv/blob*", "nchw",
-             [&] { cv::dnn::blobFromImage(img, blob, 1.0 / 255, cv::Size(), mean / 255, false, false, CV_32F); }},
+             [&] { cv::dnn::blobFromImage(img, blob, 1.0 / 255, cv::Size(), mean, false, false, CV_32F); }},
             {"opencv/chain", "nchw",
              [&] {
                img.convertTo(f32, CV_32F);
@@ -370,8 +365,16 @@ int main(int argc, char** argv) {
                     t_memcpy * 1e6);
     }
   }
-  if (o.json) std::printf("\n]}\n");
+  int rc = 0;
+  if (o.json) std::printf("\n]");
+  if (o.frames) {
+    if (o.json) std::printf(",\n\"frames\": [\n");
+    std::fflush(stdout);
+    rc = run_frames(o, stats);
+    if (o.json) std::printf("\n]");
+  }
+  if (o.json) std::printf("}\n");
   pixnorm_stats_free(stats);
   pixnorm_stats_free(gray_stats);
-  return 0;
+  return rc;
 }
