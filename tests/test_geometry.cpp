@@ -304,8 +304,11 @@ TEST_CASE("resample: bilinear, area and nearest against float64 references") {
               // Box along shrinking axes, bilinear along a growing one (separable).
               double acc = 0, wsum = 0;
               const double x0 = x * ax, x1 = x0 + ax, y0 = y * ay, y1 = y0 + ay;
-              for (long sy = box_y ? static_cast<long>(std::floor(y0)) : 0; box_y ? sy < y1 : sy < 1; ++sy)
-                for (long sx = box_x ? static_cast<long>(std::floor(x0)) : 0; box_x ? sx < x1 : sx < 1; ++sx) {
+              // x1, y1 may exceed the size by a rounding error at the last pixel: clip to the image.
+              const long h = static_cast<long>(fr.h), w = static_cast<long>(fr.w);
+              for (long sy = box_y ? static_cast<long>(std::floor(y0)) : 0; box_y ? sy < y1 && sy < h : sy < 1; ++sy)
+                for (long sx = box_x ? static_cast<long>(std::floor(x0)) : 0; box_x ? sx < x1 && sx < w : sx < 1;
+                     ++sx) {
                   const double wx = box_x ? std::fmin(x1, sx + 1.0) - std::fmax(x0, static_cast<double>(sx)) : 1;
                   const double wy = box_y ? std::fmin(y1, sy + 1.0) - std::fmax(y0, static_cast<double>(sy)) : 1;
                   double v;
