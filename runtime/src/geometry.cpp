@@ -57,7 +57,7 @@ pixnorm_status build_axis(AxisTaps* ax, const AxisMap& m, pixnorm_interp interp,
   ax->hi = ax->lo + m.n;
   ax->start = alloc<int32_t>(m.out);
   ax->weight = alloc<int32_t>(static_cast<size_t>(m.out) * k);
-  double* w = alloc<double>(k + 2);
+  double* w = alloc<double>(k + 2);  // area: overlaps before quantizing
   if (ax->start == nullptr || ax->weight == nullptr || w == nullptr) {
     delete[] w;
     return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the %s taps", name);
@@ -66,12 +66,14 @@ pixnorm_status build_axis(AxisTaps* ax, const AxisMap& m, pixnorm_interp interp,
   for (uint32_t d = ax->lo; d < ax->hi; ++d) {
     const uint32_t u = flip ? m.out - 1 - d : d;  // the unflipped output index
     const double i = static_cast<double>(u - m.lo);
-    int32_t first;  // source index of w[0]
+    int32_t first;  // source index of q[0]
     unsigned used;
+    int32_t q[4098];
+    const int32_t one = 1 << bits;
     if (interp == PIXNORM_INTERP_NEAREST) {
       const double c = std::floor(m.e0 + (i + 0.5) * m.a);
       first = c < 0 ? 0 : c > s_max ? s_max : static_cast<int32_t>(c);
-      w[0] = 1.0;
+      q[0] = one;
       used = 1;
     } else if (!area) {
       // Bilinear with half-pixel centres; past either edge the edge sample alone (OpenCV).
@@ -87,12 +89,9 @@ pixnorm_status build_axis(AxisTaps* ax, const AxisMap& m, pixnorm_interp interp,
         f = 0;
       }
       first = s;
-      const int32_t one = 1 << bits;
-      const int32_t w0 = static_cast<int32_t>(std::nearbyint((1.0 - f) * one));
-      w[0] = w0;
-      w[1] = one - w0;
-      used = w0 == one ? 1 : 2;
-      if (used == 1) w[0] = 1.0;
+      q[0] = static_cast<int32_t>(std::nearbyint((1.0 - f) * one));
+      q[1] = one - q[0];
+      used = q[0] == one ? 1 : 2;  // at the last sample the second tap would be past the edge
     } else {
       // Box: the overlap of [lo, hi) with each sample, clipped to the source.
       double lo = m.e0 + i * m.a, hi = lo + m.a;
@@ -112,12 +111,6 @@ pixnorm_status build_axis(AxisTaps* ax, const AxisMap& m, pixnorm_interp interp,
         const double a1 = std::fmin(hi, static_cast<double>(first + static_cast<int32_t>(j) + 1));
         w[j] = a1 > a0 ? a1 - a0 : 0.0;
       }
-    }
-    int32_t q[4098];
-    if (interp != PIXNORM_INTERP_NEAREST && !area && used == 2) {
-      q[0] = static_cast<int32_t>(w[0]);
-      q[1] = static_cast<int32_t>(w[1]);
-    } else {
       quantize_weights(w, used, bits, q);
     }
     // The window [start, start + k) inside the source; the taps land at first - start.
@@ -136,12 +129,11 @@ AxisMap map_axis(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_
                  bool is_x) {
   AxisMap m{src, out, 0, out, static_cast<double>(src) / out, 0.0};
   if (d.fit == PIXNORM_FIT_CENTER_CROP && d.resize_short != 0) {
-    // torchvision: Resize(r) scales the shorter side to r and the longer to int(r * long / short);
-    // CenterCrop offsets by int(round((resized - out) / 2.0)) (round half to even).
-    const uint32_t w = is_x ? src : src_other, h = is_x ? src_other : src;
-    const bool short_side = is_x ? w <= h : h < w;
-    const uint64_t r = d.resize_short;
-    const uint64_t resized = short_side ? r : r * src / src_other;
+    // torchvision: Resize(r), then CenterCrop offsets by int(round((resized - out) / 2.0))
+    // (round half to even).
+    uint64_t rw, rh;
+    resize_short_size(is_x ? src : src_other, is_x ? src_other : src, d.resize_short, &rw, &rh);
+    const uint64_t resized = is_x ? rw : rh;
     const double c = std::nearbyint((static_cast<double>(resized) - out) / 2.0);
     m.a = static_cast<double>(src) / static_cast<double>(resized);
     m.e0 = c * m.a;
@@ -171,6 +163,11 @@ AxisMap map_axis(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_
 
 bool is_yuv(pixnorm_format f) { return f >= PIXNORM_FORMAT_NV12 && f <= PIXNORM_FORMAT_YUYV; }
 
+void resize_short_size(uint64_t sw, uint64_t sh, uint64_t r, uint64_t* rw, uint64_t* rh) {
+  *rw = sw <= sh ? r : r * sw / sh;
+  *rh = sw <= sh ? r * sh / sw : r;
+}
+
 YuvCoef yuv_coefficients(pixnorm_yuv_matrix m, pixnorm_yuv_range r) {
   const double kr = m == PIXNORM_YUV_BT709 ? 0.2126 : 0.299, kb = m == PIXNORM_YUV_BT709 ? 0.0722 : 0.114;
   const double kg = 1.0 - kr - kb;
@@ -196,10 +193,10 @@ Resampler::~Resampler() {
   delete[] xstart_c_;
 }
 
-pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint32_t out_h, unsigned channels) {
-  static const unsigned bpp[] = {1, 3, 3, 4, 4, 1, 1, 1, 2};
+pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint32_t out_h, unsigned src_cin,
+                               unsigned channels) {
   format_ = d.format;
-  cin_ = bpp[d.format];
+  cin_ = src_cin;
   c_ = channels;
   const bool whole = d.roi_width == 0;
   roi_x_ = whole ? 0 : d.roi_x;

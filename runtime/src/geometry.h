@@ -40,8 +40,10 @@ class Resampler {
   Resampler& operator=(const Resampler&) = delete;
   ~Resampler();
 
-  // Plans the mapping of the description's region onto out_w x out_h. Fails with a message.
-  pixnorm_status init(const pixnorm_plan_desc& d, uint32_t out_w, uint32_t out_h, unsigned channels);
+  // Plans the mapping of the description's region onto out_w x out_h, for a source of `src_cin`
+  // bytes per pixel (packed formats) producing rows of `channels`. Fails with a message.
+  pixnorm_status init(const pixnorm_plan_desc& d, uint32_t out_w, uint32_t out_h, unsigned src_cin,
+                      unsigned channels);
 
   // Scratch bytes one band needs for rows().
   size_t scratch_bytes() const;
@@ -70,6 +72,9 @@ class Resampler {
 
 // 1 for YUV formats.
 bool is_yuv(pixnorm_format f);
+// torchvision's Resize(r) of a sw x sh region: the shorter side becomes r, the longer
+// int(r * long / short).
+void resize_short_size(uint64_t sw, uint64_t sh, uint64_t r, uint64_t* rw, uint64_t* rh);
 // The fixed-point coefficients of a matrix and range.
 YuvCoef yuv_coefficients(pixnorm_yuv_matrix m, pixnorm_yuv_range r);
 // One pixel; the oracle tests compare against a float64 evaluation of the matrix.

@@ -95,9 +95,8 @@ bool checked_mul(size_t a, size_t b, size_t* out) {
 
 float flush_tiny(double v) { return std::fabs(v) < kTiny ? 0.0f : static_cast<float>(v); }
 
-bool is_quantized(const pixnorm_plan* p) {
-  return p->desc.dtype == PIXNORM_DTYPE_INT8 || p->desc.dtype == PIXNORM_DTYPE_UINT8;
-}
+bool is_quantized(pixnorm_dtype t) { return t == PIXNORM_DTYPE_INT8 || t == PIXNORM_DTYPE_UINT8; }
+bool is_quantized(const pixnorm_plan* p) { return is_quantized(p->desc.dtype); }
 
 // Exact n * s2 - s1 * s1 (>= 0 by Cauchy-Schwarz) as a double, through a 128-bit product
 // written out by hand: 32-bit targets have no __int128.
@@ -237,8 +236,8 @@ pixnorm_status validate_geometry(const pixnorm_plan_desc* d) {
     return fail(PIXNORM_ERROR_TOO_LARGE, "plan: resize_short %u is over %u", d->resize_short, PIXNORM_MAX_DIMENSION);
   if (d->resize_short != 0) {
     const uint64_t sw = d->roi_width ? d->roi_width : d->width, sh = d->roi_height ? d->roi_height : d->height;
-    const uint64_t r = d->resize_short;
-    const uint64_t rw = sw <= sh ? r : r * sw / sh, rh = sw <= sh ? r * sh / sw : r;
+    uint64_t rw, rh;
+    resize_short_size(sw, sh, d->resize_short, &rw, &rh);
     if (rw < d->out_width || rh < d->out_height)
       return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
                   "plan: resize_short %u scales the %llux%llu region to %llux%llu, smaller than the %ux%u crop",
@@ -246,7 +245,7 @@ pixnorm_status validate_geometry(const pixnorm_plan_desc* d) {
                   static_cast<unsigned long long>(rw), static_cast<unsigned long long>(rh), d->out_width,
                   d->out_height);
   }
-  if (d->dtype == PIXNORM_DTYPE_INT8 || d->dtype == PIXNORM_DTYPE_UINT8) {
+  if (is_quantized(d->dtype)) {
     const bool s8 = d->dtype == PIXNORM_DTYPE_INT8;
     if (!(d->quant_scale >= kTiny && d->quant_scale <= kHuge))
       return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
@@ -631,7 +630,7 @@ pixnorm_status plan_buffers(pixnorm_plan* p, bool resample) {
   if (resample) {
     p->geo = new (std::nothrow) Resampler();
     if (p->geo == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory");
-    const pixnorm_status st = p->geo->init(p->desc, p->w, p->h, p->cin);
+    const pixnorm_status st = p->geo->init(p->desc, p->w, p->h, p->src_cin, p->cin);
     if (st != PIXNORM_OK) return st;
     geo_bytes = round64(p->geo->scratch_bytes());
     const size_t row = static_cast<size_t>(p->w) * p->cin;
@@ -704,7 +703,7 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
   p.cin = resample ? (in_order == PIXNORM_ORDER_GRAY ? 1 : 3) : p.src_cin;
   p.esize = desc->dtype == PIXNORM_DTYPE_F32 ? 4 : desc->dtype == PIXNORM_DTYPE_F16 ? 2 : 1;
   p.pack.dtype = desc->dtype;
-  if (desc->dtype == PIXNORM_DTYPE_INT8 || desc->dtype == PIXNORM_DTYPE_UINT8) {
+  if (is_quantized(desc->dtype)) {
     const int32_t lo = desc->dtype == PIXNORM_DTYPE_INT8 ? -128 : 0, hi = lo + 255;
     p.pack.zero_point = desc->quant_zero_point;
     p.pack.lo = static_cast<float>(lo - desc->quant_zero_point);
