@@ -131,6 +131,124 @@ TEST_CASE("pack: every SIMD backend equals the scalar reference bit for bit") {
   }
 }
 
+// Rows, offsets and weights for resample2; offsets leave room for the 8-byte reads the kernel
+// contract allows. group 3: pixels of three channels (n rounded down to a multiple of 3).
+struct TwoTapCase {
+  std::vector<uint8_t> r0, r1;
+  std::vector<int32_t> off, wx;
+};
+
+TwoTapCase two_tap_case(size_t n, unsigned group, std::mt19937& rng) {
+  TwoTapCase t;
+  const size_t len = 3 * n + 64;
+  t.r0.resize(len);
+  t.r1.resize(len);
+  for (size_t i = 0; i < len; ++i) {
+    t.r0[i] = static_cast<uint8_t>(rng());
+    t.r1[i] = static_cast<uint8_t>(i % 7 == 0 ? 255 : rng());  // saturated runs too
+  }
+  for (size_t e = 0; e + group <= n; e += group) {
+    const int32_t base = static_cast<int32_t>(rng() % (len - 8 - group + 2));
+    const uint32_t r = rng() % 8;
+    const int32_t w = r == 0 ? 0 : r == 1 ? 2048 : static_cast<int32_t>(rng() % 2049);  // the edges, then any weight
+    for (unsigned c = 0; c < group; ++c) {
+      t.off.push_back(base + static_cast<int32_t>(c));
+      t.wx.push_back(w);
+    }
+  }
+  return t;
+}
+
+TEST_CASE("resample2: the scalar reference against the weighted sum, rounded") {
+  std::mt19937 rng(17);
+  for (unsigned step : {0u, 1u, 3u, 4u}) {
+    for (int32_t wy : {0, 1, 1024, 1500, 2047, 2048}) {
+      const size_t n = 500;
+      const TwoTapCase t = two_tap_case(n, 1, rng);
+      std::vector<uint8_t> got(n);
+      pixnorm::scalar_kernels()->resample2(t.r0.data(), t.r1.data(), t.off.data(), t.wx.data(), wy, step, 1, n,
+                                           got.data());
+      for (size_t e = 0; e < n; ++e) {
+        const int64_t w1 = t.wx[e], w0 = 2048 - w1, v1 = wy, v0 = 2048 - wy;
+        const size_t o = static_cast<size_t>(t.off[e]);
+        const int64_t sum = v0 * (w0 * t.r0[o] + w1 * t.r0[o + step]) + v1 * (w0 * t.r1[o] + w1 * t.r1[o + step]);
+        const int64_t want = (sum + (int64_t{1} << 21)) >> 22;  // round half up of sum / 2^22
+        INFO("step " << step << " wy " << wy << " e " << e);
+        REQUIRE(got[e] == want);
+      }
+    }
+  }
+}
+
+TEST_CASE("resample2: every SIMD backend equals the scalar reference bit for bit") {
+  std::mt19937 rng(29);
+  size_t runs = 0;
+  for (const Backend& b : simd_backends()) {
+    for (unsigned step : {0u, 1u, 3u, 4u}) {
+      for (unsigned group : {1u, 3u}) {
+        for (int32_t wy : {0, 700, 2048}) {
+          for (size_t n_any : {0, 1, 3, 7, 8, 15, 16, 17, 31, 33, 36, 64, 100, 257}) {
+            const size_t n = n_any - n_any % group;
+            for (size_t skew : {0, 1, 3}) {
+              const TwoTapCase t = two_tap_case(n, group, rng);
+              // Rows starting at odd addresses, output with guards on both sides.
+              std::vector<uint8_t> r0(t.r0.size() + skew), r1(t.r1.size() + skew);
+              std::memcpy(r0.data() + skew, t.r0.data(), t.r0.size());
+              std::memcpy(r1.data() + skew, t.r1.data(), t.r1.size());
+              const size_t guard = 64;
+              std::vector<uint8_t> want(n + 1), got(n + skew + 2 * guard, 0xA5);
+              pixnorm::scalar_kernels()->resample2(t.r0.data(), t.r1.data(), t.off.data(), t.wx.data(), wy, step, 1, n,
+                                                   want.data());
+              b.kernels->resample2(r0.data() + skew, r1.data() + skew, t.off.data(), t.wx.data(), wy, step, group, n,
+                                   got.data() + guard + skew);
+              INFO(b.name << " step " << step << " group " << group << " wy " << wy << " n " << n << " skew " << skew);
+              CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
+              bool intact = true;
+              for (size_t i = 0; i < guard + skew; ++i) intact &= got[i] == 0xA5;
+              for (size_t i = guard + skew + n; i < got.size(); ++i) intact &= got[i] == 0xA5;
+              CHECK(intact);
+              ++runs;
+            }
+          }
+        }
+      }
+    }
+  }
+  MESSAGE("resample2 runs compared: " << runs);
+}
+
+TEST_CASE("yuv kernel: every SIMD backend equals the scalar reference bit for bit") {
+  std::mt19937 rng(41);
+  for (const Backend& b : simd_backends()) {
+    for (pixnorm_yuv_matrix m : {PIXNORM_YUV_BT601, PIXNORM_YUV_BT709}) {
+      for (pixnorm_yuv_range r : {PIXNORM_YUV_LIMITED, PIXNORM_YUV_FULL}) {
+        const pixnorm::YuvCoef k = pixnorm::yuv_coefficients(m, r);
+        for (size_t n : {0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257}) {
+          for (size_t skew : {0, 1, 3}) {
+            std::vector<uint8_t> y(n + skew), u(n + skew), v(n + skew);
+            for (size_t i = 0; i < n + skew; ++i) {  // the extremes too: the clamps must agree
+              const uint32_t x = rng();
+              y[i] = static_cast<uint8_t>(i % 5 == 0 ? 255 : i % 5 == 1 ? 0 : x);
+              u[i] = static_cast<uint8_t>(i % 7 == 0 ? 255 : x >> 8);
+              v[i] = static_cast<uint8_t>(i % 3 == 0 ? 0 : x >> 16);
+            }
+            const size_t guard = 64;
+            std::vector<uint8_t> want(3 * n + 1), got(3 * n + skew + 2 * guard, 0xA5);
+            pixnorm::scalar_kernels()->yuv(y.data() + skew, u.data() + skew, v.data() + skew, n, &k, want.data());
+            b.kernels->yuv(y.data() + skew, u.data() + skew, v.data() + skew, n, &k, got.data() + guard + skew);
+            INFO(b.name << " matrix " << m << " range " << r << " n " << n << " skew " << skew);
+            CHECK(std::memcmp(got.data() + guard + skew, want.data(), 3 * n) == 0);
+            bool intact = true;
+            for (size_t i = 0; i < guard + skew; ++i) intact &= got[i] == 0xA5;
+            for (size_t i = guard + skew + 3 * n; i < got.size(); ++i) intact &= got[i] == 0xA5;
+            CHECK(intact);
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("yuv: fixed-point conversion within one level of the float64 matrix") {
   for (pixnorm_yuv_matrix m : {PIXNORM_YUV_BT601, PIXNORM_YUV_BT709}) {
     for (pixnorm_yuv_range r : {PIXNORM_YUV_LIMITED, PIXNORM_YUV_FULL}) {

@@ -34,6 +34,20 @@ struct PackParams {
   int32_t zero_point;
 };
 
+// Fixed-point YUV to RGB (16 fractional bits).
+struct YuvCoef {
+  int32_t yoff, cy, crv, cgu, cgv, cbu;
+};
+// One pixel; the oracle tests compare against a float64 evaluation of the matrix.
+inline void yuv_to_rgb(const YuvCoef& k, int y, int u, int v, uint8_t* rgb) {
+  const int32_t yv = (y - k.yoff) * k.cy + (1 << 15);
+  const int32_t cu = u - 128, cv = v - 128;
+  const int32_t r = yv + k.crv * cv, g = yv - k.cgu * cu - k.cgv * cv, b = yv + k.cbu * cu;
+  rgb[0] = static_cast<uint8_t>(r < 0 ? 0 : (r >> 16) > 255 ? 255 : r >> 16);
+  rgb[1] = static_cast<uint8_t>(g < 0 ? 0 : (g >> 16) > 255 ? 255 : g >> 16);
+  rgb[2] = static_cast<uint8_t>(b < 0 ? 0 : (b >> 16) > 255 ? 255 : b >> 16);
+}
+
 struct RowKernels {
   // dst[i] = float(src[i]) * scale[i % period] + bias[i % period], period 1 or 3.
   void (*flat)(const uint8_t* src, size_t n, float* dst, const float* scale, const float* bias,
@@ -50,6 +64,18 @@ struct RowKernels {
   void (*reduce)(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc);
   // n floats to dst in pp->dtype (INT8, UINT8 or F16).
   void (*pack)(const float* src, size_t n, void* dst, const PackParams* pp);
+  // Two-tap resampling of uint8 rows, 11-bit weights (bilinear and nearest geometry), for e < n:
+  //   a = r[off[e]], b = r[off[e] + step], h(r) = (a << 11) + (b - a) * wx[e]
+  //   out[e] = ((h(row0) << 11) + (h(row1) - h(row0)) * wy + (1 << 21)) >> 22
+  // which is (w0 a + w1 b) weighted by (2048 - wy, wy), rounded, with w0 = 2048 - wx[e].
+  // When wy == 0 row1 is not read. group == 3: the elements are the channels of pixels,
+  // off[3i + c] = off[3i] + c and wx[3i + c] = wx[3i], n a multiple of 3 (else group == 1).
+  // SIMD versions may read any of the bytes r[off[e]] .. r[off[e] + 7] (whole words and pixel
+  // windows): the caller keeps those inside the rows.
+  void (*resample2)(const uint8_t* row0, const uint8_t* row1, const int32_t* off, const int32_t* wx, int32_t wy,
+                    unsigned step, unsigned group, size_t n, uint8_t* out);
+  // n pixels of separate Y, U and V bytes to interleaved RGB, each as yuv_to_rgb does.
+  void (*yuv)(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const YuvCoef* k, uint8_t* rgb);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 

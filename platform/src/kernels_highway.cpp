@@ -468,8 +468,215 @@ void Pack(const float* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const
   if (i < n) scalar_kernels()->pack(src + i, n - i, static_cast<uint8_t*>(dst) + i * esize, pp);
 }
 
+// Two-tap resampling (kernels.h): one 32-bit word per row brings both taps when step < 4
+// (the second is byte `step` of the word), then the scalar reference's integer arithmetic.
+// The words are read lane by lane into a buffer: on CPUs with the gather data sampling
+// mitigation, vpgatherdd is slower than scalar loads.
+template <class D>
+HWY_INLINE hn::Vec<D> Words(D d, const uint8_t* HWY_RESTRICT base, const int32_t* HWY_RESTRICT off) {
+  HWY_ALIGN int32_t w[hn::MaxLanes(d)];
+  const size_t N = hn::Lanes(d);
+  for (size_t j = 0; j < N; ++j) hwy::CopyBytes<4>(base + off[j], &w[j]);
+  return hn::Load(d, w);
+}
+template <bool kTwoRows, bool kWideStep>
+HWY_INLINE void Resample2Loop(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTRICT row1,
+                              const int32_t* HWY_RESTRICT off, const int32_t* HWY_RESTRICT wx, int32_t wy,
+                              unsigned step, size_t n, uint8_t* HWY_RESTRICT out, size_t* done) {
+  const DI di;
+  const hn::Rebind<uint8_t, DI> d8;
+  const size_t N = hn::Lanes(di);
+  const auto mask = hn::Set(di, 0xFF);
+  const auto vwy = hn::Set(di, wy);
+  const int shift = static_cast<int>(8 * step);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto w = hn::LoadU(di, wx + i);
+    const auto g0 = Words(di, row0, off + i);
+    const auto a0 = hn::And(g0, mask);
+    const auto b0 = kWideStep ? hn::And(Words(di, row0 + step, off + i), mask) : hn::And(hn::ShiftRightSame(g0, shift), mask);
+    const auto h0 = hn::Add(hn::ShiftLeft<11>(a0), hn::Mul(hn::Sub(b0, a0), w));
+    hn::Vec<DI> r;
+    if (kTwoRows) {
+      const auto g1 = Words(di, row1, off + i);
+      const auto a1 = hn::And(g1, mask);
+      const auto b1 =
+          kWideStep ? hn::And(Words(di, row1 + step, off + i), mask) : hn::And(hn::ShiftRightSame(g1, shift), mask);
+      const auto h1 = hn::Add(hn::ShiftLeft<11>(a1), hn::Mul(hn::Sub(b1, a1), w));
+      r = hn::ShiftRight<22>(hn::Add(hn::Add(hn::ShiftLeft<11>(h0), hn::Mul(hn::Sub(h1, h0), vwy)), hn::Set(di, 1 << 21)));
+    } else {
+      r = hn::ShiftRight<11>(hn::Add(h0, hn::Set(di, 1 << 10)));
+    }
+    hn::StoreU(hn::DemoteTo(d8, r), d8, out + i);
+  }
+  *done = i;
+}
+
+// Pixels of three channels (group 3): one 8-byte window per pixel and row holds both taps of
+// every channel. Four pixels make twelve elements, three 128-bit blocks of int32; byte shuffles
+// put each element's taps side by side as int16 and a pairwise multiply-add applies (w0, w1).
+struct PixelTables {
+  HWY_ALIGN uint8_t t[4][16];  // lanes of blocks 0, 1 (pixels 0-1), 1 (pixels 2-3), 2
+};
+
+HWY_INLINE void MakePixelTables(unsigned step, PixelTables* pt) {
+  static constexpr int kBlock[4] = {0, 1, 1, 2}, kFrom[4] = {0, 0, 1, 1};
+  for (int k = 0; k < 4; ++k) {
+    for (int j = 0; j < 4; ++j) {
+      const int e = 4 * kBlock[k] + j, p = e / 3, c = e % 3;
+      uint8_t* q = pt->t[k] + 4 * j;
+      const bool mine = p / 2 == kFrom[k];
+      const int base = (p % 2) * 8;
+      q[0] = mine ? static_cast<uint8_t>(base + c) : 0x80;
+      q[1] = 0x80;
+      q[2] = mine ? static_cast<uint8_t>(base + c + static_cast<int>(step)) : 0x80;
+      q[3] = 0x80;
+    }
+  }
+}
+
+// Two 8-byte pixel windows as one 128-bit block: pixels o[0] (low half) and o[3] (high half).
+HWY_INLINE hn::Vec<hn::Full128<uint8_t>> Windows(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT o) {
+  const hn::Full128<uint8_t> d8;
+  const hn::Full64<uint8_t> d8h;
+  return hn::Combine(d8, hn::LoadU(d8h, r + o[3]), hn::LoadU(d8h, r + o[0]));
+}
+
+// kBlocks 128-bit blocks per vector (1, or 2 on AVX2 and AVX-512): block b holds pixels
+// 4b .. 4b + 3 of the step, its three int32 vectors elements 12b + 4k .. 12b + 4k + 3.
+template <size_t kBlocks>
+struct PixelBlocks;
+template <>
+struct PixelBlocks<1> {
+  using D8 = hn::Full128<uint8_t>;
+  static hn::Vec<D8> Load(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT o) { return Windows(r, o); }
+  static hn::Vec<hn::Full128<int32_t>> LoadWeights(const int32_t* HWY_RESTRICT w) {
+    return hn::LoadU(hn::Full128<int32_t>(), w);
+  }
+  template <class V>
+  static void Store(V bytes, uint8_t* HWY_RESTRICT out) {  // 4 bytes (one block of int32 lanes)
+    hn::StoreU(bytes, hn::Full32<uint8_t>(), out);
+  }
+};
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+template <>
+struct PixelBlocks<2> {
+  using D8 = hn::Full256<uint8_t>;
+  static hn::Vec<D8> Load(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT o) {
+    return hn::Combine(D8(), Windows(r, o + 12), Windows(r, o));
+  }
+  static hn::Vec<hn::Full256<int32_t>> LoadWeights(const int32_t* HWY_RESTRICT w) {  // w[0..3], w[12..15]
+    const hn::Full128<int32_t> d;
+    return hn::Combine(hn::Full256<int32_t>(), hn::LoadU(d, w + 12), hn::LoadU(d, w));
+  }
+  template <class V>
+  static void Store(V bytes, uint8_t* HWY_RESTRICT out) {  // 2 x 4 bytes, 12 elements apart
+    const hn::Full32<uint8_t> d4;
+    hn::StoreU(hn::LowerHalf(d4, bytes), d4, out);
+    hn::StoreU(hn::UpperHalf(d4, bytes), d4, out + 12);
+  }
+};
+#endif
+
+template <size_t kBlocks, bool kTwoRows>
+HWY_INLINE size_t Resample2Pixels(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTRICT row1,
+                                  const int32_t* HWY_RESTRICT off, const int32_t* HWY_RESTRICT wx, int32_t wy,
+                                  unsigned step, size_t n, uint8_t* HWY_RESTRICT out) {
+  using PB = PixelBlocks<kBlocks>;
+  const typename PB::D8 d8;
+  const hn::Repartition<int16_t, decltype(d8)> d16;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> dq;
+  PixelTables pt;
+  MakePixelTables(step, &pt);
+  // The same table in every block.
+  auto table = [&](int k) { return hn::LoadDup128(d8, pt.t[k]); };
+  const auto t0 = table(0), t1a = table(1), t1b = table(2), t2 = table(3);
+  const auto one = hn::Set(d32, 2048), vwy = hn::Set(d32, wy);
+  using V32 = hn::Vec<decltype(d32)>;
+  using V16 = hn::Vec<decltype(d16)>;
+  auto dot = [&](hn::Vec<decltype(d8)> p, V16 w) {
+    V32 s1 = hn::Zero(d32);
+    const V32 s0 = hn::ReorderWidenMulAccumulate(d32, hn::BitCast(d16, p), w, hn::Zero(d32), s1);
+    return hn::RearrangeToOddPlusEven(s0, s1);
+  };
+  // Horizontal: the three vectors of elements of one row.
+  auto horizontal = [&](const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT o, const V16* w, V32* h) {
+    const auto x01 = PB::Load(r, o), x23 = PB::Load(r, o + 6);
+    h[0] = dot(hn::TableLookupBytesOr0(x01, t0), w[0]);
+    h[1] = dot(hn::Or(hn::TableLookupBytesOr0(x01, t1a), hn::TableLookupBytesOr0(x23, t1b)), w[1]);
+    h[2] = dot(hn::TableLookupBytesOr0(x23, t2), w[2]);
+  };
+  // (w0, w1) as the two int16 halves of each element's lane, block by block.
+  auto pair = [&](const int32_t* HWY_RESTRICT w) {
+    const V32 v = PB::LoadWeights(w);
+    return hn::BitCast(d16, hn::Or(hn::Sub(one, v), hn::ShiftLeft<16>(v)));
+  };
+  const size_t step_elems = 12 * kBlocks;
+  size_t i = 0;
+  for (; i + step_elems <= n; i += step_elems) {
+    const V16 w[3] = {pair(wx + i), pair(wx + i + 4), pair(wx + i + 8)};
+    V32 h0[3], h1[3];
+    horizontal(row0, off + i, w, h0);
+    if (kTwoRows) horizontal(row1, off + i, w, h1);
+    for (int k = 0; k < 3; ++k) {
+      const V32 r = kTwoRows ? hn::ShiftRight<22>(hn::Add(
+                                   hn::Add(hn::ShiftLeft<11>(h0[k]), hn::Mul(hn::Sub(h1[k], h0[k]), vwy)),
+                                   hn::Set(d32, 1 << 21)))
+                             : hn::ShiftRight<11>(hn::Add(h0[k], hn::Set(d32, 1 << 10)));
+      PB::Store(hn::DemoteTo(dq, r), out + i + 4 * k);
+    }
+  }
+  return i;
+}
+
+void Resample2(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTRICT row1, const int32_t* HWY_RESTRICT off,
+               const int32_t* HWY_RESTRICT wx, int32_t wy, unsigned step, unsigned group, size_t n,
+               uint8_t* HWY_RESTRICT out) {
+  size_t i = 0;
+  if (group == 3 && step <= 4) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+    i = wy == 0 ? Resample2Pixels<2, false>(row0, row1, off, wx, wy, step, n, out)
+                : Resample2Pixels<2, true>(row0, row1, off, wx, wy, step, n, out);
+#endif
+    i += wy == 0 ? Resample2Pixels<1, false>(row0, row1, off + i, wx + i, wy, step, n - i, out + i)
+                 : Resample2Pixels<1, true>(row0, row1, off + i, wx + i, wy, step, n - i, out + i);
+  } else if (wy == 0)
+    step >= 4 ? Resample2Loop<false, true>(row0, row1, off, wx, wy, step, n, out, &i)
+              : Resample2Loop<false, false>(row0, row1, off, wx, wy, step, n, out, &i);
+  else
+    step >= 4 ? Resample2Loop<true, true>(row0, row1, off, wx, wy, step, n, out, &i)
+              : Resample2Loop<true, false>(row0, row1, off, wx, wy, step, n, out, &i);
+  if (i < n) scalar_kernels()->resample2(row0, row1, off + i, wx + i, wy, step, 1, n - i, out + i);
+}
+
+// YUV to RGB (kernels.h): the reference's 16.16 fixed point in int32 lanes, one int32
+// vector of pixels per step, stored interleaved.
+void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uint8_t* HWY_RESTRICT v, size_t n,
+         const YuvCoef* k, uint8_t* HWY_RESTRICT rgb) {
+  const DI di;
+  const DQ dq;
+  const size_t N = hn::Lanes(di);
+  const auto yoff = hn::Set(di, k->yoff), cy = hn::Set(di, k->cy), crv = hn::Set(di, k->crv),
+             cgu = hn::Set(di, k->cgu), cgv = hn::Set(di, k->cgv), cbu = hn::Set(di, k->cbu);
+  const auto half = hn::Set(di, 1 << 15), c128 = hn::Set(di, 128), zero = hn::Zero(di), top = hn::Set(di, 255);
+  auto load = [&](const uint8_t* p) { return hn::PromoteTo(di, hn::LoadU(dq, p)); };
+  auto out = [&](hn::Vec<DI> x) { return hn::DemoteTo(dq, hn::Min(hn::Max(hn::ShiftRight<16>(x), zero), top)); };
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto yv = hn::Add(hn::Mul(hn::Sub(load(y + i), yoff), cy), half);
+    const auto cu = hn::Sub(load(u + i), c128), cv = hn::Sub(load(v + i), c128);
+    const auto r = hn::Add(yv, hn::Mul(crv, cv));
+    const auto g = hn::Sub(hn::Sub(yv, hn::Mul(cgu, cu)), hn::Mul(cgv, cv));
+    const auto b = hn::Add(yv, hn::Mul(cbu, cu));
+    hn::StoreInterleaved3(out(r), out(g), out(b), dq, rgb + 3 * i);
+  }
+  if (i < n) scalar_kernels()->yuv(y + i, u + i, v + i, n - i, k, rgb + 3 * i);
+}
+
 const RowKernels* GetKernels() {
-  static const RowKernels kernels = {Flat, Planar, Interleave, Reduce, Pack, hwy::TargetName(HWY_TARGET)};
+  static const RowKernels kernels = {Flat,      Planar, Interleave, Reduce,
+                                     Pack,      Resample2, Yuv, hwy::TargetName(HWY_TARGET)};
   return &kernels;
 }
 #endif  // HWY_TARGET == HWY_SCALAR

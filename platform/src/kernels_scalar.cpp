@@ -127,11 +127,30 @@ void pack(const float* src, size_t n, void* dst, const PackParams* pp) {
   }
 }
 
+void resample2(const uint8_t* row0, const uint8_t* row1, const int32_t* off, const int32_t* wx, int32_t wy,
+               unsigned step, unsigned /*group*/, size_t n, uint8_t* out) {
+  for (size_t e = 0; e < n; ++e) {
+    const uint8_t* p0 = row0 + off[e];
+    const int32_t h0 = (int32_t{p0[0]} << 11) + (int32_t{p0[step]} - p0[0]) * wx[e];
+    if (wy == 0) {
+      out[e] = static_cast<uint8_t>((h0 + (1 << 10)) >> 11);  // the same value: h0 * 2048 rounded by 2^22
+      continue;
+    }
+    const uint8_t* p1 = row1 + off[e];
+    const int32_t h1 = (int32_t{p1[0]} << 11) + (int32_t{p1[step]} - p1[0]) * wx[e];
+    out[e] = static_cast<uint8_t>(((h0 << 11) + (h1 - h0) * wy + (1 << 21)) >> 22);
+  }
+}
+
+void yuv(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const YuvCoef* k, uint8_t* rgb) {
+  for (size_t i = 0; i < n; ++i) yuv_to_rgb(*k, y[i], u[i], v[i], rgb + 3 * i);
+}
+
 }  // namespace scalar
 
 const RowKernels* scalar_kernels() {
-  static const RowKernels kernels = {scalar::flat,   scalar::planar, scalar::interleave,
-                                     scalar::reduce, scalar::pack,   "scalar"};
+  static const RowKernels kernels = {scalar::flat, scalar::planar, scalar::interleave, scalar::reduce,
+                                     scalar::pack, scalar::resample2, scalar::yuv, "scalar"};
   return &kernels;
 }
 

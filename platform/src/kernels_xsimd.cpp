@@ -376,6 +376,74 @@ void pack(const float* src, size_t n, void* dst, const PackParams* pp) {
   }
 }
 
+// Two-tap resampling (kernels.h): 32-bit words gathered at byte offsets (vpgatherdd on x86,
+// lane by lane elsewhere), the scalar reference's integer arithmetic on batches, then bytes.
+inline BI gather_words(const uint8_t* base, const int32_t* off) {
+#if defined(__AVX512F__)
+  return BI(_mm512_i32gather_epi32(_mm512_loadu_si512(off), base, 1));
+#elif defined(__AVX2__)
+  return BI(_mm256_i32gather_epi32(reinterpret_cast<const int*>(base),
+                                   _mm256_loadu_si256(reinterpret_cast<const __m256i*>(off)), 1));
+#else
+  alignas(64) int32_t w[N];
+  for (size_t j = 0; j < N; ++j) std::memcpy(&w[j], base + off[j], 4);
+  return BI::load_aligned(w);
+#endif
+}
+
+inline void store_bytes(BI v, uint8_t* dst) {
+#if defined(__AVX512F__)
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(v));
+#elif defined(__AVX2__)
+  const __m256i w = _mm256_packus_epi32(v, v);  // per 128-bit lane: d0..d3 d0..d3 | d4..d7 d4..d7
+  const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), _mm_unpacklo_epi32(b, _mm_srli_si128(b, 8)));
+#else
+  alignas(64) int32_t w[N];
+  v.store_aligned(w);
+  for (size_t j = 0; j < N; ++j) dst[j] = static_cast<uint8_t>(w[j]);
+#endif
+}
+
+template <bool kTwoRows, bool kWideStep>
+size_t resample2_loop(const uint8_t* row0, const uint8_t* row1, const int32_t* off, const int32_t* wx, int32_t wy,
+                      unsigned step, size_t n, uint8_t* out) {
+  const BI mask(0xFF), vwy(wy);
+  const int32_t shift = static_cast<int32_t>(8 * step);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const BI w = BI::load_unaligned(wx + i);
+    const BI g0 = gather_words(row0, off + i);
+    const BI a0 = g0 & mask;
+    const BI b0 = kWideStep ? gather_words(row0 + step, off + i) & mask : (g0 >> shift) & mask;
+    const BI h0 = (a0 << 11) + (b0 - a0) * w;
+    BI r;
+    if (kTwoRows) {
+      const BI g1 = gather_words(row1, off + i);
+      const BI a1 = g1 & mask;
+      const BI b1 = kWideStep ? gather_words(row1 + step, off + i) & mask : (g1 >> shift) & mask;
+      const BI h1 = (a1 << 11) + (b1 - a1) * w;
+      r = ((h0 << 11) + (h1 - h0) * vwy + BI(1 << 21)) >> 22;
+    } else {
+      r = (h0 + BI(1 << 10)) >> 11;
+    }
+    store_bytes(r, out + i);
+  }
+  return i;
+}
+
+void resample2(const uint8_t* row0, const uint8_t* row1, const int32_t* off, const int32_t* wx, int32_t wy,
+               unsigned step, unsigned /*group*/, size_t n, uint8_t* out) {
+  size_t i;
+  if (wy == 0)
+    i = step >= 4 ? resample2_loop<false, true>(row0, row1, off, wx, wy, step, n, out)
+                  : resample2_loop<false, false>(row0, row1, off, wx, wy, step, n, out);
+  else
+    i = step >= 4 ? resample2_loop<true, true>(row0, row1, off, wx, wy, step, n, out)
+                  : resample2_loop<true, false>(row0, row1, off, wx, wy, step, n, out);
+  if (i < n) scalar_kernels()->resample2(row0, row1, off + i, wx + i, wy, step, 1, n - i, out + i);
+}
+
 #if defined(__AVX512F__)
 #define PIXNORM_XSIMD_TARGET "AVX512"
 #elif defined(__AVX2__)
@@ -388,8 +456,13 @@ void pack(const float* src, size_t n, void* dst, const PackParams* pp) {
 #define PIXNORM_XSIMD_TARGET "NEON"
 #endif
 
+// YUV conversion: the reference loop (xsimd 8.1 has no byte interleaving stores).
+void yuv(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const YuvCoef* k, uint8_t* rgb) {
+  scalar_kernels()->yuv(y, u, v, n, k, rgb);
+}
+
 }  // namespace
 
-extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, pack, PIXNORM_XSIMD_TARGET};
+extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, pack, resample2, yuv, PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm

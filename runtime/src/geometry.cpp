@@ -6,6 +6,7 @@
 #include <new>
 
 #include "error.h"
+#include "kernels.h"
 
 namespace pixnorm {
 
@@ -191,6 +192,8 @@ Resampler::~Resampler() {
   delete[] y_.weight;
   delete[] cols_;
   delete[] xstart_c_;
+  delete[] eoff_;
+  delete[] ewx_;
 }
 
 pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint32_t out_h, unsigned src_cin,
@@ -239,44 +242,92 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
   // Packed formats with as many bytes per pixel as channels out are read in place; the others
   // (alpha dropped, YUV converted) through the compact row of the columns used.
   direct_ = cin_ == c_ && !is_yuv(format_);
+  if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2) return init_two_tap(d.width);
+  return PIXNORM_OK;
+}
+
+// Slack after a compact row: whole-word reads past its last byte stay inside the scratch.
+constexpr size_t kCompactSlack = 16;
+
+pixnorm_status Resampler::init_two_tap(uint32_t image_width) {
+  const size_t nx = x_.hi - x_.lo, n = nx * c_;
+  eoff_ = alloc<int32_t>(n);
+  ewx_ = alloc<int32_t>(n);
+  if (eoff_ == nullptr || ewx_ == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  // Packed formats are read in place (pixel stride cin_, alpha skipped); YUV through the
+  // converted compact row (stride 3).
+  const bool yuv = is_yuv(format_);
+  const unsigned stride = yuv ? c_ : cin_;
+  estep_ = x_.taps == 2 ? stride : 0;
+  const size_t valid =
+      yuv ? static_cast<size_t>(ncols_) * c_ + kCompactSlack : static_cast<size_t>(image_width - roi_x_) * cin_;
+  group_ = c_ == 3 ? 3 : 1;
+  bool* safe = alloc<bool>(n);
+  if (safe == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  for (uint32_t o = x_.lo; o < x_.hi; ++o) {
+    const int32_t first = yuv ? xstart_c_[o] : x_.start[o];
+    const int32_t w1 = x_.taps == 2 ? x_.weight[static_cast<size_t>(o) * 2 + 1] : 0;
+    for (unsigned c = 0; c < c_; ++c) {
+      const size_t e = static_cast<size_t>(o - x_.lo) * c_ + c;
+      eoff_[e] = first * static_cast<int32_t>(stride) + static_cast<int32_t>(c);
+      ewx_[e] = w1;
+    }
+    // resample2 may read 8 bytes from each element's offset; a pixel's channels share one verdict.
+    const size_t last = static_cast<size_t>(o - x_.lo) * c_ + c_ - 1;
+    for (unsigned c = 0; c < c_; ++c) safe[last - c] = static_cast<size_t>(eoff_[last]) + 8 <= valid;
+  }
+  // The unsafe elements sit at the row's far end (at its start when flipped).
+  size_t lo = 0, hi = n;
+  while (lo < n && !safe[lo]) ++lo;
+  while (hi > lo && !safe[hi - 1]) --hi;
+  for (size_t e = lo; e < hi; ++e)
+    if (!safe[e]) lo = hi = 0;
+  delete[] safe;
+  safe_lo_ = lo;
+  safe_hi_ = hi;
+  two_tap_ = true;
   return PIXNORM_OK;
 }
 
 size_t Resampler::scratch_bytes() const {
   const size_t acc = static_cast<size_t>(x_.hi - x_.lo) * c_ * 8;
-  const size_t compact = (static_cast<size_t>(ncols_) * c_ + 7) / 8 * 8;
-  return acc + compact;
+  const size_t compact = (static_cast<size_t>(ncols_) * c_ + kCompactSlack + 7) / 8 * 8 + 3 * ncols_;
+  return acc + 2 * ((compact + 7) / 8 * 8);
 }
 
-const uint8_t* Resampler::fetch(const Planes& src, uint32_t sy, uint8_t* compact) const {
+const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const {
   const size_t y = roi_y_ + static_cast<size_t>(sy);
   const uint8_t* row = src.p[0] + y * src.stride[0];
   if (direct_) return row + static_cast<size_t>(roi_x_) * cin_;
   const uint32_t n = ncols_;
-  switch (format_) {
-    case PIXNORM_FORMAT_GRAY8:
-    case PIXNORM_FORMAT_RGB8:
-    case PIXNORM_FORMAT_BGR8:
-    case PIXNORM_FORMAT_RGBA8:
-    case PIXNORM_FORMAT_BGRA8:
-      if (c_ == 1) {
-        for (uint32_t j = 0; j < n; ++j) compact[j] = row[roi_x_ + cols_[j]];
-      } else {
-        for (uint32_t j = 0; j < n; ++j) {
-          const uint8_t* px = row + static_cast<size_t>(roi_x_ + cols_[j]) * cin_;
-          compact[3 * j] = px[0];
-          compact[3 * j + 1] = px[1];
-          compact[3 * j + 2] = px[2];
-        }
+  if (!is_yuv(format_)) {
+    if (c_ == 1) {
+      for (uint32_t j = 0; j < n; ++j) compact[j] = row[roi_x_ + cols_[j]];
+    } else {
+      for (uint32_t j = 0; j < n; ++j) {
+        const uint8_t* px = row + static_cast<size_t>(roi_x_ + cols_[j]) * cin_;
+        compact[3 * j] = px[0];
+        compact[3 * j + 1] = px[1];
+        compact[3 * j + 2] = px[2];
       }
-      break;
+    }
+    return compact;
+  }
+  // YUV: the Y, U and V bytes of the columns used, side by side after the compact row, then
+  // converted by the kernel.
+  uint8_t* ys = compact + (static_cast<size_t>(n) * 3 + kCompactSlack + 7) / 8 * 8;
+  uint8_t* us = ys + n;
+  uint8_t* vs = us + n;
+  switch (format_) {
     case PIXNORM_FORMAT_NV12:
     case PIXNORM_FORMAT_NV21: {
       const uint8_t* uv = src.p[1] + (y / 2) * src.stride[1];
       const unsigned ui = format_ == PIXNORM_FORMAT_NV12 ? 0 : 1;
       for (uint32_t j = 0; j < n; ++j) {
         const size_t x = roi_x_ + static_cast<size_t>(cols_[j]);
-        yuv_to_rgb(yuv_, row[x], uv[(x / 2) * 2 + ui], uv[(x / 2) * 2 + (1 - ui)], compact + 3 * j);
+        ys[j] = row[x];
+        us[j] = uv[(x / 2) * 2 + ui];
+        vs[j] = uv[(x / 2) * 2 + (1 - ui)];
       }
       break;
     }
@@ -285,23 +336,28 @@ const uint8_t* Resampler::fetch(const Planes& src, uint32_t sy, uint8_t* compact
       const uint8_t* v = src.p[2] + (y / 2) * src.stride[2];
       for (uint32_t j = 0; j < n; ++j) {
         const size_t x = roi_x_ + static_cast<size_t>(cols_[j]);
-        yuv_to_rgb(yuv_, row[x], u[x / 2], v[x / 2], compact + 3 * j);
+        ys[j] = row[x];
+        us[j] = u[x / 2];
+        vs[j] = v[x / 2];
       }
       break;
     }
-    case PIXNORM_FORMAT_YUYV:
+    default:  // YUYV
       for (uint32_t j = 0; j < n; ++j) {
         const size_t x = roi_x_ + static_cast<size_t>(cols_[j]);
         const uint8_t* pair = row + (x / 2) * 4;
-        yuv_to_rgb(yuv_, row[2 * x], pair[1], pair[3], compact + 3 * j);
+        ys[j] = row[2 * x];
+        us[j] = pair[1];
+        vs[j] = pair[3];
       }
       break;
   }
+  k->yuv(ys, us, vs, n, &yuv_, compact);
   return compact;
 }
 
 template <unsigned C, class Acc>
-void Resampler::row(const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const {
+void Resampler::row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const {
   const uint32_t w = x_.out;
   if (yo < y_.lo || yo >= y_.hi) {
     std::memset(out, fill_, static_cast<size_t>(w) * C);
@@ -312,36 +368,13 @@ void Resampler::row(const Planes& src, uint32_t yo, uint8_t* out, unsigned char*
   const uint32_t nx = x_.hi - x_.lo;
   Acc* acc = reinterpret_cast<Acc*>(scratch);
   uint8_t* compact = scratch + static_cast<size_t>(nx) * C * 8;
-  if (x_.taps == 2 && y_.taps == 2 && bits_ == 11) {
-    // Bilinear: both source rows at once, every sum in registers. The same integers as the
-    // general loop below (sums of products, then one rounding shift), so the same bytes.
-    // The second row's compact copy goes where the general loop keeps its sums (ncols <= 2 nx).
-    const int32_t* wy = y_.weight + static_cast<size_t>(yo) * 2;
-    const uint32_t sy = static_cast<uint32_t>(y_.start[yo]);
-    const uint8_t* l0 = fetch(src, sy, compact);
-    const uint8_t* l1 = fetch(src, sy + 1, scratch);
-    const int32_t wy0 = wy[0], wy1 = wy[1];
-    const int32_t* wx = x_.weight + static_cast<size_t>(x_.lo) * 2;
-    const int32_t* first = (direct_ ? x_.start : xstart_c_) + x_.lo;
-    uint8_t* o = out + static_cast<size_t>(x_.lo) * C;
-    for (uint32_t i = 0; i < nx; ++i, wx += 2, o += C) {
-      const uint8_t* p0 = l0 + static_cast<size_t>(first[i]) * C;
-      const uint8_t* p1 = l1 + static_cast<size_t>(first[i]) * C;
-      const int32_t w0 = wx[0], w1 = wx[1];
-      for (unsigned c = 0; c < C; ++c) {
-        const int32_t h0 = w0 * p0[c] + w1 * p0[C + c], h1 = w0 * p1[c] + w1 * p1[C + c];
-        o[c] = static_cast<uint8_t>((h0 * wy0 + h1 * wy1 + (1 << 21)) >> 22);
-      }
-    }
-    return;
-  }
   std::memset(acc, 0, sizeof(Acc) * nx * C);
   const unsigned kx = x_.taps, ky = y_.taps;
   const int32_t* wy = y_.weight + static_cast<size_t>(yo) * ky;
   for (unsigned t = 0; t < ky; ++t) {
     if (wy[t] == 0) continue;
     const Acc vw = wy[t];
-    const uint8_t* line = fetch(src, static_cast<uint32_t>(y_.start[yo]) + t, compact);
+    const uint8_t* line = fetch(k, src, static_cast<uint32_t>(y_.start[yo]) + t, compact);
     Acc* a = acc;
     for (uint32_t o = x_.lo; o < x_.hi; ++o, a += C) {
       const int32_t* wx = x_.weight + static_cast<size_t>(o) * kx;
@@ -363,15 +396,54 @@ void Resampler::row(const Planes& src, uint32_t yo, uint8_t* out, unsigned char*
   for (size_t i = 0; i < static_cast<size_t>(nx) * C; ++i) o[i] = static_cast<uint8_t>((acc[i] + half) >> shift);
 }
 
-void Resampler::rows(const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out, size_t out_row_bytes,
-                     void* scratch) const {
+void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const {
+  const size_t w = static_cast<size_t>(x_.out) * c_;
+  if (yo < y_.lo || yo >= y_.hi) {
+    std::memset(out, fill_, w);
+    return;
+  }
+  const size_t lo = static_cast<size_t>(x_.lo) * c_, hi = static_cast<size_t>(x_.hi) * c_, n = hi - lo;
+  std::memset(out, fill_, lo);
+  std::memset(out + hi, fill_, w - hi);
+  const uint32_t sy = static_cast<uint32_t>(y_.start[yo]);
+  const int32_t wy = y_.taps == 2 ? y_.weight[static_cast<size_t>(yo) * 2 + 1] : 0;
+  const uint8_t *r0, *r1;
+  if (is_yuv(format_)) {
+    const size_t cb = static_cast<size_t>(ncols_) * c_;
+    uint8_t* c0 = scratch + static_cast<size_t>(x_.hi - x_.lo) * c_ * 8;
+    uint8_t* c1 = c0 + ((cb + kCompactSlack + 7) / 8 * 8 + 3 * ncols_ + 7) / 8 * 8;
+    r0 = fetch(k, src, sy, c0);
+    std::memset(c0 + cb, 0, kCompactSlack);  // read as parts of words, never used
+    r1 = r0;
+    if (wy != 0) {
+      r1 = fetch(k, src, sy + 1, c1);
+      std::memset(c1 + cb, 0, kCompactSlack);
+    }
+  } else {
+    const size_t x0 = static_cast<size_t>(roi_x_) * cin_;
+    r0 = src.p[0] + (roi_y_ + static_cast<size_t>(sy)) * src.stride[0] + x0;
+    r1 = wy != 0 ? r0 + src.stride[0] : r0;
+  }
+  uint8_t* o = out + lo;
+  const RowKernels* ref = scalar_kernels();
+  if (safe_lo_ > 0) ref->resample2(r0, r1, eoff_, ewx_, wy, estep_, group_, safe_lo_, o);
+  k->resample2(r0, r1, eoff_ + safe_lo_, ewx_ + safe_lo_, wy, estep_, group_, safe_hi_ - safe_lo_, o + safe_lo_);
+  if (safe_hi_ < n) ref->resample2(r0, r1, eoff_ + safe_hi_, ewx_ + safe_hi_, wy, estep_, group_, n - safe_hi_, o + safe_hi_);
+}
+
+void Resampler::rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                     size_t out_row_bytes, void* scratch) const {
   unsigned char* s = static_cast<unsigned char*>(scratch);
   for (uint32_t y = y0; y < y1; ++y, out += out_row_bytes) {
+    if (two_tap_) {
+      row2(k, src, y, out, s);
+      continue;
+    }
     // 11-bit weights fit 32-bit sums (255 << 22); 14-bit ones need 64.
     if (c_ == 3)
-      bits_ == 11 ? row<3, int32_t>(src, y, out, s) : row<3, int64_t>(src, y, out, s);
+      bits_ == 11 ? row<3, int32_t>(k, src, y, out, s) : row<3, int64_t>(k, src, y, out, s);
     else
-      bits_ == 11 ? row<1, int32_t>(src, y, out, s) : row<1, int64_t>(src, y, out, s);
+      bits_ == 11 ? row<1, int32_t>(k, src, y, out, s) : row<1, int64_t>(k, src, y, out, s);
   }
 }
 

@@ -9,9 +9,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels.h"
 #include "pixnorm/pixnorm.h"
 
 namespace pixnorm {
+
 
 // Taps of one axis: output index d in [lo, hi) reads source samples start[d] .. start[d] +
 // taps - 1 (region coordinates) with integer weights summing to 1 << bits; outside [lo, hi)
@@ -26,11 +28,6 @@ struct AxisTaps {
 struct Planes {
   const uint8_t* p[3];
   size_t stride[3];
-};
-
-// Fixed-point YUV to RGB (16 fractional bits).
-struct YuvCoef {
-  int32_t yoff, cy, crv, cgu, cgv, cbu;
 };
 
 class Resampler {
@@ -48,13 +45,16 @@ class Resampler {
   // Scratch bytes one band needs for rows().
   size_t scratch_bytes() const;
   // Output rows [y0, y1) into out (row stride out_row_bytes), using `scratch` (scratch_bytes(),
-  // aligned to 8).
-  void rows(const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out, size_t out_row_bytes, void* scratch) const;
+  // aligned to 8). Bilinear and nearest rows go through k->resample2.
+  void rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out, size_t out_row_bytes,
+            void* scratch) const;
 
  private:
   template <unsigned C, class Acc>
-  void row(const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const;
-  const uint8_t* fetch(const Planes& src, uint32_t sy, uint8_t* compact) const;
+  void row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const;
+  void row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const;
+  pixnorm_status init_two_tap(uint32_t image_width);
+  const uint8_t* fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const;
 
   pixnorm_format format_ = PIXNORM_FORMAT_RGB8;
   unsigned cin_ = 3;  // bytes per source pixel (packed formats)
@@ -66,6 +66,14 @@ class Resampler {
   bool direct_ = false;         // h-pass reads source rows in place (C bytes per pixel)
   int32_t* xstart_c_ = nullptr; // per output column, its first tap's index in cols_
   unsigned bits_ = 11;
+  // Two taps per axis at most, 11-bit weights (bilinear, nearest): one resample2 call per row over
+  // the nx * c_ output bytes, element e reading at eoff_[e] (and + estep_) with weight ewx_[e];
+  // elements [safe_lo_, safe_hi_) may be read as whole words (SIMD), the others go to the scalar kernel.
+  bool two_tap_ = false;
+  int32_t* eoff_ = nullptr;
+  int32_t* ewx_ = nullptr;
+  unsigned estep_ = 0, group_ = 1;
+  size_t safe_lo_ = 0, safe_hi_ = 0;
   uint8_t fill_ = 0;
   YuvCoef yuv_{};
 };
@@ -77,16 +85,6 @@ bool is_yuv(pixnorm_format f);
 void resize_short_size(uint64_t sw, uint64_t sh, uint64_t r, uint64_t* rw, uint64_t* rh);
 // The fixed-point coefficients of a matrix and range.
 YuvCoef yuv_coefficients(pixnorm_yuv_matrix m, pixnorm_yuv_range r);
-// One pixel; the oracle tests compare against a float64 evaluation of the matrix.
-inline void yuv_to_rgb(const YuvCoef& k, int y, int u, int v, uint8_t* rgb) {
-  const int32_t yv = (y - k.yoff) * k.cy + (1 << 15);
-  const int32_t cu = u - 128, cv = v - 128;
-  const int32_t r = yv + k.crv * cv, g = yv - k.cgu * cu - k.cgv * cv, b = yv + k.cbu * cu;
-  rgb[0] = static_cast<uint8_t>(r < 0 ? 0 : (r >> 16) > 255 ? 255 : r >> 16);
-  rgb[1] = static_cast<uint8_t>(g < 0 ? 0 : (g >> 16) > 255 ? 255 : g >> 16);
-  rgb[2] = static_cast<uint8_t>(b < 0 ? 0 : (b >> 16) > 255 ? 255 : b >> 16);
-}
-
 }  // namespace pixnorm
 
 #endif

@@ -446,7 +446,7 @@ void run_band(const RunJob& j, unsigned band) {
   unsigned char* scratch = p->scratch != nullptr ? p->scratch + p->band_bytes * band : nullptr;
   switch (j.phase) {
     case kResample:
-      p->geo->rows(j.src, static_cast<uint32_t>(y0), static_cast<uint32_t>(y1), p->image + y0 * j.row_bytes,
+      p->geo->rows(p->kernels, j.src, static_cast<uint32_t>(y0), static_cast<uint32_t>(y1), p->image + y0 * j.row_bytes,
                    j.row_bytes, scratch);
       return;
     case kReduce:
@@ -468,7 +468,7 @@ void run_band(const RunJob& j, unsigned band) {
   const size_t rb = static_cast<size_t>(p->w) * p->cin;
   for (size_t yb = y0; yb < y1; yb += p->block_rows) {
     const size_t ye = y1 - yb < p->block_rows ? y1 : yb + p->block_rows;
-    p->geo->rows(j.src, static_cast<uint32_t>(yb), static_cast<uint32_t>(ye), block, rb, scratch);
+    p->geo->rows(p->kernels, j.src, static_cast<uint32_t>(yb), static_cast<uint32_t>(ye), block, rb, scratch);
     normalize(p, block, rb, j.dst, j.scale, j.bias, yb, ye, band);
   }
 }
