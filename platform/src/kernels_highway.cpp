@@ -600,32 +600,43 @@ HWY_INLINE size_t Resample2Pixels(const uint8_t* HWY_RESTRICT row0, const uint8_
     const V32 s0 = hn::ReorderWidenMulAccumulate(d32, hn::BitCast(d16, p), w, hn::Zero(d32), s1);
     return hn::RearrangeToOddPlusEven(s0, s1);
   };
-  // Horizontal: the three vectors of elements of one row.
-  auto horizontal = [&](const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT o, const V16* w, V32* h) {
+  // Horizontal: the three vectors of elements of one row (separate variables: SVE vectors
+  // cannot live in arrays).
+  auto horizontal = [&](const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT o, V16 w0, V16 w1, V16 w2,
+                        V32& h0, V32& h1, V32& h2) {
     const auto x01 = PB::Load(r, o), x23 = PB::Load(r, o + 6);
-    h[0] = dot(hn::TableLookupBytesOr0(x01, t0), w[0]);
-    h[1] = dot(hn::Or(hn::TableLookupBytesOr0(x01, t1a), hn::TableLookupBytesOr0(x23, t1b)), w[1]);
-    h[2] = dot(hn::TableLookupBytesOr0(x23, t2), w[2]);
+    h0 = dot(hn::TableLookupBytesOr0(x01, t0), w0);
+    h1 = dot(hn::Or(hn::TableLookupBytesOr0(x01, t1a), hn::TableLookupBytesOr0(x23, t1b)), w1);
+    h2 = dot(hn::TableLookupBytesOr0(x23, t2), w2);
   };
   // (w0, w1) as the two int16 halves of each element's lane, block by block.
   auto pair = [&](const int32_t* HWY_RESTRICT w) {
     const V32 v = PB::LoadWeights(w);
     return hn::BitCast(d16, hn::Or(hn::Sub(one, v), hn::ShiftLeft<16>(v)));
   };
+  // Vertical, rounding, bytes.
+  auto finish = [&](V32 a, V32 b, uint8_t* HWY_RESTRICT o) {
+    const V32 r = kTwoRows ? hn::ShiftRight<22>(hn::Add(hn::Add(hn::ShiftLeft<11>(a), hn::Mul(hn::Sub(b, a), vwy)),
+                                                        hn::Set(d32, 1 << 21)))
+                           : hn::ShiftRight<11>(hn::Add(a, hn::Set(d32, 1 << 10)));
+    PB::Store(hn::DemoteTo(dq, r), o);
+  };
   const size_t step_elems = 12 * kBlocks;
   size_t i = 0;
   for (; i + step_elems <= n; i += step_elems) {
-    const V16 w[3] = {pair(wx + i), pair(wx + i + 4), pair(wx + i + 8)};
-    V32 h0[3], h1[3];
-    horizontal(row0, off + i, w, h0);
-    if (kTwoRows) horizontal(row1, off + i, w, h1);
-    for (int k = 0; k < 3; ++k) {
-      const V32 r = kTwoRows ? hn::ShiftRight<22>(hn::Add(
-                                   hn::Add(hn::ShiftLeft<11>(h0[k]), hn::Mul(hn::Sub(h1[k], h0[k]), vwy)),
-                                   hn::Set(d32, 1 << 21)))
-                             : hn::ShiftRight<11>(hn::Add(h0[k], hn::Set(d32, 1 << 10)));
-      PB::Store(hn::DemoteTo(dq, r), out + i + 4 * k);
+    const V16 w0 = pair(wx + i), w1 = pair(wx + i + 4), w2 = pair(wx + i + 8);
+    V32 a0, a1, a2, b0, b1, b2;
+    horizontal(row0, off + i, w0, w1, w2, a0, a1, a2);
+    if (kTwoRows) {
+      horizontal(row1, off + i, w0, w1, w2, b0, b1, b2);
+    } else {
+      b0 = a0;
+      b1 = a1;
+      b2 = a2;
     }
+    finish(a0, b0, out + i);
+    finish(a1, b1, out + i + 4);
+    finish(a2, b2, out + i + 8);
   }
   return i;
 }
