@@ -289,11 +289,12 @@ pixnorm_status Resampler::init_two_tap(uint32_t image_width) {
   return PIXNORM_OK;
 }
 
-size_t Resampler::scratch_bytes() const {
-  const size_t acc = static_cast<size_t>(x_.hi - x_.lo) * c_ * 8;
-  const size_t compact = (static_cast<size_t>(ncols_) * c_ + kCompactSlack + 7) / 8 * 8 + 3 * ncols_;
-  return acc + 2 * ((compact + 7) / 8 * 8);
+size_t Resampler::sums_bytes() const { return static_cast<size_t>(x_.hi - x_.lo) * c_ * sizeof(int64_t); }
+size_t Resampler::compact_row_bytes() const {
+  return (static_cast<size_t>(ncols_) * c_ + kCompactSlack + 7) / 8 * 8;
 }
+size_t Resampler::compact_bytes() const { return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8; }
+size_t Resampler::scratch_bytes() const { return sums_bytes() + 2 * compact_bytes(); }
 
 const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const {
   const size_t y = roi_y_ + static_cast<size_t>(sy);
@@ -315,7 +316,7 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
   }
   // YUV: the Y, U and V bytes of the columns used, side by side after the compact row, then
   // converted by the kernel.
-  uint8_t* ys = compact + (static_cast<size_t>(n) * 3 + kCompactSlack + 7) / 8 * 8;
+  uint8_t* ys = compact + compact_row_bytes();
   uint8_t* us = ys + n;
   uint8_t* vs = us + n;
   switch (format_) {
@@ -356,7 +357,8 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
   return compact;
 }
 
-template <unsigned C, class Acc>
+// The general loop (area: 14-bit weights, any number of taps; 64-bit sums).
+template <unsigned C>
 void Resampler::row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const {
   const uint32_t w = x_.out;
   if (yo < y_.lo || yo >= y_.hi) {
@@ -366,16 +368,16 @@ void Resampler::row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t
   std::memset(out, fill_, static_cast<size_t>(x_.lo) * C);
   std::memset(out + static_cast<size_t>(x_.hi) * C, fill_, static_cast<size_t>(w - x_.hi) * C);
   const uint32_t nx = x_.hi - x_.lo;
-  Acc* acc = reinterpret_cast<Acc*>(scratch);
-  uint8_t* compact = scratch + static_cast<size_t>(nx) * C * 8;
-  std::memset(acc, 0, sizeof(Acc) * nx * C);
+  int64_t* acc = reinterpret_cast<int64_t*>(scratch);
+  uint8_t* compact = scratch + sums_bytes();
+  std::memset(acc, 0, sizeof(int64_t) * nx * C);
   const unsigned kx = x_.taps, ky = y_.taps;
   const int32_t* wy = y_.weight + static_cast<size_t>(yo) * ky;
   for (unsigned t = 0; t < ky; ++t) {
     if (wy[t] == 0) continue;
-    const Acc vw = wy[t];
+    const int64_t vw = wy[t];
     const uint8_t* line = fetch(k, src, static_cast<uint32_t>(y_.start[yo]) + t, compact);
-    Acc* a = acc;
+    int64_t* a = acc;
     for (uint32_t o = x_.lo; o < x_.hi; ++o, a += C) {
       const int32_t* wx = x_.weight + static_cast<size_t>(o) * kx;
       const uint8_t* px = line + static_cast<size_t>(direct_ ? x_.start[o] : xstart_c_[o]) * C;
@@ -391,7 +393,7 @@ void Resampler::row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t
     }
   }
   const unsigned shift = 2 * bits_;
-  const Acc half = static_cast<Acc>(1) << (shift - 1);
+  const int64_t half = int64_t{1} << (shift - 1);
   uint8_t* o = out + static_cast<size_t>(x_.lo) * C;
   for (size_t i = 0; i < static_cast<size_t>(nx) * C; ++i) o[i] = static_cast<uint8_t>((acc[i] + half) >> shift);
 }
@@ -410,8 +412,8 @@ void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_
   const uint8_t *r0, *r1;
   if (is_yuv(format_)) {
     const size_t cb = static_cast<size_t>(ncols_) * c_;
-    uint8_t* c0 = scratch + static_cast<size_t>(x_.hi - x_.lo) * c_ * 8;
-    uint8_t* c1 = c0 + ((cb + kCompactSlack + 7) / 8 * 8 + 3 * ncols_ + 7) / 8 * 8;
+    uint8_t* c0 = scratch + sums_bytes();
+    uint8_t* c1 = c0 + compact_bytes();
     r0 = fetch(k, src, sy, c0);
     std::memset(c0 + cb, 0, kCompactSlack);  // read as parts of words, never used
     r1 = r0;
@@ -439,11 +441,10 @@ void Resampler::rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32
       row2(k, src, y, out, s);
       continue;
     }
-    // 11-bit weights fit 32-bit sums (255 << 22); 14-bit ones need 64.
     if (c_ == 3)
-      bits_ == 11 ? row<3, int32_t>(k, src, y, out, s) : row<3, int64_t>(k, src, y, out, s);
+      row<3>(k, src, y, out, s);
     else
-      bits_ == 11 ? row<1, int32_t>(k, src, y, out, s) : row<1, int64_t>(k, src, y, out, s);
+      row<1>(k, src, y, out, s);
   }
 }
 

@@ -14,7 +14,6 @@
 
 namespace pixnorm {
 
-
 // Taps of one axis: output index d in [lo, hi) reads source samples start[d] .. start[d] +
 // taps - 1 (region coordinates) with integer weights summing to 1 << bits; outside [lo, hi)
 // the output is the fill value.
@@ -50,10 +49,15 @@ class Resampler {
             void* scratch) const;
 
  private:
-  template <unsigned C, class Acc>
+  template <unsigned C>
   void row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const;
   void row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const;
   pixnorm_status init_two_tap(uint32_t image_width);
+  // Scratch layout: the general loop's sums, then two compact regions (source rows 0 and 1),
+  // each the compact row with its slack followed by the Y, U and V bytes of YUV sources.
+  size_t sums_bytes() const;
+  size_t compact_row_bytes() const;
+  size_t compact_bytes() const;
   const uint8_t* fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const;
 
   pixnorm_format format_ = PIXNORM_FORMAT_RGB8;
