@@ -19,6 +19,13 @@ using namespace pixnorm_test;
 
 namespace {
 
+// Every byte of buf outside [begin, end) still holds the 0xA5 it was filled with.
+bool bytes_intact(const std::vector<uint8_t>& buf, size_t begin, size_t end) {
+  for (size_t i = 0; i < buf.size(); ++i)
+    if ((i < begin || i >= end) && buf[i] != 0xA5) return false;
+  return true;
+}
+
 size_t esize(pixnorm_dtype d) { return d == PIXNORM_DTYPE_F32 ? 4 : d == PIXNORM_DTYPE_F16 ? 2 : 1; }
 
 // The correctly rounded IEEE half of f, computed in double (no bit tricks).
@@ -121,10 +128,7 @@ TEST_CASE("pack: every SIMD backend equals the scalar reference bit for bit") {
           b.kernels->pack(src.data(), n, got.data() + off, &p);
           INFO(b.name << " dtype " << d << " n " << n << " skew " << skew);
           CHECK(std::memcmp(got.data() + off, want.data(), n * es) == 0);
-          bool intact = true;
-          for (size_t i = 0; i < off; ++i) intact &= got[i] == 0xA5;
-          for (size_t i = off + n * es; i < got.size(); ++i) intact &= got[i] == 0xA5;
-          CHECK(intact);
+          CHECK(bytes_intact(got, off, off + n * es));
         }
       }
     }
@@ -203,10 +207,7 @@ TEST_CASE("resample2: every SIMD backend equals the scalar reference bit for bit
                                    got.data() + guard + skew);
               INFO(b.name << " step " << step << " group " << group << " wy " << wy << " n " << n << " skew " << skew);
               CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
-              bool intact = true;
-              for (size_t i = 0; i < guard + skew; ++i) intact &= got[i] == 0xA5;
-              for (size_t i = guard + skew + n; i < got.size(); ++i) intact &= got[i] == 0xA5;
-              CHECK(intact);
+              CHECK(bytes_intact(got, guard + skew, guard + skew + n));
               ++runs;
             }
           }
@@ -238,10 +239,7 @@ TEST_CASE("yuv kernel: every SIMD backend equals the scalar reference bit for bi
             b.kernels->yuv(y.data() + skew, u.data() + skew, v.data() + skew, n, &k, got.data() + guard + skew);
             INFO(b.name << " matrix " << m << " range " << r << " n " << n << " skew " << skew);
             CHECK(std::memcmp(got.data() + guard + skew, want.data(), 3 * n) == 0);
-            bool intact = true;
-            for (size_t i = 0; i < guard + skew; ++i) intact &= got[i] == 0xA5;
-            for (size_t i = guard + skew + 3 * n; i < got.size(); ++i) intact &= got[i] == 0xA5;
-            CHECK(intact);
+            CHECK(bytes_intact(got, guard + skew, guard + skew + 3 * n));
           }
         }
       }
