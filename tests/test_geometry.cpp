@@ -218,6 +218,84 @@ TEST_CASE("resample2: every SIMD backend equals the scalar reference bit for bit
   MESSAGE("resample2 runs compared: " << runs);
 }
 
+// Rows and window tables for resample2_windows: per block a window inside the rows, per
+// element two taps anywhere in it (the same or different bytes) and weights from 0 to 2048.
+struct WindowCase {
+  std::vector<uint8_t> r0, r1;
+  std::vector<int32_t> base;
+  std::vector<uint8_t> idx;
+  std::vector<uint32_t> wpair;
+};
+
+WindowCase window_case(size_t nblocks, std::mt19937& rng) {
+  WindowCase t;
+  const size_t len = 5 * nblocks + 40;
+  t.r0.resize(len);
+  t.r1.resize(len);
+  for (size_t i = 0; i < len; ++i) {
+    t.r0[i] = static_cast<uint8_t>(rng());
+    t.r1[i] = static_cast<uint8_t>(i % 5 == 0 ? 255 : rng());
+  }
+  for (size_t k = 0; k < nblocks; ++k) {
+    t.base.push_back(static_cast<int32_t>(rng() % (len - 15)));
+    for (unsigned j = 0; j < 4; ++j) {
+      const uint8_t a = static_cast<uint8_t>(rng() % 16);
+      const uint8_t b = rng() % 4 == 0 ? a : static_cast<uint8_t>(rng() % 16);
+      t.idx.insert(t.idx.end(), {a, 0x80, b, 0x80});
+      const uint32_t r = rng() % 8;
+      const uint32_t w = r == 0 ? 0 : r == 1 ? 2048 : rng() % 2049;
+      t.wpair.push_back((2048 - w) | w << 16);
+    }
+  }
+  return t;
+}
+
+TEST_CASE("resample2_windows: the scalar reference against the weighted sum, rounded") {
+  std::mt19937 rng(41);
+  for (int32_t wy : {0, 1, 1024, 1500, 2047, 2048}) {
+    const size_t nb = 150;
+    const WindowCase t = window_case(nb, rng);
+    std::vector<uint8_t> got(4 * nb);
+    pixnorm::scalar_kernels()->resample2_windows(t.r0.data(), t.r1.data(), t.base.data(), t.idx.data(),
+                                                 t.wpair.data(), wy, nb, got.data());
+    for (size_t e = 0; e < 4 * nb; ++e) {
+      const size_t a = static_cast<size_t>(t.base[e / 4]) + t.idx[4 * e], b = static_cast<size_t>(t.base[e / 4]) + t.idx[4 * e + 2];
+      const int64_t w1 = t.wpair[e] >> 16, w0 = 2048 - w1, v1 = wy, v0 = 2048 - wy;
+      const int64_t sum = v0 * (w0 * t.r0[a] + w1 * t.r0[b]) + v1 * (w0 * t.r1[a] + w1 * t.r1[b]);
+      INFO("wy " << wy << " e " << e);
+      REQUIRE(got[e] == (sum + (int64_t{1} << 21)) >> 22);
+    }
+  }
+}
+
+TEST_CASE("resample2_windows: every SIMD backend equals the scalar reference bit for bit") {
+  std::mt19937 rng(43);
+  size_t runs = 0;
+  for (const Backend& b : simd_backends()) {
+    for (int32_t wy : {0, 700, 2048}) {
+      for (size_t nb : {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 33, 64, 70}) {
+        for (size_t skew : {0, 1, 3}) {
+          const WindowCase t = window_case(nb, rng);
+          std::vector<uint8_t> r0(t.r0.size() + skew), r1(t.r1.size() + skew);
+          std::memcpy(r0.data() + skew, t.r0.data(), t.r0.size());
+          std::memcpy(r1.data() + skew, t.r1.data(), t.r1.size());
+          const size_t n = 4 * nb, guard = 64;
+          std::vector<uint8_t> want(n + 1), got(n + skew + 2 * guard, 0xA5);
+          pixnorm::scalar_kernels()->resample2_windows(t.r0.data(), t.r1.data(), t.base.data(), t.idx.data(),
+                                                       t.wpair.data(), wy, nb, want.data());
+          b.kernels->resample2_windows(r0.data() + skew, r1.data() + skew, t.base.data(), t.idx.data(),
+                                       t.wpair.data(), wy, nb, got.data() + guard + skew);
+          INFO(b.name << " wy " << wy << " blocks " << nb << " skew " << skew);
+          CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
+          CHECK(bytes_intact(got, guard + skew, guard + skew + n));
+          ++runs;
+        }
+      }
+    }
+  }
+  MESSAGE("resample2_windows runs compared: " << runs);
+}
+
 TEST_CASE("yuv kernel: every SIMD backend equals the scalar reference bit for bit") {
   std::mt19937 rng(41);
   for (const Backend& b : simd_backends()) {

@@ -74,6 +74,16 @@ struct RowKernels {
   // windows): the caller keeps those inside the rows.
   void (*resample2)(const uint8_t* row0, const uint8_t* row1, const int32_t* off, const int32_t* wx, int32_t wy,
                     unsigned step, unsigned group, size_t n, uint8_t* out);
+  // The same two-tap output for taps that lie close together, by blocks of four elements read
+  // through one 16-byte window each. Block k (k < nblocks) reads r[base[k]] .. r[base[k] + 15]
+  // only; with t[i] = win[idx[16k + i]], its element j (out[4k + j]) takes
+  //   a = t[4j], b = t[4j + 2], w = wpair[4k + j]: h(r) = a * (w & 0xFFFF) + b * (w >> 16)
+  // (w = (2048 - wx) | wx << 16), then the vertical blend and rounding of resample2. idx is a
+  // byte-shuffle table: idx[16k + 4j] and idx[16k + 4j + 2] are below 16, idx[16k + 4j + 1] and
+  // idx[16k + 4j + 3] are 0x80 (a zero byte), so SIMD versions shuffle each window into int16
+  // pairs and multiply-add them. 4 * nblocks bytes out.
+  void (*resample2_windows)(const uint8_t* row0, const uint8_t* row1, const int32_t* base, const uint8_t* idx,
+                            const uint32_t* wpair, int32_t wy, size_t nblocks, uint8_t* out);
   // n pixels of separate Y, U and V bytes to interleaved RGB, each as yuv_to_rgb does.
   void (*yuv)(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const YuvCoef* k, uint8_t* rgb);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"

@@ -661,6 +661,114 @@ void Resample2(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTRICT row
   if (i < n) scalar_kernels()->resample2(row0, row1, off + i, wx + i, wy, step, 1, n - i, out + i);
 }
 
+// Two-tap resampling by 16-byte windows (kernels.h): each 128-bit block loads its window,
+// shuffles it into (a, b) int16 pairs with the block's table and multiply-adds the weight pairs;
+// kBlocks blocks per vector (1; 2 on AVX2, 4 on AVX-512), loaded one 128-bit window at a time.
+template <size_t kBlocks>
+struct WindowBlocks;
+template <>
+struct WindowBlocks<1> {
+  using D8 = hn::Full128<uint8_t>;
+  static hn::Vec<D8> Load(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base) {
+    return hn::LoadU(D8(), r + base[0]);
+  }
+};
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+template <>
+struct WindowBlocks<2> {
+  using D8 = hn::Full256<uint8_t>;
+  static hn::Vec<D8> Load(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base) {
+    const hn::Full128<uint8_t> d;
+    return hn::Combine(D8(), hn::LoadU(d, r + base[1]), hn::LoadU(d, r + base[0]));
+  }
+};
+#endif
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+template <>
+struct WindowBlocks<4> {
+  using D8 = hn::Full512<uint8_t>;
+  static hn::Vec<D8> Load(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base) {
+    return hn::Combine(D8(), WindowBlocks<2>::Load(r, base + 2), WindowBlocks<2>::Load(r, base));
+  }
+};
+#endif
+
+// int32 lanes known to hold 0..255 to bytes: one vpmovdb on AVX-512 (DemoteTo takes four
+// shuffles there), DemoteTo elsewhere.
+template <class DQ, class V>
+HWY_INLINE void StoreBytes(DQ dq, V v, uint8_t* HWY_RESTRICT out) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if constexpr (sizeof(v.raw) == 64) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_cvtepi32_epi8(v.raw));
+    return;
+  }
+#endif
+  hn::StoreU(hn::DemoteTo(dq, v), dq, out);
+}
+
+template <size_t kBlocks, bool kTwoRows>
+HWY_INLINE size_t Resample2WindowsLoop(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTRICT row1,
+                                       const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
+                                       const uint32_t* HWY_RESTRICT wpair, int32_t wy, size_t nblocks,
+                                       uint8_t* HWY_RESTRICT out) {
+  using WB = WindowBlocks<kBlocks>;
+  const typename WB::D8 d8;
+  const hn::Repartition<int16_t, decltype(d8)> d16;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> dq;
+  using V32 = hn::Vec<decltype(d32)>;
+  const auto vwy = hn::Set(d32, wy);
+  auto dot = [&](hn::Vec<decltype(d8)> win, hn::Vec<decltype(d8)> table, hn::Vec<decltype(d16)> w) {
+    V32 s1 = hn::Zero(d32);
+    const V32 s0 =
+        hn::ReorderWidenMulAccumulate(d32, hn::BitCast(d16, hn::TableLookupBytesOr0(win, table)), w, hn::Zero(d32), s1);
+    return hn::RearrangeToOddPlusEven(s0, s1);
+  };
+  size_t k = 0;
+  for (; k + kBlocks <= nblocks; k += kBlocks) {
+    const auto table = hn::LoadU(d8, idx + 16 * k);
+    const auto w = hn::BitCast(d16, hn::LoadU(hn::RebindToUnsigned<decltype(d32)>(), wpair + 4 * k));
+    const V32 h0 = dot(WB::Load(row0, base + k), table, w);
+    V32 r;
+    if (kTwoRows) {
+      const V32 h1 = dot(WB::Load(row1, base + k), table, w);
+      r = hn::ShiftRight<22>(
+          hn::Add(hn::Add(hn::ShiftLeft<11>(h0), hn::Mul(hn::Sub(h1, h0), vwy)), hn::Set(d32, 1 << 21)));
+    } else {
+      r = hn::ShiftRight<11>(hn::Add(h0, hn::Set(d32, 1 << 10)));
+    }
+    StoreBytes(dq, r, out + 4 * k);
+  }
+  return k;
+}
+
+template <bool kTwoRows>
+HWY_INLINE size_t Resample2WindowsAll(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTRICT row1,
+                                      const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
+                                      const uint32_t* HWY_RESTRICT wpair, int32_t wy, size_t nblocks,
+                                      uint8_t* HWY_RESTRICT out) {
+  size_t k = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  k = Resample2WindowsLoop<4, kTwoRows>(row0, row1, base, idx, wpair, wy, nblocks, out);
+#endif
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  k += Resample2WindowsLoop<2, kTwoRows>(row0, row1, base + k, idx + 16 * k, wpair + 4 * k, wy, nblocks - k,
+                                         out + 4 * k);
+#endif
+  k += Resample2WindowsLoop<1, kTwoRows>(row0, row1, base + k, idx + 16 * k, wpair + 4 * k, wy, nblocks - k,
+                                         out + 4 * k);
+  return k;
+}
+
+void Resample2Windows(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTRICT row1,
+                      const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
+                      const uint32_t* HWY_RESTRICT wpair, int32_t wy, size_t nblocks, uint8_t* HWY_RESTRICT out) {
+  if (wy == 0)
+    Resample2WindowsAll<false>(row0, row1, base, idx, wpair, wy, nblocks, out);
+  else
+    Resample2WindowsAll<true>(row0, row1, base, idx, wpair, wy, nblocks, out);
+}
+
 // YUV to RGB (kernels.h): the reference's 16.16 fixed point in int32 lanes, one int32
 // vector of pixels per step, stored interleaved.
 void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uint8_t* HWY_RESTRICT v, size_t n,
@@ -670,9 +778,10 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
   const size_t N = hn::Lanes(di);
   const auto yoff = hn::Set(di, k->yoff), cy = hn::Set(di, k->cy), crv = hn::Set(di, k->crv),
              cgu = hn::Set(di, k->cgu), cgv = hn::Set(di, k->cgv), cbu = hn::Set(di, k->cbu);
-  const auto half = hn::Set(di, 1 << 15), c128 = hn::Set(di, 128), zero = hn::Zero(di), top = hn::Set(di, 255);
+  const auto half = hn::Set(di, 1 << 15), c128 = hn::Set(di, 128);
   auto load = [&](const uint8_t* p) { return hn::PromoteTo(di, hn::LoadU(dq, p)); };
-  auto out = [&](hn::Vec<DI> x) { return hn::DemoteTo(dq, hn::Min(hn::Max(hn::ShiftRight<16>(x), zero), top)); };
+  // DemoteTo saturates to 0..255: the reference's clamp.
+  auto out = [&](hn::Vec<DI> x) { return hn::DemoteTo(dq, hn::ShiftRight<16>(x)); };
   size_t i = 0;
   for (; i + N <= n; i += N) {
     const auto yv = hn::Add(hn::Mul(hn::Sub(load(y + i), yoff), cy), half);
@@ -687,7 +796,7 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
 
 const RowKernels* GetKernels() {
   static const RowKernels kernels = {Flat,      Planar, Interleave, Reduce,
-                                     Pack,      Resample2, Yuv, hwy::TargetName(HWY_TARGET)};
+                                     Pack,      Resample2, Resample2Windows, Yuv, hwy::TargetName(HWY_TARGET)};
   return &kernels;
 }
 #endif  // HWY_TARGET == HWY_SCALAR

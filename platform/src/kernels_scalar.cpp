@@ -127,18 +127,36 @@ void pack(const float* src, size_t n, void* dst, const PackParams* pp) {
   }
 }
 
+// Rounds the vertical blend of two horizontal sums, or one when wy == 0 (resample2's formula).
+inline uint8_t blend(int32_t h0, int32_t h1, int32_t wy) {
+  if (wy == 0) return static_cast<uint8_t>((h0 + (1 << 10)) >> 11);  // the same value: h0 * 2048 rounded by 2^22
+  return static_cast<uint8_t>(((h0 << 11) + (h1 - h0) * wy + (1 << 21)) >> 22);
+}
+
 void resample2(const uint8_t* row0, const uint8_t* row1, const int32_t* off, const int32_t* wx, int32_t wy,
                unsigned step, unsigned /*group*/, size_t n, uint8_t* out) {
   for (size_t e = 0; e < n; ++e) {
     const uint8_t* p0 = row0 + off[e];
     const int32_t h0 = (int32_t{p0[0]} << 11) + (int32_t{p0[step]} - p0[0]) * wx[e];
-    if (wy == 0) {
-      out[e] = static_cast<uint8_t>((h0 + (1 << 10)) >> 11);  // the same value: h0 * 2048 rounded by 2^22
-      continue;
-    }
     const uint8_t* p1 = row1 + off[e];
-    const int32_t h1 = (int32_t{p1[0]} << 11) + (int32_t{p1[step]} - p1[0]) * wx[e];
-    out[e] = static_cast<uint8_t>(((h0 << 11) + (h1 - h0) * wy + (1 << 21)) >> 22);
+    const int32_t h1 = wy == 0 ? 0 : (int32_t{p1[0]} << 11) + (int32_t{p1[step]} - p1[0]) * wx[e];
+    out[e] = blend(h0, h1, wy);
+  }
+}
+
+void resample2_windows(const uint8_t* row0, const uint8_t* row1, const int32_t* base, const uint8_t* idx,
+                       const uint32_t* wpair, int32_t wy, size_t nblocks, uint8_t* out) {
+  for (size_t k = 0; k < nblocks; ++k) {
+    const uint8_t* w0 = row0 + base[k];
+    const uint8_t* w1 = row1 + base[k];
+    for (unsigned j = 0; j < 4; ++j) {
+      const uint8_t ia = idx[16 * k + 4 * j], ib = idx[16 * k + 4 * j + 2];
+      const uint32_t w = wpair[4 * k + j];
+      const int32_t lo = static_cast<int32_t>(w & 0xFFFF), hi = static_cast<int32_t>(w >> 16);
+      const int32_t h0 = w0[ia] * lo + w0[ib] * hi;
+      const int32_t h1 = wy == 0 ? 0 : w1[ia] * lo + w1[ib] * hi;
+      out[4 * k + j] = blend(h0, h1, wy);
+    }
   }
 }
 
@@ -150,7 +168,7 @@ void yuv(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const Y
 
 const RowKernels* scalar_kernels() {
   static const RowKernels kernels = {scalar::flat, scalar::planar, scalar::interleave, scalar::reduce,
-                                     scalar::pack, scalar::resample2, scalar::yuv, "scalar"};
+                                     scalar::pack, scalar::resample2, scalar::resample2_windows, scalar::yuv, "scalar"};
   return &kernels;
 }
 

@@ -438,6 +438,84 @@ void resample2(const uint8_t* row0, const uint8_t* row1, const int32_t* off, con
   if (i < n) scalar_kernels()->resample2(row0, row1, off + i, wx + i, wy, step, 1, n - i, out + i);
 }
 
+// Two-tap resampling by 16-byte windows (kernels.h): per 128-bit block, one load, one byte
+// shuffle into (a, b) int16 pairs and one pairwise multiply-add (pshufb/pmaddwd, NEON tbl and
+// widening multiplies, which xsimd 8.1 does not wrap), then the vertical blend on batches.
+constexpr size_t kWindowBlocks = N / 4;  // 128-bit blocks per batch of int32
+
+#if defined(__AVX512BW__) || defined(__AVX2__) || defined(__SSSE3__)
+inline __m128i window(const uint8_t* r, int32_t base) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(r + base));
+}
+#endif
+
+inline BI window_sums(const uint8_t* r, const int32_t* base, const uint8_t* idx, const uint32_t* wpair) {
+#if defined(__AVX512BW__)
+  static_assert(N == 16, "AVX-512 batch");
+  __m512i v = _mm512_castsi128_si512(window(r, base[0]));
+  v = _mm512_inserti32x4(v, window(r, base[1]), 1);
+  v = _mm512_inserti32x4(v, window(r, base[2]), 2);
+  v = _mm512_inserti32x4(v, window(r, base[3]), 3);
+  const __m512i t = _mm512_shuffle_epi8(v, _mm512_loadu_si512(idx));
+  return BI(_mm512_madd_epi16(t, _mm512_loadu_si512(wpair)));
+#elif defined(__AVX2__)
+  static_assert(N == 8, "AVX2 batch");
+  const __m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(window(r, base[0])), window(r, base[1]), 1);
+  const __m256i t = _mm256_shuffle_epi8(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx)));
+  return BI(_mm256_madd_epi16(t, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wpair))));
+#elif defined(__SSSE3__)
+  static_assert(N == 4, "SSE batch");
+  const __m128i t = _mm_shuffle_epi8(window(r, base[0]), _mm_loadu_si128(reinterpret_cast<const __m128i*>(idx)));
+  return BI(_mm_madd_epi16(t, _mm_loadu_si128(reinterpret_cast<const __m128i*>(wpair))));
+#elif defined(__ARM_NEON) || defined(__ARM_NEON__)
+  static_assert(N == 4, "NEON batch");
+  const uint8x16_t win = vld1q_u8(r + base[0]), tbl = vld1q_u8(idx);
+#if defined(__aarch64__)
+  const int16x8_t t = vreinterpretq_s16_u8(vqtbl1q_u8(win, tbl));  // indexes >= 16 give 0
+#else
+  const uint8x8x2_t w2 = {{vget_low_u8(win), vget_high_u8(win)}};
+  const int16x8_t t = vreinterpretq_s16_u8(vcombine_u8(vtbl2_u8(w2, vget_low_u8(tbl)), vtbl2_u8(w2, vget_high_u8(tbl))));
+#endif
+  const int16x8_t w = vreinterpretq_s16_u32(vld1q_u32(wpair));
+  const int32x4_t lo = vmull_s16(vget_low_s16(t), vget_low_s16(w)), hi = vmull_s16(vget_high_s16(t), vget_high_s16(w));
+#if defined(__aarch64__)
+  return BI(vpaddq_s32(lo, hi));
+#else
+  return BI(vcombine_s32(vpadd_s32(vget_low_s32(lo), vget_high_s32(lo)), vpadd_s32(vget_low_s32(hi), vget_high_s32(hi))));
+#endif
+#else
+#error "pixnorm: no byte shuffle for this xsimd architecture"
+#endif
+}
+
+template <bool kTwoRows>
+size_t resample2_windows_loop(const uint8_t* row0, const uint8_t* row1, const int32_t* base, const uint8_t* idx,
+                              const uint32_t* wpair, int32_t wy, size_t nblocks, uint8_t* out) {
+  const BI vwy(wy);
+  size_t k = 0;
+  for (; k + kWindowBlocks <= nblocks; k += kWindowBlocks) {
+    const BI h0 = window_sums(row0, base + k, idx + 16 * k, wpair + 4 * k);
+    BI r;
+    if (kTwoRows) {
+      const BI h1 = window_sums(row1, base + k, idx + 16 * k, wpair + 4 * k);
+      r = ((h0 << 11) + (h1 - h0) * vwy + BI(1 << 21)) >> 22;
+    } else {
+      r = (h0 + BI(1 << 10)) >> 11;
+    }
+    store_bytes(r, out + 4 * k);
+  }
+  return k;
+}
+
+void resample2_windows(const uint8_t* row0, const uint8_t* row1, const int32_t* base, const uint8_t* idx,
+                       const uint32_t* wpair, int32_t wy, size_t nblocks, uint8_t* out) {
+  const size_t k = wy == 0 ? resample2_windows_loop<false>(row0, row1, base, idx, wpair, wy, nblocks, out)
+                           : resample2_windows_loop<true>(row0, row1, base, idx, wpair, wy, nblocks, out);
+  if (k < nblocks)
+    scalar_kernels()->resample2_windows(row0, row1, base + k, idx + 16 * k, wpair + 4 * k, wy, nblocks - k,
+                                        out + 4 * k);
+}
+
 #if defined(__AVX512F__)
 #define PIXNORM_XSIMD_TARGET "AVX512"
 #elif defined(__AVX2__)
@@ -457,6 +535,7 @@ void yuv(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const Y
 
 }  // namespace
 
-extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, pack, resample2, yuv, PIXNORM_XSIMD_TARGET};
+extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, pack, resample2, resample2_windows, yuv,
+                                         PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm

@@ -194,6 +194,51 @@ Resampler::~Resampler() {
   delete[] xstart_c_;
   delete[] eoff_;
   delete[] ewx_;
+  for (int32_t* g : goff_) delete[] g;
+}
+
+Windows::~Windows() {
+  delete[] base;
+  delete[] idx;
+  delete[] wpair;
+}
+
+pixnorm_status Windows::build(const int32_t* off, const int32_t* wx, unsigned step, size_t n, size_t valid) {
+  const size_t nb = n / 4;
+  if (nb == 0 || valid < 16) return PIXNORM_OK;
+  auto lowest = [&](size_t k) {
+    int32_t lo = off[4 * k];
+    for (unsigned j = 1; j < 4; ++j) lo = off[4 * k + j] < lo ? off[4 * k + j] : lo;
+    return lo;
+  };
+  for (size_t k = 0; k < nb; ++k) {
+    int32_t hi = off[4 * k];
+    for (unsigned j = 1; j < 4; ++j) hi = off[4 * k + j] > hi ? off[4 * k + j] : hi;
+    if (hi + static_cast<int32_t>(step) - lowest(k) > 15) return PIXNORM_OK;
+  }
+  base = alloc<int32_t>(nb);
+  idx = alloc<uint8_t>(16 * nb);
+  wpair = alloc<uint32_t>(4 * nb);
+  if (base == nullptr || idx == nullptr || wpair == nullptr)
+    return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  for (size_t k = 0; k < nb; ++k) {
+    const int32_t lo = lowest(k);
+    // Near the row's end the window moves left: the taps (inside the row) stay inside it.
+    const int32_t b = static_cast<size_t>(lo) + 16 > valid ? static_cast<int32_t>(valid - 16) : lo;
+    base[k] = b;
+    for (unsigned j = 0; j < 4; ++j) {
+      const size_t e = 4 * k + j;
+      const int32_t w = wx != nullptr ? wx[e] : 0;
+      uint8_t* t = idx + 4 * e;
+      t[0] = static_cast<uint8_t>(off[e] - b);
+      t[1] = 0x80;
+      t[2] = static_cast<uint8_t>(off[e] + static_cast<int32_t>(step) - b);
+      t[3] = 0x80;
+      wpair[e] = static_cast<uint32_t>(2048 - w) | static_cast<uint32_t>(w) << 16;
+    }
+  }
+  nblocks = nb;
+  return PIXNORM_OK;
 }
 
 pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint32_t out_h, unsigned src_cin,
@@ -242,6 +287,10 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
   // Packed formats with as many bytes per pixel as channels out are read in place; the others
   // (alpha dropped, YUV converted) through the compact row of the columns used.
   direct_ = cin_ == c_ && !is_yuv(format_);
+  if (is_yuv(format_)) {
+    const pixnorm_status gs = init_gather(d.width);
+    if (gs != PIXNORM_OK) return gs;
+  }
   if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2) return init_two_tap(d.width);
   return PIXNORM_OK;
 }
@@ -286,6 +335,40 @@ pixnorm_status Resampler::init_two_tap(uint32_t image_width) {
   safe_lo_ = lo;
   safe_hi_ = hi;
   two_tap_ = true;
+  return win_.build(eoff_, ewx_, estep_, n, valid);
+}
+
+// Per YUV plane, the byte each column used reads (offsets in its row) and their gather windows.
+pixnorm_status Resampler::init_gather(uint32_t image_width) {
+  const size_t w = image_width, cw = (w + 1) / 2;
+  const bool nv21 = format_ == PIXNORM_FORMAT_NV21;
+  for (unsigned c = 0; c < 3; ++c) {
+    goff_[c] = alloc<int32_t>(ncols_);
+    if (goff_[c] == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the column map");
+    size_t valid = w;
+    for (uint32_t j = 0; j < ncols_; ++j) {
+      const int32_t x = static_cast<int32_t>(roi_x_) + cols_[j], pair = x / 2;
+      int32_t o;
+      switch (format_) {
+        case PIXNORM_FORMAT_NV12:
+        case PIXNORM_FORMAT_NV21:  // Y, then interleaved chroma pairs (U first in NV12)
+          o = c == 0 ? x : 2 * pair + ((c == 1) == nv21 ? 1 : 0);
+          valid = c == 0 ? w : 2 * cw;
+          break;
+        case PIXNORM_FORMAT_I420:
+          o = c == 0 ? x : pair;
+          valid = c == 0 ? w : cw;
+          break;
+        default:  // YUYV: Y0 U Y1 V per pair of pixels
+          o = c == 0 ? 2 * x : 4 * pair + (c == 1 ? 1 : 3);
+          valid = 4 * cw;
+          break;
+      }
+      goff_[c][j] = o;
+    }
+    const pixnorm_status st = gather_[c].build(goff_[c], nullptr, 0, ncols_, valid);
+    if (st != PIXNORM_OK) return st;
+  }
   return PIXNORM_OK;
 }
 
@@ -317,42 +400,25 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
   // YUV: the Y, U and V bytes of the columns used, side by side after the compact row, then
   // converted by the kernel.
   uint8_t* ys = compact + compact_row_bytes();
-  uint8_t* us = ys + n;
-  uint8_t* vs = us + n;
-  switch (format_) {
-    case PIXNORM_FORMAT_NV12:
-    case PIXNORM_FORMAT_NV21: {
-      const uint8_t* uv = src.p[1] + (y / 2) * src.stride[1];
-      const unsigned ui = format_ == PIXNORM_FORMAT_NV12 ? 0 : 1;
-      for (uint32_t j = 0; j < n; ++j) {
-        const size_t x = roi_x_ + static_cast<size_t>(cols_[j]);
-        ys[j] = row[x];
-        us[j] = uv[(x / 2) * 2 + ui];
-        vs[j] = uv[(x / 2) * 2 + (1 - ui)];
-      }
-      break;
-    }
-    case PIXNORM_FORMAT_I420: {
-      const uint8_t* u = src.p[1] + (y / 2) * src.stride[1];
-      const uint8_t* v = src.p[2] + (y / 2) * src.stride[2];
-      for (uint32_t j = 0; j < n; ++j) {
-        const size_t x = roi_x_ + static_cast<size_t>(cols_[j]);
-        ys[j] = row[x];
-        us[j] = u[x / 2];
-        vs[j] = v[x / 2];
-      }
-      break;
-    }
-    default:  // YUYV
-      for (uint32_t j = 0; j < n; ++j) {
-        const size_t x = roi_x_ + static_cast<size_t>(cols_[j]);
-        const uint8_t* pair = row + (x / 2) * 4;
-        ys[j] = row[2 * x];
-        us[j] = pair[1];
-        vs[j] = pair[3];
-      }
-      break;
+  uint8_t* dst[3] = {ys, ys + n, ys + 2 * static_cast<size_t>(n)};
+  const uint8_t* rows[3] = {row, row, row};
+  if (format_ == PIXNORM_FORMAT_NV12 || format_ == PIXNORM_FORMAT_NV21) {
+    rows[1] = rows[2] = src.p[1] + (y / 2) * src.stride[1];
+  } else if (format_ == PIXNORM_FORMAT_I420) {
+    rows[1] = src.p[1] + (y / 2) * src.stride[1];
+    rows[2] = src.p[2] + (y / 2) * src.stride[2];
   }
+  for (unsigned c = 0; c < 3; ++c) {
+    const Windows& g = gather_[c];
+    uint32_t j = 0;
+    if (g.nblocks > 0) {
+      k->resample2_windows(rows[c], rows[c], g.base, g.idx, g.wpair, 0, g.nblocks, dst[c]);
+      j = static_cast<uint32_t>(4 * g.nblocks);
+    }
+    for (; j < n; ++j) dst[c][j] = rows[c][goff_[c][j]];
+  }
+  const uint8_t* us = dst[1];
+  const uint8_t* vs = dst[2];
   k->yuv(ys, us, vs, n, &yuv_, compact);
   return compact;
 }
@@ -428,6 +494,12 @@ void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_
   }
   uint8_t* o = out + lo;
   const RowKernels* ref = scalar_kernels();
+  if (win_.nblocks > 0) {
+    const size_t done = 4 * win_.nblocks;
+    k->resample2_windows(r0, r1, win_.base, win_.idx, win_.wpair, wy, win_.nblocks, o);
+    if (done < n) ref->resample2(r0, r1, eoff_ + done, ewx_ + done, wy, estep_, 1, n - done, o + done);
+    return;
+  }
   if (safe_lo_ > 0) ref->resample2(r0, r1, eoff_, ewx_, wy, estep_, group_, safe_lo_, o);
   k->resample2(r0, r1, eoff_ + safe_lo_, ewx_ + safe_lo_, wy, estep_, group_, safe_hi_ - safe_lo_, o + safe_lo_);
   if (safe_hi_ < n) ref->resample2(r0, r1, eoff_ + safe_hi_, ewx_ + safe_hi_, wy, estep_, group_, n - safe_hi_, o + safe_hi_);

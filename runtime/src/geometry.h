@@ -29,6 +29,23 @@ struct Planes {
   size_t stride[3];
 };
 
+// Window tables for RowKernels::resample2_windows over n elements of a row: blocks of four
+// elements each read through one 16-byte window; the last n % 4 elements are left to the caller.
+struct Windows {
+  size_t nblocks = 0;  // 0: the elements do not fit in windows (or fewer than four)
+  int32_t* base = nullptr;
+  uint8_t* idx = nullptr;
+  uint32_t* wpair = nullptr;
+  Windows() = default;
+  Windows(const Windows&) = delete;
+  Windows& operator=(const Windows&) = delete;
+  ~Windows();
+  // Element e reads off[e] and off[e] + step, weights (2048 - wx[e], wx[e]) (wx nullptr: 0, the
+  // byte at off[e] itself); rows have `valid` readable bytes. No tables when some block spans
+  // more than 16 bytes; fails only when out of memory.
+  pixnorm_status build(const int32_t* off, const int32_t* wx, unsigned step, size_t n, size_t valid);
+};
+
 class Resampler {
  public:
   Resampler() = default;
@@ -44,7 +61,7 @@ class Resampler {
   // Scratch bytes one band needs for rows().
   size_t scratch_bytes() const;
   // Output rows [y0, y1) into out (row stride out_row_bytes), using `scratch` (scratch_bytes(),
-  // aligned to 8). Bilinear and nearest rows go through k->resample2.
+  // aligned to 8). Bilinear and nearest rows go through k->resample2_windows or k->resample2.
   void rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out, size_t out_row_bytes,
             void* scratch) const;
 
@@ -78,6 +95,14 @@ class Resampler {
   int32_t* ewx_ = nullptr;
   unsigned estep_ = 0, group_ = 1;
   size_t safe_lo_ = 0, safe_hi_ = 0;
+  // When every four consecutive elements read within 16 bytes (downscaling by up to about 4 for
+  // three channels), k->resample2_windows does the row, the scalar resample2 its last n % 4.
+  Windows win_;
+  // YUV sources: the Y, U and V bytes of the columns used gathered by resample2_windows (weight
+  // 2048 on one tap, one row) where they fit, per plane; goff_[c][j] the row offset of column j's byte.
+  Windows gather_[3];
+  int32_t* goff_[3] = {nullptr, nullptr, nullptr};
+  pixnorm_status init_gather(uint32_t image_width);
   uint8_t fill_ = 0;
   YuvCoef yuv_{};
 };
