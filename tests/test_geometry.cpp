@@ -142,15 +142,20 @@ struct TwoTapCase {
   std::vector<int32_t> off, wx;
 };
 
+// Two source rows of len random bytes, the second with saturated bytes every `period`.
+void random_rows(size_t len, size_t period, std::mt19937& rng, std::vector<uint8_t>* r0, std::vector<uint8_t>* r1) {
+  r0->resize(len);
+  r1->resize(len);
+  for (size_t i = 0; i < len; ++i) {
+    (*r0)[i] = static_cast<uint8_t>(rng());
+    (*r1)[i] = static_cast<uint8_t>(i % period == 0 ? 255 : rng());
+  }
+}
+
 TwoTapCase two_tap_case(size_t n, unsigned group, std::mt19937& rng) {
   TwoTapCase t;
   const size_t len = 3 * n + 64;
-  t.r0.resize(len);
-  t.r1.resize(len);
-  for (size_t i = 0; i < len; ++i) {
-    t.r0[i] = static_cast<uint8_t>(rng());
-    t.r1[i] = static_cast<uint8_t>(i % 7 == 0 ? 255 : rng());  // saturated runs too
-  }
+  random_rows(len, 7, rng, &t.r0, &t.r1);
   for (size_t e = 0; e + group <= n; e += group) {
     const int32_t base = static_cast<int32_t>(rng() % (len - 8 - group + 2));
     const uint32_t r = rng() % 8;
@@ -230,12 +235,7 @@ struct WindowCase {
 WindowCase window_case(size_t nblocks, std::mt19937& rng) {
   WindowCase t;
   const size_t len = 5 * nblocks + 40;
-  t.r0.resize(len);
-  t.r1.resize(len);
-  for (size_t i = 0; i < len; ++i) {
-    t.r0[i] = static_cast<uint8_t>(rng());
-    t.r1[i] = static_cast<uint8_t>(i % 5 == 0 ? 255 : rng());
-  }
+  random_rows(len, 5, rng, &t.r0, &t.r1);
   for (size_t k = 0; k < nblocks; ++k) {
     t.base.push_back(static_cast<int32_t>(rng() % (len - 15)));
     for (unsigned j = 0; j < 4; ++j) {
