@@ -32,3 +32,16 @@ def run_tests(tests, work_prefix, set_work, epilogue=None):
         return 1
     print(f"all {ran} tests passed")
     return 0
+
+
+def main(names, tests, work_prefix, extra=(), epilogue=None):
+    """A script's main: sets PIXNORM and DATA (absolute paths) from the command line, then the
+    names in `extra` (as given), and WORK to the temporary folder, all in the script's globals
+    `names`; then runs `tests`. Returns the exit status."""
+    script = os.path.basename(sys.argv[0])
+    if len(sys.argv) != 3 + len(extra):
+        sys.exit(f"usage: {script} PIXNORM DATA_DIR{''.join(' ' + e for e in extra)}")
+    names["PIXNORM"], names["DATA"] = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    for name, value in zip(extra, sys.argv[3:]):
+        names[name] = value
+    return run_tests(tests, work_prefix, lambda work: names.__setitem__("WORK", work), epilogue)

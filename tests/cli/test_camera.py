@@ -317,16 +317,7 @@ TESTS = [test_bilinear_matches_opencv, test_area_matches_opencv, test_nearest_ma
 
 
 def main():
-    global PIXNORM, DATA
-    if len(sys.argv) != 3:
-        sys.exit("usage: test_camera.py PIXNORM DATA_DIR")
-    PIXNORM, DATA = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-
-    def set_work(work):
-        global WORK
-        WORK = work
-
-    return cli_harness.run_tests(TESTS, "pixnorm_camera_", set_work)
+    return cli_harness.main(globals(), TESTS, "pixnorm_camera_")
 
 
 if __name__ == "__main__":

@@ -778,19 +778,10 @@ def signals_remove_the_temporary_file():
 
 
 def main():
-    global PIXNORM, DATA, WORK
-    if len(sys.argv) != 3:
-        sys.exit("usage: test_cli.py PIXNORM DATA_DIR")
-    PIXNORM, DATA = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-
-    def set_work(work):
-        global WORK
-        WORK = work
-
     def report_tolerance():
         print(f"largest |out - ref| / (size of the terms): {worst_ratio:.3g} (allowed {TOL:g}; 2^-24 = {2 ** -24:.3g})")
 
-    return cli_harness.run_tests(TESTS, "pixnorm_cli_", set_work, report_tolerance)
+    return cli_harness.main(globals(), TESTS, "pixnorm_cli_", epilogue=report_tolerance)
 
 
 if __name__ == "__main__":

@@ -657,16 +657,7 @@ def memory_stays_flat():
 
 
 def main():
-    global PIXNORM, DATA, WORK
-    if len(sys.argv) != 3:
-        sys.exit("usage: test_fit.py PIXNORM DATA_DIR")
-    PIXNORM, DATA = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-
-    def set_work(work):
-        global WORK
-        WORK = work
-
-    return cli_harness.run_tests(TESTS, "pixnorm_fit_", set_work)
+    return cli_harness.main(globals(), TESTS, "pixnorm_fit_")
 
 
 if __name__ == "__main__":

@@ -669,17 +669,7 @@ def check_failures():
 
 
 def main():
-    global PIXNORM, DATA, CC, CXX, WORK
-    if len(sys.argv) != 5:
-        sys.exit("usage: test_stats_cmds.py PIXNORM DATA_DIR CC CXX")
-    PIXNORM, DATA = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-    CC, CXX = sys.argv[3], sys.argv[4]
-
-    def set_work(work):
-        global WORK
-        WORK = work
-
-    return cli_harness.run_tests(TESTS, "pixnorm_stats_", set_work)
+    return cli_harness.main(globals(), TESTS, "pixnorm_stats_", extra=("CC", "CXX"))
 
 
 if __name__ == "__main__":
