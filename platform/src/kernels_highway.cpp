@@ -511,6 +511,21 @@ void Pack(const float* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const
 // (the second is byte `step` of the word), then the scalar reference's integer arithmetic.
 // The words are read lane by lane into a buffer: on CPUs with the gather data sampling
 // mitigation, vpgatherdd is slower than scalar loads.
+// The vertical blend of two rows' horizontal sums, rounded (kernels.h), or of row 0 alone.
+template <bool kTwoRows, class D, class V>
+HWY_INLINE V Blend(D d, V h0, V h1, V vwy) {
+  if constexpr (!kTwoRows) return hn::ShiftRight<11>(hn::Add(h0, hn::Set(d, 1 << 10)));
+  return hn::ShiftRight<22>(hn::Add(hn::Add(hn::ShiftLeft<11>(h0), hn::Mul(hn::Sub(h1, h0), vwy)), hn::Set(d, 1 << 21)));
+}
+
+// Sums of adjacent int16 products in int32 lanes (pmaddwd): taps (a, b) times weights (w0, w1).
+template <class D32, class V16>
+HWY_INLINE hn::Vec<D32> PairSums(D32 d32, V16 taps, V16 w) {
+  hn::Vec<D32> s1 = hn::Zero(d32);
+  const hn::Vec<D32> s0 = hn::ReorderWidenMulAccumulate(d32, taps, w, hn::Zero(d32), s1);
+  return hn::RearrangeToOddPlusEven(s0, s1);
+}
+
 template <class D>
 HWY_INLINE hn::Vec<D> Words(D d, const uint8_t* HWY_RESTRICT base, const int32_t* HWY_RESTRICT off) {
   HWY_ALIGN int32_t w[hn::MaxLanes(d)];
@@ -535,18 +550,15 @@ HWY_INLINE void Resample2Loop(const uint8_t* HWY_RESTRICT row0, const uint8_t* H
     const auto a0 = hn::And(g0, mask);
     const auto b0 = kWideStep ? hn::And(Words(di, row0 + step, off + i), mask) : hn::And(hn::ShiftRightSame(g0, shift), mask);
     const auto h0 = hn::Add(hn::ShiftLeft<11>(a0), hn::Mul(hn::Sub(b0, a0), w));
-    hn::Vec<DI> r;
+    auto h1 = h0;
     if (kTwoRows) {
       const auto g1 = Words(di, row1, off + i);
       const auto a1 = hn::And(g1, mask);
       const auto b1 =
           kWideStep ? hn::And(Words(di, row1 + step, off + i), mask) : hn::And(hn::ShiftRightSame(g1, shift), mask);
-      const auto h1 = hn::Add(hn::ShiftLeft<11>(a1), hn::Mul(hn::Sub(b1, a1), w));
-      r = hn::ShiftRight<22>(hn::Add(hn::Add(hn::ShiftLeft<11>(h0), hn::Mul(hn::Sub(h1, h0), vwy)), hn::Set(di, 1 << 21)));
-    } else {
-      r = hn::ShiftRight<11>(hn::Add(h0, hn::Set(di, 1 << 10)));
+      h1 = hn::Add(hn::ShiftLeft<11>(a1), hn::Mul(hn::Sub(b1, a1), w));
     }
-    hn::StoreU(hn::DemoteTo(d8, r), d8, out + i);
+    hn::StoreU(hn::DemoteTo(d8, Blend<kTwoRows>(di, h0, h1, vwy)), d8, out + i);
   }
   *done = i;
 }
@@ -634,11 +646,7 @@ HWY_INLINE size_t Resample2Pixels(const uint8_t* HWY_RESTRICT row0, const uint8_
   const auto one = hn::Set(d32, 2048), vwy = hn::Set(d32, wy);
   using V32 = hn::Vec<decltype(d32)>;
   using V16 = hn::Vec<decltype(d16)>;
-  auto dot = [&](hn::Vec<decltype(d8)> p, V16 w) {
-    V32 s1 = hn::Zero(d32);
-    const V32 s0 = hn::ReorderWidenMulAccumulate(d32, hn::BitCast(d16, p), w, hn::Zero(d32), s1);
-    return hn::RearrangeToOddPlusEven(s0, s1);
-  };
+  auto dot = [&](hn::Vec<decltype(d8)> p, V16 w) { return PairSums(d32, hn::BitCast(d16, p), w); };
   // Horizontal: the three vectors of elements of one row (separate variables: SVE vectors
   // cannot live in arrays).
   auto horizontal = [&](const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT o, V16 w0, V16 w1, V16 w2,
@@ -654,12 +662,7 @@ HWY_INLINE size_t Resample2Pixels(const uint8_t* HWY_RESTRICT row0, const uint8_
     return hn::BitCast(d16, hn::Or(hn::Sub(one, v), hn::ShiftLeft<16>(v)));
   };
   // Vertical, rounding, bytes.
-  auto finish = [&](V32 a, V32 b, uint8_t* HWY_RESTRICT o) {
-    const V32 r = kTwoRows ? hn::ShiftRight<22>(hn::Add(hn::Add(hn::ShiftLeft<11>(a), hn::Mul(hn::Sub(b, a), vwy)),
-                                                        hn::Set(d32, 1 << 21)))
-                           : hn::ShiftRight<11>(hn::Add(a, hn::Set(d32, 1 << 10)));
-    PB::Store(hn::DemoteTo(dq, r), o);
-  };
+  auto finish = [&](V32 a, V32 b, uint8_t* HWY_RESTRICT o) { PB::Store(hn::DemoteTo(dq, Blend<kTwoRows>(d32, a, b, vwy)), o); };
   const size_t step_elems = 12 * kBlocks;
   size_t i = 0;
   for (; i + step_elems <= n; i += step_elems) {
@@ -758,25 +761,15 @@ HWY_INLINE size_t Resample2WindowsLoop(const uint8_t* HWY_RESTRICT row0, const u
   using V32 = hn::Vec<decltype(d32)>;
   const auto vwy = hn::Set(d32, wy);
   auto dot = [&](hn::Vec<decltype(d8)> win, hn::Vec<decltype(d8)> table, hn::Vec<decltype(d16)> w) {
-    V32 s1 = hn::Zero(d32);
-    const V32 s0 =
-        hn::ReorderWidenMulAccumulate(d32, hn::BitCast(d16, hn::TableLookupBytesOr0(win, table)), w, hn::Zero(d32), s1);
-    return hn::RearrangeToOddPlusEven(s0, s1);
+    return PairSums(d32, hn::BitCast(d16, hn::TableLookupBytesOr0(win, table)), w);
   };
   size_t k = 0;
   for (; k + kBlocks <= nblocks; k += kBlocks) {
     const auto table = hn::LoadU(d8, idx + 16 * k);
     const auto w = hn::BitCast(d16, hn::LoadU(hn::RebindToUnsigned<decltype(d32)>(), wpair + 4 * k));
     const V32 h0 = dot(WB::Load(row0, base + k), table, w);
-    V32 r;
-    if (kTwoRows) {
-      const V32 h1 = dot(WB::Load(row1, base + k), table, w);
-      r = hn::ShiftRight<22>(
-          hn::Add(hn::Add(hn::ShiftLeft<11>(h0), hn::Mul(hn::Sub(h1, h0), vwy)), hn::Set(d32, 1 << 21)));
-    } else {
-      r = hn::ShiftRight<11>(hn::Add(h0, hn::Set(d32, 1 << 10)));
-    }
-    StoreBytes(dq, r, out + 4 * k);
+    const V32 h1 = kTwoRows ? dot(WB::Load(row1, base + k), table, w) : h0;
+    StoreBytes(dq, Blend<kTwoRows>(d32, h0, h1, vwy), out + 4 * k);
   }
   return k;
 }

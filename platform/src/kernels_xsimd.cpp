@@ -399,6 +399,13 @@ inline void store_bytes(BI v, uint8_t* dst) {
 #endif
 }
 
+// The vertical blend of two rows' horizontal sums, rounded (kernels.h), or of row 0 alone.
+template <bool kTwoRows>
+inline BI blend(BI h0, BI h1, BI vwy) {
+  if constexpr (!kTwoRows) return (h0 + BI(1 << 10)) >> 11;
+  return ((h0 << 11) + (h1 - h0) * vwy + BI(1 << 21)) >> 22;
+}
+
 template <bool kTwoRows, bool kWideStep>
 size_t resample2_loop(const uint8_t* row0, const uint8_t* row1, const int32_t* off, const int32_t* wx, int32_t wy,
                       unsigned step, size_t n, uint8_t* out) {
@@ -411,17 +418,14 @@ size_t resample2_loop(const uint8_t* row0, const uint8_t* row1, const int32_t* o
     const BI a0 = g0 & mask;
     const BI b0 = kWideStep ? words(row0 + step, off + i) & mask : (g0 >> shift) & mask;
     const BI h0 = (a0 << 11) + (b0 - a0) * w;
-    BI r;
+    BI h1 = h0;
     if (kTwoRows) {
       const BI g1 = words(row1, off + i);
       const BI a1 = g1 & mask;
       const BI b1 = kWideStep ? words(row1 + step, off + i) & mask : (g1 >> shift) & mask;
-      const BI h1 = (a1 << 11) + (b1 - a1) * w;
-      r = ((h0 << 11) + (h1 - h0) * vwy + BI(1 << 21)) >> 22;
-    } else {
-      r = (h0 + BI(1 << 10)) >> 11;
+      h1 = (a1 << 11) + (b1 - a1) * w;
     }
-    store_bytes(r, out + i);
+    store_bytes(blend<kTwoRows>(h0, h1, vwy), out + i);
   }
   return i;
 }
@@ -495,14 +499,8 @@ size_t resample2_windows_loop(const uint8_t* row0, const uint8_t* row1, const in
   size_t k = 0;
   for (; k + kWindowBlocks <= nblocks; k += kWindowBlocks) {
     const BI h0 = window_sums(row0, base + k, idx + 16 * k, wpair + 4 * k);
-    BI r;
-    if (kTwoRows) {
-      const BI h1 = window_sums(row1, base + k, idx + 16 * k, wpair + 4 * k);
-      r = ((h0 << 11) + (h1 - h0) * vwy + BI(1 << 21)) >> 22;
-    } else {
-      r = (h0 + BI(1 << 10)) >> 11;
-    }
-    store_bytes(r, out + 4 * k);
+    const BI h1 = kTwoRows ? window_sums(row1, base + k, idx + 16 * k, wpair + 4 * k) : h0;
+    store_bytes(blend<kTwoRows>(h0, h1, vwy), out + 4 * k);
   }
   return k;
 }

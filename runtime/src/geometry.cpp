@@ -345,26 +345,15 @@ pixnorm_status Resampler::init_gather(uint32_t image_width) {
   for (unsigned c = 0; c < 3; ++c) {
     goff_[c] = alloc<int32_t>(ncols_);
     if (goff_[c] == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the column map");
-    size_t valid = w;
+    // The bytes of the plane's rows: Y, then interleaved chroma pairs (U first in NV12); I420's
+    // separate planes; YUYV's Y0 U Y1 V per pair of pixels.
+    const bool nv = format_ == PIXNORM_FORMAT_NV12 || nv21, i420 = format_ == PIXNORM_FORMAT_I420;
+    const size_t valid = nv ? (c == 0 ? w : 2 * cw) : i420 ? (c == 0 ? w : cw) : 4 * cw;
     for (uint32_t j = 0; j < ncols_; ++j) {
       const int32_t x = static_cast<int32_t>(roi_x_) + cols_[j], pair = x / 2;
-      int32_t o;
-      switch (format_) {
-        case PIXNORM_FORMAT_NV12:
-        case PIXNORM_FORMAT_NV21:  // Y, then interleaved chroma pairs (U first in NV12)
-          o = c == 0 ? x : 2 * pair + ((c == 1) == nv21 ? 1 : 0);
-          valid = c == 0 ? w : 2 * cw;
-          break;
-        case PIXNORM_FORMAT_I420:
-          o = c == 0 ? x : pair;
-          valid = c == 0 ? w : cw;
-          break;
-        default:  // YUYV: Y0 U Y1 V per pair of pixels
-          o = c == 0 ? 2 * x : 4 * pair + (c == 1 ? 1 : 3);
-          valid = 4 * cw;
-          break;
-      }
-      goff_[c][j] = o;
+      goff_[c][j] = nv     ? (c == 0 ? x : 2 * pair + ((c == 1) == nv21 ? 1 : 0))
+                    : i420 ? (c == 0 ? x : pair)
+                           : (c == 0 ? 2 * x : 4 * pair + (c == 1 ? 1 : 3));
     }
     const pixnorm_status st = gather_[c].build(goff_[c], nullptr, 0, ncols_, valid);
     if (st != PIXNORM_OK) return st;
@@ -417,9 +406,7 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
     }
     for (; j < n; ++j) dst[c][j] = rows[c][goff_[c][j]];
   }
-  const uint8_t* us = dst[1];
-  const uint8_t* vs = dst[2];
-  k->yuv(ys, us, vs, n, &yuv_, compact);
+  k->yuv(dst[0], dst[1], dst[2], n, &yuv_, compact);
   return compact;
 }
 
