@@ -89,6 +89,36 @@ struct RowKernels {
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 
+// NHWC output from swapped or four-channel pixels through byte windows (the x86 SIMD
+// interleave kernels). One period is `lanes` pixels: three float vectors of `lanes` lanes;
+// vector k holds elements k * lanes .. k * lanes + lanes - 1 and reads the window that starts at
+// pixel first[k]. Each of its 128-bit blocks (four lanes) is one byte shuffle of the window:
+// bytes[k][4l] is lane l's byte (relative to the block's words), the other three bytes of the
+// lane are 0x80 (zero), so the 32-bit lane is the byte itself. Narrow vectors (16 and 32 bytes)
+// repeat the window's first 16 bytes in every block; wide ones (64 bytes) load 32 bytes from
+// the window (16 lanes' bytes lie within 6 pixels) and first move 32-bit words into each block:
+// lane l takes word words[k][l]. channel[k][l] is lane l's output channel (0..2).
+struct WindowTables {
+  alignas(64) uint8_t bytes[3][64];
+  alignas(64) int32_t words[3][16];
+  alignas(64) int32_t channel[3][16];
+  size_t first[3];
+  size_t reach;  // bytes a period reads from its first pixel: windows past first[2] included
+};
+// The tables for `lanes` 4, 8 or 16 float lanes (16: wide), cin 3 or 4, made once.
+const WindowTables& window_tables(size_t lanes, unsigned cin, int swap);
+
+// Planar output through byte windows (the x86 SIMD planar kernels up to 256 bits): each 128-bit
+// block loads the 16 bytes from its first pixel, and kPlaneShuffle[cin - 3][c] moves channel c
+// of its four pixels into the low bytes of four 32-bit lanes (0x80: a zero byte).
+alignas(16) inline constexpr uint8_t kPlaneShuffle[2][3][16] = {
+    {{0, 0x80, 0x80, 0x80, 3, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 9, 0x80, 0x80, 0x80},
+     {1, 0x80, 0x80, 0x80, 4, 0x80, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 10, 0x80, 0x80, 0x80},
+     {2, 0x80, 0x80, 0x80, 5, 0x80, 0x80, 0x80, 8, 0x80, 0x80, 0x80, 11, 0x80, 0x80, 0x80}},
+    {{0, 0x80, 0x80, 0x80, 4, 0x80, 0x80, 0x80, 8, 0x80, 0x80, 0x80, 12, 0x80, 0x80, 0x80},
+     {1, 0x80, 0x80, 0x80, 5, 0x80, 0x80, 0x80, 9, 0x80, 0x80, 0x80, 13, 0x80, 0x80, 0x80},
+     {2, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 10, 0x80, 0x80, 0x80, 14, 0x80, 0x80, 0x80}}};
+
 // The scalar reference: the oracle of every test.
 const RowKernels* scalar_kernels();
 

@@ -1,8 +1,10 @@
 // Highway backend: one source compiled once per CPU target, dispatched at run time
 // (foreach_target + HWY_DYNAMIC_DISPATCH). On 32-bit ARM, Highway 1.0.3's dynamic dispatch
 // does not compile, so the NEON target the toolchain enables is called statically.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #if !defined(__arm__)
 #undef HWY_TARGET_INCLUDE
@@ -36,6 +38,8 @@ using DI = hn::RebindToSigned<DF>;
 using DU8 = hn::Repartition<uint8_t, DF>;  // a full vector of bytes: 4 float vectors' worth
 using DQ = hn::Rebind<uint8_t, DF>;        // one float vector's worth of bytes
 using VF = hn::Vec<DF>;
+using DU32 = hn::RebindToUnsigned<DF>;
+constexpr bool kWideWindows = HWY_MAX_BYTES > 32;  // 512-bit vectors: see InterleaveWindows
 
 // The same two roundings as the scalar reference: product, then sum.
 HWY_INLINE VF Norm(VF x, VF scale, VF bias) { return hn::Add(hn::Mul(x, scale), bias); }
@@ -188,8 +192,63 @@ HWY_INLINE void PlanarBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, float
   StorePlane(v2, s2, b2, d2);
 }
 
+#if HWY_ARCH_X86
+// Planar output on x86 up to 256-bit vectors, where LoadInterleaved3/4 take several shuffles
+// per vector: each 128-bit block loads the 16 bytes from its first pixel and one byte shuffle
+// per plane (kPlaneShuffle) moves that plane's four bytes into 32-bit lanes.
+template <unsigned cin>
+void PlanarWindows(const uint8_t* HWY_RESTRICT src, size_t n, float* d0, float* d1, float* d2, const float* scale,
+                   const float* bias) {
+  const DF df;
+  const DI di;
+  const DU8 du8;
+  const size_t N = hn::Lanes(df);
+  const auto scalar = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      d0[i] = NormScalar(src[i * cin + 0], scale[0], bias[0]);
+      d1[i] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
+      d2[i] = NormScalar(src[i * cin + 2], scale[2], bias[2]);
+    }
+  };
+  if (n < N) return scalar(0, n);
+  const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
+  const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
+  const auto x0 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][0]), x1 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][1]);
+  const auto x2 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][2]);
+  const auto vector = [&](const uint8_t* HWY_RESTRICT from, size_t at) {
+    hn::Vec<DU8> w;
+    if (N == 4) {
+      w = hn::LoadU(du8, from);
+    } else {  // two blocks of four pixels
+      const hn::Half<DU8> dh;
+      w = hn::Combine(du8, hn::LoadU(dh, from + 4 * cin), hn::LoadU(dh, from));
+    }
+    hn::StoreU(Norm(hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(w, x0))), s0, b0), df, d0 + at);
+    hn::StoreU(Norm(hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(w, x1))), s1, b1), df, d1 + at);
+    hn::StoreU(Norm(hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(w, x2))), s2, b2), df, d2 + at);
+  };
+  const size_t head = n >= 2 * N ? HeadToAlign(d0, 1, n) : 0;
+  scalar(0, head);
+  // Vectors whose loads stay inside the row; the last ones read a copy of their pixels.
+  const size_t reach = (N - 4) * cin + 16;
+  size_t i = head;
+  for (; i + N <= n && i * cin + reach <= n * cin; i += N) vector(src + i * cin, i);
+  HWY_ALIGN uint8_t copy[48];  // a vector's reach (at most 4 * 4 + 16 bytes), zeroed past its pixels
+  if (i < n) std::memset(copy, 0, sizeof(copy));
+  for (; i < n; i += N) {
+    const size_t at = i + N <= n ? i : n - N;  // the last vector overlaps: identical values
+    std::memcpy(copy, src + at * cin, N * cin);
+    vector(copy, at);
+  }
+}
+#endif
+
 void Planar(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, float* d0, float* d1, float* d2,
             const float* scale, const float* bias) {
+#if HWY_ARCH_X86
+  if (!kWideWindows && cin == 3) return PlanarWindows<3>(src, n, d0, d1, d2, scale, bias);
+  if (!kWideWindows) return PlanarWindows<4>(src, n, d0, d1, d2, scale, bias);
+#endif
   const DF df;
   const DU8 du8;
   const size_t P = hn::Lanes(du8);  // pixels per block
@@ -245,46 +304,87 @@ HWY_INLINE void InterleaveBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, i
   InterleaveQuarter<3>(c0, v1, c2, s0, s1, s2, b0, b1, b2, d + 9 * N);
 }
 
-#if HWY_ARCH_X86 && HWY_TARGET >= HWY_AVX2
-// n pixels of cin (3 or 4) bytes to 3-byte pixels, the first three channels reversed if swap:
-// four pixels per 16-byte load, byte shuffle and store. A load reads up to 4 bytes past the
-// pixels it uses and a store writes 4 bytes past its 12, so both stop short of the ends.
-HWY_INLINE void Repack(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, uint8_t* HWY_RESTRICT dst) {
-  const hn::Full128<uint8_t> d;
-  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
-  HWY_ALIGN uint8_t idx[16];
-  for (unsigned k = 0; k < 16; ++k) {
-    const unsigned pix = k / 3, ch = k % 3;
-    idx[k] = k < 12 ? static_cast<uint8_t>(pix * cin + (ch == 0 ? s0 : ch == 2 ? s2 : 1)) : 0x80;
+#if HWY_ARCH_X86
+// NHWC from swapped or four-channel pixels on x86, where LoadInterleaved3/4 take several
+// shuffles per vector: each float vector's bytes are fetched from one window of the source by
+// byte shuffles straight into the low byte of each 32-bit lane. One period is N pixels (N float
+// lanes), three float vectors; vector k starts at element kN, inside pixel kN / 3. Up to 256-bit
+// vectors the window is the 16 bytes from that pixel, repeated in every 128-bit block
+// (LoadDup128), and one in-block shuffle (pshufb) places the bytes. With 512-bit vectors a
+// 16-byte window cannot feed all four blocks: the whole vector is loaded from that pixel, a
+// 32-bit lane permutation (vpermd) brings each block the four words around its bytes, then the
+// in-block shuffle.
+// Window bytes as floats: `bytes` shuffles each 128-bit block (after `words` on wide vectors).
+template <class VB, class VW>
+HWY_INLINE VF WindowAsFloat(const uint8_t* HWY_RESTRICT window, VB bytes, VW words) {
+  const DF df;
+  const DI di;
+  const DU8 du8;
+  hn::Vec<DU8> v;
+  if (kWideWindows) {
+    const DU32 du32;
+    // The 16 lanes' bytes lie within 6 pixels (24 bytes) of the window: a 256-bit load.
+    const auto raw = hn::ZeroExtendVector(du8, hn::LoadU(hn::Half<DU8>(), window));
+    v = hn::BitCast(du8, hn::TableLookupLanes(hn::BitCast(du32, raw), words));
+  } else {
+    (void)words;
+    v = hn::LoadDup128(du8, window);
   }
-  const auto table = hn::Load(d, idx);
-  size_t i = 0;
-  for (; i + 6 <= n; i += 4) hn::StoreU(hn::TableLookupBytesOr0(hn::LoadU(d, src + cin * i), table), d, dst + 3 * i);
-  for (const uint8_t* p = src + i * cin; i < n; ++i, p += cin) {
-    dst[3 * i + 0] = p[s0];
-    dst[3 * i + 1] = p[1];
-    dst[3 * i + 2] = p[s2];
+  return hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(v, bytes)));
+}
+
+void InterleaveWindows(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, float* HWY_RESTRICT dst,
+                       const float* scale, const float* bias) {
+  const DF df;
+  const size_t N = hn::Lanes(df);
+  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
+  const auto scalar = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      dst[3 * i + 0] = NormScalar(src[i * cin + s0], scale[0], bias[0]);
+      dst[3 * i + 1] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
+      dst[3 * i + 2] = NormScalar(src[i * cin + s2], scale[2], bias[2]);
+    }
+  };
+  if (n < N) return scalar(0, n);
+  const WindowTables& t = window_tables(N, cin, swap);
+  // Per-lane scale and bias of each of the three vectors (lane l of vector k is channel (kN + l) % 3).
+  HWY_ALIGN float sb[8] = {scale[0], scale[1], scale[2], 0.0f, bias[0], bias[1], bias[2], 0.0f};
+  const auto sv = hn::LoadDup128(df, sb), bv = hn::LoadDup128(df, sb + 4);
+  const auto i0 = hn::SetTableIndices(df, t.channel[0]), i1 = hn::SetTableIndices(df, t.channel[1]);
+  const auto i2 = hn::SetTableIndices(df, t.channel[2]);
+  const VF sc0 = hn::TableLookupLanes(sv, i0), sc1 = hn::TableLookupLanes(sv, i1), sc2 = hn::TableLookupLanes(sv, i2);
+  const VF bi0 = hn::TableLookupLanes(bv, i0), bi1 = hn::TableLookupLanes(bv, i1), bi2 = hn::TableLookupLanes(bv, i2);
+  // Tables in registers: the stores through dst could otherwise alias them.
+  const DU8 du8;
+  const DU32 du32;
+  const auto x0 = hn::Load(du8, t.bytes[0]), x1 = hn::Load(du8, t.bytes[1]), x2 = hn::Load(du8, t.bytes[2]);
+  const auto w0 = hn::SetTableIndices(du32, t.words[0]);
+  const auto w1 = hn::SetTableIndices(du32, t.words[1]);
+  const auto w2 = hn::SetTableIndices(du32, t.words[2]);
+  const size_t o1 = t.first[1] * cin, o2 = t.first[2] * cin;
+  const auto period = [&](const uint8_t* HWY_RESTRICT from, float* HWY_RESTRICT to) {
+    hn::StoreU(Norm(WindowAsFloat(from, x0, w0), sc0, bi0), df, to);
+    hn::StoreU(Norm(WindowAsFloat(from + o1, x1, w1), sc1, bi1), df, to + N);
+    hn::StoreU(Norm(WindowAsFloat(from + o2, x2, w2), sc2, bi2), df, to + 2 * N);
+  };
+  const size_t head = n >= 2 * N ? HeadToAlign(dst, 3, n) : 0;
+  scalar(0, head);
+  // Periods whose windows stay inside the row; the last ones read a copy of their pixels.
+  size_t i = head;
+  for (; i + N <= n && i * cin + t.reach <= n * cin; i += N) period(src + i * cin, dst + 3 * i);
+  HWY_ALIGN uint8_t copy[96];  // a period's reach (at most 10 * 4 + 32 bytes), zeroed past its pixels
+  if (i < n) std::memset(copy, 0, sizeof(copy));
+  for (; i < n; i += N) {
+    const size_t at = i + N <= n ? i : n - N;  // the last period overlaps: identical values
+    std::memcpy(copy, src + at * cin, N * cin);
+    period(copy, dst + 3 * at);
   }
 }
 #endif
-
 void Interleave(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, float* HWY_RESTRICT dst,
                 const float* scale, const float* bias) {
-#if HWY_ARCH_X86 && HWY_TARGET >= HWY_AVX2
-  // Without AVX-512, LoadInterleaved3/4 cost more on x86 than repacking into 3-byte pixels in
-  // order, a chunk at a time, then the flat kernel (period 3): BGR8 224x224 NHWC 56 to 20 us on
-  // AVX2 in one quick run; on AVX-512 the repack was slower (19-22 to 25 us). The chunk outgrows
-  // the store buffer, so the flat kernel's loads do not wait on the repack's overlapping stores.
-  if (cin == 4 || swap) {
-    constexpr size_t kPixels = 1024;
-    HWY_ALIGN uint8_t rgb[3 * kPixels + 16];
-    for (size_t start = 0; start < n; start += kPixels) {
-      const size_t m = n - start < kPixels ? n - start : kPixels;
-      Repack(src + start * cin, m, cin, swap, rgb);
-      Flat(rgb, 3 * m, dst + 3 * start, scale, bias, 3);
-    }
-    return;
-  }
+#if HWY_ARCH_X86
+  if (cin == 4 || swap) return InterleaveWindows(src, n, cin, swap, dst, scale, bias);
 #endif
   const DF df;
   const DU8 du8;

@@ -166,6 +166,46 @@ void yuv(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const Y
 
 }  // namespace scalar
 
+namespace {
+void make_window_tables(size_t lanes, unsigned cin, int swap, WindowTables* t) {
+  const bool wide = lanes > 8;
+  std::memset(t, 0, sizeof(*t));
+  for (size_t k = 0; k < 3; ++k) {
+    t->first[k] = k * lanes / 3;
+    size_t at[16];  // byte of each lane's element, from the window's start
+    for (size_t l = 0; l < lanes; ++l) {
+      const size_t e = k * lanes + l, ch = e % 3, src_ch = swap && ch != 1 ? 2 - ch : ch;
+      at[l] = (e / 3 - t->first[k]) * cin + src_ch;
+      t->channel[k][l] = static_cast<int32_t>(ch);
+    }
+    for (size_t block = 0; block < lanes / 4; ++block) {
+      size_t lo = at[4 * block];
+      for (size_t j = 1; j < 4; ++j) lo = at[4 * block + j] < lo ? at[4 * block + j] : lo;
+      const size_t word = wide ? lo / 4 : 0;  // the block's first 32-bit word
+      for (size_t j = 0; j < 4; ++j) {
+        const size_t l = 4 * block + j;
+        t->words[k][l] = static_cast<int32_t>(word + j);
+        t->bytes[k][4 * l] = static_cast<uint8_t>(at[l] - 4 * word);
+        t->bytes[k][4 * l + 1] = t->bytes[k][4 * l + 2] = t->bytes[k][4 * l + 3] = 0x80;
+      }
+    }
+  }
+  t->reach = t->first[2] * cin + (wide ? 32 : 16);
+}
+}  // namespace
+
+const WindowTables& window_tables(size_t lanes, unsigned cin, int swap) {
+  static const WindowTables* all = [] {
+    static WindowTables t[3][2][2];
+    for (unsigned w = 0; w < 3; ++w)
+      for (unsigned c = 0; c < 2; ++c)
+        for (unsigned s = 0; s < 2; ++s) make_window_tables(size_t{4} << w, 3 + c, static_cast<int>(s), &t[w][c][s]);
+    return &t[0][0][0];
+  }();
+  const unsigned w = lanes >= 16 ? 2 : lanes == 8 ? 1 : 0;
+  return all[(w * 2 + (cin - 3)) * 2 + (swap ? 1 : 0)];
+}
+
 const RowKernels* scalar_kernels() {
   static const RowKernels kernels = {scalar::flat, scalar::planar, scalar::interleave, scalar::reduce,
                                      scalar::pack, scalar::resample2, scalar::resample2_windows, scalar::yuv, "scalar"};

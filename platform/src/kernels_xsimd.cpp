@@ -188,23 +188,12 @@ void deinterleave(const uint8_t* src, size_t n, unsigned cin, uint8_t* p0, uint8
   }
 }
 
+#if !defined(__SSSE3__)
 // n pixels of cin (3 or 4) bytes to 3-byte pixels, the first three channels reversed if swap.
 void repack(const uint8_t* src, size_t n, unsigned cin, int swap, uint8_t* dst) {
   const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
   size_t i = 0;
-#if defined(__SSSE3__)
-  // 4 pixels per 16-byte load and store; the load reads 4 bytes past 3-byte pixels and the
-  // store writes 4 bytes past the 12 it means, so both stop short of the ends.
-  alignas(16) int8_t idx[16];
-  for (int k = 0; k < 16; ++k) {
-    const int pix = k / 3, ch = k % 3;
-    idx[k] = k < 12 ? static_cast<int8_t>(pix * static_cast<int>(cin) + (ch == 0 ? s0 : ch == 2 ? s2 : 1)) : -1;
-  }
-  const __m128i shuffle = _mm_load_si128(reinterpret_cast<const __m128i*>(idx));
-  for (; i + 6 <= n; i += 4)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 3 * i),
-                     _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + cin * i)), shuffle));
-#elif defined(__ARM_NEON) || defined(__ARM_NEON__)
+#if defined(__ARM_NEON) || defined(__ARM_NEON__)
   for (; i + 16 <= n; i += 16) {
     uint8x16x3_t out;
     if (cin == 3) {
@@ -227,7 +216,61 @@ void repack(const uint8_t* src, size_t n, unsigned cin, int swap, uint8_t* dst) 
     dst[3 * i + 2] = p[s2];
   }
 }
+#endif
 
+#if defined(__SSSE3__) && !defined(__AVX512BW__)
+// Planar output on x86 up to 256 bits: each 128-bit block loads the 16 bytes from its first
+// pixel and one pshufb per plane (kPlaneShuffle) moves that plane's bytes into 32-bit lanes.
+#if defined(__AVX2__)
+inline __m256i pixel_blocks(const uint8_t* p, unsigned cin) {
+  const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 4 * cin));
+  return _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+}
+inline __m256i plane_table(const uint8_t* t) {
+  return _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(t)));
+}
+inline BF plane_as_float(__m256i w, __m256i table) { return BF(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(w, table))); }
+#else
+inline __m128i pixel_blocks(const uint8_t* p, unsigned) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+inline __m128i plane_table(const uint8_t* t) { return _mm_load_si128(reinterpret_cast<const __m128i*>(t)); }
+inline BF plane_as_float(__m128i w, __m128i table) { return BF(_mm_cvtepi32_ps(_mm_shuffle_epi8(w, table))); }
+#endif
+
+void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, float* d2, const float* scale,
+            const float* bias) {
+  const auto scalar = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      d0[i] = norm_scalar(src[i * cin + 0], scale[0], bias[0]);
+      d1[i] = norm_scalar(src[i * cin + 1], scale[1], bias[1]);
+      d2[i] = norm_scalar(src[i * cin + 2], scale[2], bias[2]);
+    }
+  };
+  if (n < N) return scalar(0, n);
+  const BF s0(scale[0]), s1(scale[1]), s2(scale[2]), b0(bias[0]), b1(bias[1]), b2(bias[2]);
+  const auto x0 = plane_table(kPlaneShuffle[cin - 3][0]), x1 = plane_table(kPlaneShuffle[cin - 3][1]);
+  const auto x2 = plane_table(kPlaneShuffle[cin - 3][2]);
+  const auto vector = [&](const uint8_t* from, size_t at) {
+    const auto w = pixel_blocks(from, cin);
+    norm(plane_as_float(w, x0), s0, b0).store_unaligned(d0 + at);
+    norm(plane_as_float(w, x1), s1, b1).store_unaligned(d1 + at);
+    norm(plane_as_float(w, x2), s2, b2).store_unaligned(d2 + at);
+  };
+  const size_t head = head_to_align(d0, n);
+  scalar(0, head);
+  // Batches whose loads stay inside the row; the last ones read a copy of their pixels.
+  const size_t reach = (N - 4) * cin + 16;
+  size_t i = head;
+  for (; i + N <= n && i * cin + reach <= n * cin; i += N) vector(src + i * cin, i);
+  alignas(16) uint8_t copy[48];  // a batch's reach (at most 4 * 4 + 16 bytes), zeroed past its pixels
+  if (i < n) std::memset(copy, 0, sizeof(copy));
+  for (; i < n; i += N) {
+    const size_t at = i + N <= n ? i : n - N;  // the last batch overlaps: identical values
+    std::memcpy(copy, src + at * cin, N * cin);
+    vector(copy, at);
+  }
+}
+#else
 void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, float* d2, const float* scale,
             const float* bias) {
   uint8_t plane[3][kChunk];
@@ -239,7 +282,80 @@ void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, fl
     flat(plane[2], m, d2 + start, scale + 2, bias + 2, 1);
   }
 }
+#endif
 
+#if defined(__SSSE3__)
+// NHWC from swapped or four-channel pixels on x86: each batch of floats comes straight from one
+// byte window of the source (WindowTables in kernels.h): a 16-byte load repeated in each
+// 128-bit block and one pshufb, or on AVX-512 a 32-byte load, vpermd and pshufb.
+#if defined(__AVX512BW__)
+using Table = __m512i;
+inline Table load_table(const void* p) { return _mm512_loadu_si512(p); }
+inline BF window_as_float(const uint8_t* p, Table bytes, Table words) {
+  const __m512i raw = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return BF(_mm512_cvtepi32_ps(_mm512_shuffle_epi8(_mm512_permutexvar_epi32(words, raw), bytes)));
+}
+#elif defined(__AVX2__)
+using Table = __m256i;
+inline Table load_table(const void* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+inline BF window_as_float(const uint8_t* p, Table bytes, Table) {
+  const __m256i raw = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return BF(_mm256_cvtepi32_ps(_mm256_shuffle_epi8(raw, bytes)));
+}
+#else
+using Table = __m128i;
+inline Table load_table(const void* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+inline BF window_as_float(const uint8_t* p, Table bytes, Table) {
+  return BF(_mm_cvtepi32_ps(_mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), bytes)));
+}
+#endif
+
+void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst, const float* scale,
+                const float* bias) {
+  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
+  const auto scalar = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      dst[3 * i + 0] = norm_scalar(src[i * cin + s0], scale[0], bias[0]);
+      dst[3 * i + 1] = norm_scalar(src[i * cin + 1], scale[1], bias[1]);
+      dst[3 * i + 2] = norm_scalar(src[i * cin + s2], scale[2], bias[2]);
+    }
+  };
+  if (n < N) return scalar(0, n);
+  const WindowTables& t = window_tables(N, cin, swap);
+  alignas(64) float pattern[6][N];  // scale, then bias, of each lane of the three batches
+  for (size_t k = 0; k < 3; ++k)
+    for (size_t l = 0; l < N; ++l) {
+      pattern[k][l] = scale[t.channel[k][l]];
+      pattern[3 + k][l] = bias[t.channel[k][l]];
+    }
+  const BF sc0 = BF::load_aligned(pattern[0]), sc1 = BF::load_aligned(pattern[1]), sc2 = BF::load_aligned(pattern[2]);
+  const BF bi0 = BF::load_aligned(pattern[3]), bi1 = BF::load_aligned(pattern[4]), bi2 = BF::load_aligned(pattern[5]);
+  const Table x0 = load_table(t.bytes[0]), x1 = load_table(t.bytes[1]), x2 = load_table(t.bytes[2]);
+  const Table w0 = load_table(t.words[0]), w1 = load_table(t.words[1]), w2 = load_table(t.words[2]);
+  const size_t o1 = t.first[1] * cin, o2 = t.first[2] * cin;
+  const auto period = [&](const uint8_t* from, float* to) {
+    norm(window_as_float(from, x0, w0), sc0, bi0).store_unaligned(to);
+    norm(window_as_float(from + o1, x1, w1), sc1, bi1).store_unaligned(to + N);
+    norm(window_as_float(from + o2, x2, w2), sc2, bi2).store_unaligned(to + 2 * N);
+  };
+  // Pixels one by one until the output is aligned to a whole batch.
+  size_t head = 0;
+  const uintptr_t a = reinterpret_cast<uintptr_t>(dst), bytes = N * sizeof(float);
+  while (head < N && (a + head * 3 * sizeof(float)) % bytes != 0) ++head;
+  if (head == N || n < 2 * N) head = 0;
+  scalar(0, head);
+  // Periods whose windows stay inside the row; the last ones read a copy of their pixels.
+  size_t i = head;
+  for (; i + N <= n && i * cin + t.reach <= n * cin; i += N) period(src + i * cin, dst + 3 * i);
+  alignas(64) uint8_t copy[96];  // a period's reach (at most 10 * 4 + 32 bytes), zeroed past its pixels
+  if (i < n) std::memset(copy, 0, sizeof(copy));
+  for (; i < n; i += N) {
+    const size_t at = i + N <= n ? i : n - N;  // the last period overlaps: identical values
+    std::memcpy(copy, src + at * cin, N * cin);
+    period(copy, dst + 3 * at);
+  }
+}
+#else
 void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst, const float* scale,
                 const float* bias) {
   uint8_t rgb[3 * kChunk + 16];
@@ -249,6 +365,7 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
     flat(rgb, 3 * m, dst + 3 * start, scale, bias, 3);
   }
 }
+#endif
 
 // ---------------------------------------------------------------- reduction
 // Sums, sums of squares, min and max of n bytes.
