@@ -421,19 +421,27 @@ using V64 = hn::Vec<D64>;
 using V32 = hn::Vec<D32>;
 using V8 = hn::Vec<DU8>;
 
-// Squares of bytes summed into 32-bit lanes: each call adds at most 4 * 255^2 per lane.
+// Sums of adjacent int16 products in int32 lanes (pmaddwd): (a, b) times (w0, w1), e.g. taps
+// times weights, or bytes times themselves.
+template <class D32, class V16>
+HWY_INLINE hn::Vec<D32> PairSums(D32 d32, V16 taps, V16 w) {
+  hn::Vec<D32> s1 = hn::Zero(d32);
+  const hn::Vec<D32> s0 = hn::ReorderWidenMulAccumulate(d32, taps, w, hn::Zero(d32), s1);
+  return hn::RearrangeToOddPlusEven(s0, s1);
+}
+
+// Squares of bytes summed into 32-bit lanes (pairwise multiply-adds of the even and the odd
+// bytes as int16): each call adds at most 4 * 255^2 per lane.
 HWY_INLINE void AccAdd(V8 v, V64& sum, V32& sq32, V8& lo, V8& hi) {
   const D16 d16;
-  const D32 d32;
+  const hn::RebindToSigned<D16> di16;
+  const hn::RebindToSigned<D32> di32;
   sum = hn::Add(sum, hn::SumsOf8(v));
   lo = hn::Min(lo, v);
   hi = hn::Max(hi, v);
   const auto w = hn::BitCast(d16, v);
-  const auto even = hn::And(w, hn::Set(d16, 0xFF)), odd = hn::ShiftRight<8>(w);
-  const auto s0 = hn::BitCast(d32, hn::Mul(even, even)), s1 = hn::BitCast(d32, hn::Mul(odd, odd));
-  const auto mask16 = hn::Set(d32, 0xFFFF);
-  sq32 = hn::Add(sq32, hn::Add(hn::And(s0, mask16), hn::ShiftRight<16>(s0)));
-  sq32 = hn::Add(sq32, hn::Add(hn::And(s1, mask16), hn::ShiftRight<16>(s1)));
+  const auto even = hn::BitCast(di16, hn::And(w, hn::Set(d16, 0xFF))), odd = hn::BitCast(di16, hn::ShiftRight<8>(w));
+  sq32 = hn::Add(sq32, hn::BitCast(D32(), hn::Add(PairSums(di32, even, even), PairSums(di32, odd, odd))));
 }
 
 HWY_INLINE void AccFlush32(V32& sq32, V64& sq) {
@@ -616,14 +624,6 @@ template <bool kTwoRows, class D, class V>
 HWY_INLINE V Blend(D d, V h0, V h1, V vwy) {
   if constexpr (!kTwoRows) return hn::ShiftRight<11>(hn::Add(h0, hn::Set(d, 1 << 10)));
   return hn::ShiftRight<22>(hn::Add(hn::Add(hn::ShiftLeft<11>(h0), hn::Mul(hn::Sub(h1, h0), vwy)), hn::Set(d, 1 << 21)));
-}
-
-// Sums of adjacent int16 products in int32 lanes (pmaddwd): taps (a, b) times weights (w0, w1).
-template <class D32, class V16>
-HWY_INLINE hn::Vec<D32> PairSums(D32 d32, V16 taps, V16 w) {
-  hn::Vec<D32> s1 = hn::Zero(d32);
-  const hn::Vec<D32> s0 = hn::ReorderWidenMulAccumulate(d32, taps, w, hn::Zero(d32), s1);
-  return hn::RearrangeToOddPlusEven(s0, s1);
 }
 
 template <class D>

@@ -374,9 +374,40 @@ void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, ui
   uint64_t s = 0, q = 0;
   uint8_t mn = *lo, mx = *hi;
 #if defined(__SSSE3__)
-  // At most kChunk (256) bytes per call: 16 squares of at most 65025 per 32-bit lane fit.
-  const __m128i zero = _mm_setzero_si128();
-  __m128i vs = zero, vq = zero, vmin = _mm_set1_epi8(static_cast<char>(0xFF)), vmax = zero;
+  // Squares go through 32-bit lanes (pmaddwd: at most 4 * 65025 per lane and step), moved to
+  // 64-bit lanes every 4096 steps.
+  const __m128i zero = _mm_setzero_si128(), low32 = _mm_set1_epi64x(0xFFFFFFFF);
+  __m128i vs = zero, vq = zero, vq64 = zero, vmin = _mm_set1_epi8(static_cast<char>(0xFF)), vmax = zero;
+  const auto flush = [&] {
+    vq64 = _mm_add_epi64(vq64, _mm_add_epi64(_mm_and_si128(vq, low32), _mm_srli_epi64(vq, 32)));
+    vq = zero;
+  };
+  size_t steps = 0;
+#if defined(__AVX2__)
+  if (n >= 32) {  // 32 bytes a step, then the halves into the 16-byte accumulators
+    const __m256i z = _mm256_setzero_si256(), low = _mm256_set1_epi64x(0xFFFFFFFF);
+    __m256i ws = z, wq = z, wq64 = z, wmin = _mm256_set1_epi8(static_cast<char>(0xFF)), wmax = z;
+    for (; i + 32 <= n; i += 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+      ws = _mm256_add_epi64(ws, _mm256_sad_epu8(v, z));
+      const __m256i l = _mm256_unpacklo_epi8(v, z), h = _mm256_unpackhi_epi8(v, z);
+      wq = _mm256_add_epi32(wq, _mm256_add_epi32(_mm256_madd_epi16(l, l), _mm256_madd_epi16(h, h)));
+      wmin = _mm256_min_epu8(wmin, v);
+      wmax = _mm256_max_epu8(wmax, v);
+      if (++steps == 4096 || i + 64 > n) {
+        wq64 = _mm256_add_epi64(wq64, _mm256_add_epi64(_mm256_and_si256(wq, low), _mm256_srli_epi64(wq, 32)));
+        wq = z;
+        steps = 0;
+      }
+    }
+    const auto lo128 = [](__m256i x) { return _mm256_castsi256_si128(x); };
+    const auto hi128 = [](__m256i x) { return _mm256_extracti128_si256(x, 1); };
+    vs = _mm_add_epi64(lo128(ws), hi128(ws));
+    vq64 = _mm_add_epi64(lo128(wq64), hi128(wq64));
+    vmin = _mm_min_epu8(lo128(wmin), hi128(wmin));
+    vmax = _mm_max_epu8(lo128(wmax), hi128(wmax));
+  }
+#endif
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     vs = _mm_add_epi64(vs, _mm_sad_epu8(v, zero));
@@ -384,16 +415,20 @@ void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, ui
     vq = _mm_add_epi32(vq, _mm_add_epi32(_mm_madd_epi16(l, l), _mm_madd_epi16(h, h)));
     vmin = _mm_min_epu8(vmin, v);
     vmax = _mm_max_epu8(vmax, v);
+    if (++steps == 4096) {
+      flush();
+      steps = 0;
+    }
   }
-  alignas(16) uint64_t s64[2];
-  alignas(16) uint32_t q32[4];
+  flush();
+  alignas(16) uint64_t s64[4];
   alignas(16) uint8_t m8[32];
   _mm_store_si128(reinterpret_cast<__m128i*>(s64), vs);
-  _mm_store_si128(reinterpret_cast<__m128i*>(q32), vq);
+  _mm_store_si128(reinterpret_cast<__m128i*>(s64 + 2), vq64);
   _mm_store_si128(reinterpret_cast<__m128i*>(m8), vmin);
   _mm_store_si128(reinterpret_cast<__m128i*>(m8 + 16), vmax);
   s += s64[0] + s64[1];
-  q += uint64_t(q32[0]) + q32[1] + q32[2] + q32[3];
+  q += s64[2] + s64[3];
   for (int k = 0; k < 16 && n >= 16; ++k) {
     mn = m8[k] < mn ? m8[k] : mn;
     mx = m8[16 + k] > mx ? m8[16 + k] : mx;
@@ -440,8 +475,13 @@ void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t m = n - start < kChunk ? n - start : kChunk;
     if (cin == 1) {
+#if defined(__SSSE3__)  // x86 flushes its 32-bit lanes: one call
+      reduce_plane(src, n, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
+      return;
+#else  // NEON's 32-bit lanes hold at most kChunk bytes' squares
       reduce_plane(src + start, m, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
       continue;
+#endif
     }
     deinterleave(src + start * cin, m, cin, plane[0], plane[1], plane[2]);
     for (unsigned c = 0; c < 3; ++c) reduce_plane(plane[c], m, &acc->sum[c], &acc->sumsq[c], &acc->min[c], &acc->max[c]);
