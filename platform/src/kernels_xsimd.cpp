@@ -1,9 +1,11 @@
 // xsimd backend: the architecture is fixed at compile time (this file gets -mavx2 or the
 // like on x86; NEON on ARM comes from the toolchain). xsimd 8.1 widens uint8 to float
 // through a scalar loop, so the widening is written per architecture with intrinsics and
-// wrapped into xsimd batches; deinterleaving goes through small byte buffers on the stack, with
-// the architecture's byte shuffles (SSSE3 pshufb, NEON vld3/vld4), as does the reduction of the
-// per-image modes (psadbw/pmaddwd, vpadal/vmull): xsimd 8.1 has no widening integer arithmetic.
+// wrapped into xsimd batches. On x86, multi-channel pixels reach the float lanes through byte
+// windows and pshufb (WindowTables, kPlaneShuffle in kernels.h); on NEON, and for the reduction of
+// the per-image modes per channel, they are deinterleaved into small byte buffers on the stack
+// (pshufb, vld3/vld4). The reduction itself uses psadbw/pmaddwd, vpadal/vmull: xsimd 8.1 has no
+// widening integer arithmetic.
 //
 // Only constant data leaves this file (kXsimdKernels), so nothing compiled with the wider
 // instruction set runs before cpu.cpp has checked that the CPU has it.
