@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "pixnorm/pixnorm.h"
 
@@ -118,6 +119,31 @@ alignas(16) inline constexpr uint8_t kPlaneShuffle[2][3][16] = {
     {{0, 0x80, 0x80, 0x80, 4, 0x80, 0x80, 0x80, 8, 0x80, 0x80, 0x80, 12, 0x80, 0x80, 0x80},
      {1, 0x80, 0x80, 0x80, 5, 0x80, 0x80, 0x80, 9, 0x80, 0x80, 0x80, 13, 0x80, 0x80, 0x80},
      {2, 0x80, 0x80, 0x80, 6, 0x80, 0x80, 0x80, 10, 0x80, 0x80, 0x80, 14, 0x80, 0x80, 0x80}}};
+
+// Runs step(from, at) over pixels head .. n - 1 in steps of `lanes` pixels (n >= lanes), `from`
+// pointing at pixel at's bytes, for the window kernels: a step reads `reach` bytes from there
+// (at most 96), so the steps that would read past the n * cin bytes read a zero-padded copy of
+// their pixels, and when n - head is not a multiple of lanes the last step overlaps the one before
+// (rewriting identical values). Always inlined: inside a Highway target's function the steps
+// are then compiled for that target and inlined too.
+#if defined(__GNUC__)
+#define PIXNORM_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define PIXNORM_ALWAYS_INLINE inline
+#endif
+template <class Step>
+PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned cin, size_t lanes, size_t head, size_t reach,
+                         Step step) {
+  size_t i = head;
+  for (; i + lanes <= n && i * cin + reach <= n * cin; i += lanes) step(src + i * cin, i);
+  alignas(64) uint8_t copy[96];
+  if (i < n) std::memset(copy, 0, sizeof(copy));
+  for (; i < n; i += lanes) {
+    const size_t at = i + lanes <= n ? i : n - lanes;
+    std::memcpy(copy, src + at * cin, lanes * cin);
+    step(copy, at);
+  }
+}
 
 // The scalar reference: the oracle of every test.
 const RowKernels* scalar_kernels();

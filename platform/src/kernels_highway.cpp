@@ -203,14 +203,7 @@ void PlanarWindows(const uint8_t* HWY_RESTRICT src, size_t n, float* d0, float* 
   const DI di;
   const DU8 du8;
   const size_t N = hn::Lanes(df);
-  const auto scalar = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) {
-      d0[i] = NormScalar(src[i * cin + 0], scale[0], bias[0]);
-      d1[i] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
-      d2[i] = NormScalar(src[i * cin + 2], scale[2], bias[2]);
-    }
-  };
-  if (n < N) return scalar(0, n);
+  if (n < N) return scalar_kernels()->planar(src, n, cin, d0, d1, d2, scale, bias);
   const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
   const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
   const auto x0 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][0]), x1 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][1]);
@@ -228,18 +221,8 @@ void PlanarWindows(const uint8_t* HWY_RESTRICT src, size_t n, float* d0, float* 
     hn::StoreU(Norm(hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(w, x2))), s2, b2), df, d2 + at);
   };
   const size_t head = n >= 2 * N ? HeadToAlign(d0, 1, n) : 0;
-  scalar(0, head);
-  // Vectors whose loads stay inside the row; the last ones read a copy of their pixels.
-  const size_t reach = (N - 4) * cin + 16;
-  size_t i = head;
-  for (; i + N <= n && i * cin + reach <= n * cin; i += N) vector(src + i * cin, i);
-  HWY_ALIGN uint8_t copy[48];  // a vector's reach (at most 4 * 4 + 16 bytes), zeroed past its pixels
-  if (i < n) std::memset(copy, 0, sizeof(copy));
-  for (; i < n; i += N) {
-    const size_t at = i + N <= n ? i : n - N;  // the last vector overlaps: identical values
-    std::memcpy(copy, src + at * cin, N * cin);
-    vector(copy, at);
-  }
+  scalar_kernels()->planar(src, head, cin, d0, d1, d2, scale, bias);
+  window_steps(src, n, cin, N, head, (N - 4) * cin + 16, vector);
 }
 #endif
 
@@ -337,15 +320,7 @@ void InterleaveWindows(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, 
                        const float* scale, const float* bias) {
   const DF df;
   const size_t N = hn::Lanes(df);
-  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
-  const auto scalar = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) {
-      dst[3 * i + 0] = NormScalar(src[i * cin + s0], scale[0], bias[0]);
-      dst[3 * i + 1] = NormScalar(src[i * cin + 1], scale[1], bias[1]);
-      dst[3 * i + 2] = NormScalar(src[i * cin + s2], scale[2], bias[2]);
-    }
-  };
-  if (n < N) return scalar(0, n);
+  if (n < N) return scalar_kernels()->interleave(src, n, cin, swap, dst, scale, bias);
   const WindowTables& t = window_tables(N, cin, swap);
   // Per-lane scale and bias of each of the three vectors (lane l of vector k is channel (kN + l) % 3).
   HWY_ALIGN float sb[8] = {scale[0], scale[1], scale[2], 0.0f, bias[0], bias[1], bias[2], 0.0f};
@@ -362,25 +337,18 @@ void InterleaveWindows(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, 
   const auto w1 = hn::SetTableIndices(du32, t.words[1]);
   const auto w2 = hn::SetTableIndices(du32, t.words[2]);
   const size_t o1 = t.first[1] * cin, o2 = t.first[2] * cin;
-  const auto period = [&](const uint8_t* HWY_RESTRICT from, float* HWY_RESTRICT to) {
+  const auto period = [&](const uint8_t* HWY_RESTRICT from, size_t at) {
+    float* HWY_RESTRICT to = dst + 3 * at;
     hn::StoreU(Norm(WindowAsFloat(from, x0, w0), sc0, bi0), df, to);
     hn::StoreU(Norm(WindowAsFloat(from + o1, x1, w1), sc1, bi1), df, to + N);
     hn::StoreU(Norm(WindowAsFloat(from + o2, x2, w2), sc2, bi2), df, to + 2 * N);
   };
   const size_t head = n >= 2 * N ? HeadToAlign(dst, 3, n) : 0;
-  scalar(0, head);
-  // Periods whose windows stay inside the row; the last ones read a copy of their pixels.
-  size_t i = head;
-  for (; i + N <= n && i * cin + t.reach <= n * cin; i += N) period(src + i * cin, dst + 3 * i);
-  HWY_ALIGN uint8_t copy[96];  // a period's reach (at most 10 * 4 + 32 bytes), zeroed past its pixels
-  if (i < n) std::memset(copy, 0, sizeof(copy));
-  for (; i < n; i += N) {
-    const size_t at = i + N <= n ? i : n - N;  // the last period overlaps: identical values
-    std::memcpy(copy, src + at * cin, N * cin);
-    period(copy, dst + 3 * at);
-  }
+  scalar_kernels()->interleave(src, head, cin, swap, dst, scale, bias);
+  window_steps(src, n, cin, N, head, t.reach, period);
 }
 #endif
+
 void Interleave(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, float* HWY_RESTRICT dst,
                 const float* scale, const float* bias) {
 #if HWY_ARCH_X86

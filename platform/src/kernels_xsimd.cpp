@@ -241,14 +241,7 @@ inline BF plane_as_float(__m128i w, __m128i table) { return BF(_mm_cvtepi32_ps(_
 
 void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, float* d2, const float* scale,
             const float* bias) {
-  const auto scalar = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) {
-      d0[i] = norm_scalar(src[i * cin + 0], scale[0], bias[0]);
-      d1[i] = norm_scalar(src[i * cin + 1], scale[1], bias[1]);
-      d2[i] = norm_scalar(src[i * cin + 2], scale[2], bias[2]);
-    }
-  };
-  if (n < N) return scalar(0, n);
+  if (n < N) return scalar_kernels()->planar(src, n, cin, d0, d1, d2, scale, bias);
   const BF s0(scale[0]), s1(scale[1]), s2(scale[2]), b0(bias[0]), b1(bias[1]), b2(bias[2]);
   const auto x0 = plane_table(kPlaneShuffle[cin - 3][0]), x1 = plane_table(kPlaneShuffle[cin - 3][1]);
   const auto x2 = plane_table(kPlaneShuffle[cin - 3][2]);
@@ -259,18 +252,8 @@ void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, fl
     norm(plane_as_float(w, x2), s2, b2).store_unaligned(d2 + at);
   };
   const size_t head = head_to_align(d0, n);
-  scalar(0, head);
-  // Batches whose loads stay inside the row; the last ones read a copy of their pixels.
-  const size_t reach = (N - 4) * cin + 16;
-  size_t i = head;
-  for (; i + N <= n && i * cin + reach <= n * cin; i += N) vector(src + i * cin, i);
-  alignas(16) uint8_t copy[48];  // a batch's reach (at most 4 * 4 + 16 bytes), zeroed past its pixels
-  if (i < n) std::memset(copy, 0, sizeof(copy));
-  for (; i < n; i += N) {
-    const size_t at = i + N <= n ? i : n - N;  // the last batch overlaps: identical values
-    std::memcpy(copy, src + at * cin, N * cin);
-    vector(copy, at);
-  }
+  scalar_kernels()->planar(src, head, cin, d0, d1, d2, scale, bias);
+  window_steps(src, n, cin, N, head, (N - 4) * cin + 16, vector);
 }
 #else
 void planar(const uint8_t* src, size_t n, unsigned cin, float* d0, float* d1, float* d2, const float* scale,
@@ -314,15 +297,7 @@ inline BF window_as_float(const uint8_t* p, Table bytes, Table) {
 
 void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst, const float* scale,
                 const float* bias) {
-  const unsigned s0 = swap ? 2 : 0, s2 = swap ? 0 : 2;
-  const auto scalar = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i) {
-      dst[3 * i + 0] = norm_scalar(src[i * cin + s0], scale[0], bias[0]);
-      dst[3 * i + 1] = norm_scalar(src[i * cin + 1], scale[1], bias[1]);
-      dst[3 * i + 2] = norm_scalar(src[i * cin + s2], scale[2], bias[2]);
-    }
-  };
-  if (n < N) return scalar(0, n);
+  if (n < N) return scalar_kernels()->interleave(src, n, cin, swap, dst, scale, bias);
   const WindowTables& t = window_tables(N, cin, swap);
   alignas(64) float pattern[6][N];  // scale, then bias, of each lane of the three batches
   for (size_t k = 0; k < 3; ++k)
@@ -335,7 +310,8 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
   const Table x0 = load_table(t.bytes[0]), x1 = load_table(t.bytes[1]), x2 = load_table(t.bytes[2]);
   const Table w0 = load_table(t.words[0]), w1 = load_table(t.words[1]), w2 = load_table(t.words[2]);
   const size_t o1 = t.first[1] * cin, o2 = t.first[2] * cin;
-  const auto period = [&](const uint8_t* from, float* to) {
+  const auto period = [&](const uint8_t* from, size_t at) {
+    float* to = dst + 3 * at;
     norm(window_as_float(from, x0, w0), sc0, bi0).store_unaligned(to);
     norm(window_as_float(from + o1, x1, w1), sc1, bi1).store_unaligned(to + N);
     norm(window_as_float(from + o2, x2, w2), sc2, bi2).store_unaligned(to + 2 * N);
@@ -345,17 +321,8 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
   const uintptr_t a = reinterpret_cast<uintptr_t>(dst), bytes = N * sizeof(float);
   while (head < N && (a + head * 3 * sizeof(float)) % bytes != 0) ++head;
   if (head == N || n < 2 * N) head = 0;
-  scalar(0, head);
-  // Periods whose windows stay inside the row; the last ones read a copy of their pixels.
-  size_t i = head;
-  for (; i + N <= n && i * cin + t.reach <= n * cin; i += N) period(src + i * cin, dst + 3 * i);
-  alignas(64) uint8_t copy[96];  // a period's reach (at most 10 * 4 + 32 bytes), zeroed past its pixels
-  if (i < n) std::memset(copy, 0, sizeof(copy));
-  for (; i < n; i += N) {
-    const size_t at = i + N <= n ? i : n - N;  // the last period overlaps: identical values
-    std::memcpy(copy, src + at * cin, N * cin);
-    period(copy, dst + 3 * at);
-  }
+  scalar_kernels()->interleave(src, head, cin, swap, dst, scale, bias);
+  window_steps(src, n, cin, N, head, t.reach, period);
 }
 #else
 void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst, const float* scale,
