@@ -132,8 +132,8 @@ alignas(16) inline constexpr uint8_t kPlaneShuffle[2][3][16] = {
 #define PIXNORM_ALWAYS_INLINE inline
 #endif
 template <class Step>
-PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned cin, size_t lanes, size_t head, size_t reach,
-                         Step step) {
+PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned cin, size_t lanes, size_t head,
+                                        size_t reach, Step step) {
   size_t i = head;
   for (; i + lanes <= n && i * cin + reach <= n * cin; i += lanes) step(src + i * cin, i);
   alignas(64) uint8_t copy[96];

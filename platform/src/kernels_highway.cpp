@@ -1,10 +1,8 @@
 // Highway backend: one source compiled once per CPU target, dispatched at run time
 // (foreach_target + HWY_DYNAMIC_DISPATCH). On 32-bit ARM, Highway 1.0.3's dynamic dispatch
 // does not compile, so the NEON target the toolchain enables is called statically.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 #if !defined(__arm__)
 #undef HWY_TARGET_INCLUDE

@@ -53,13 +53,14 @@ inline float norm_scalar(uint8_t x, float scale, float bias) {
   return product + bias;
 }
 
-// Floats to write one by one before dst is aligned to a whole batch (a store that straddles
-// two cache lines costs about twice as much).
-inline size_t head_to_align(const float* dst, size_t n) {
+// Elements to write one by one before dst is aligned to a whole batch (a store that straddles
+// two cache lines costs about twice as much); `stride` floats per element (1, or 3 for pixels).
+inline size_t head_to_align(const float* dst, size_t n, size_t stride = 1) {
   const uintptr_t a = reinterpret_cast<uintptr_t>(dst), bytes = N * sizeof(float);
   if (a % sizeof(float) != 0 || n < 4 * N) return 0;
-  const size_t head = (bytes - a % bytes) % bytes / sizeof(float);
-  return head < n ? head : 0;
+  size_t head = 0;
+  while (head < N && (a + head * stride * sizeof(float)) % bytes != 0) ++head;
+  return head < N && head < n ? head : 0;
 }
 
 void flat(const uint8_t* src, size_t n, float* dst, const float* scale, const float* bias, unsigned period) {
@@ -316,11 +317,7 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
     norm(window_as_float(from + o1, x1, w1), sc1, bi1).store_unaligned(to + N);
     norm(window_as_float(from + o2, x2, w2), sc2, bi2).store_unaligned(to + 2 * N);
   };
-  // Pixels one by one until the output is aligned to a whole batch.
-  size_t head = 0;
-  const uintptr_t a = reinterpret_cast<uintptr_t>(dst), bytes = N * sizeof(float);
-  while (head < N && (a + head * 3 * sizeof(float)) % bytes != 0) ++head;
-  if (head == N || n < 2 * N) head = 0;
+  const size_t head = head_to_align(dst, n, 3);
   scalar_kernels()->interleave(src, head, cin, swap, dst, scale, bias);
   window_steps(src, n, cin, N, head, t.reach, period);
 }
@@ -441,16 +438,14 @@ void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, ui
 
 void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
   uint8_t plane[3][kChunk];
+#if defined(__SSSE3__)  // x86 flushes its 32-bit lanes: one channel in one call
+  if (cin == 1) return reduce_plane(src, n, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
+#endif
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t m = n - start < kChunk ? n - start : kChunk;
-    if (cin == 1) {
-#if defined(__SSSE3__)  // x86 flushes its 32-bit lanes: one call
-      reduce_plane(src, n, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
-      return;
-#else  // NEON's 32-bit lanes hold at most kChunk bytes' squares
+    if (cin == 1) {  // NEON's 32-bit lanes hold at most kChunk bytes' squares
       reduce_plane(src + start, m, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
       continue;
-#endif
     }
     deinterleave(src + start * cin, m, cin, plane[0], plane[1], plane[2]);
     for (unsigned c = 0; c < 3; ++c) reduce_plane(plane[c], m, &acc->sum[c], &acc->sumsq[c], &acc->min[c], &acc->max[c]);
