@@ -806,6 +806,50 @@ TEST_CASE("geometry plans: every backend and target equals the scalar one, bit f
   MESSAGE("geometry plans: " << cases << " configurations, " << compared << " backend runs compared");
 }
 
+TEST_CASE("quantized and half plans: every layout and backend, in and out of the fused rounding's range") {
+  StatsPtr stats;
+  pixnorm_stats* s = nullptr;
+  REQUIRE(pixnorm_stats_preset("imagenet", &s) == PIXNORM_OK);
+  stats.reset(s);
+  const std::vector<Backend> backends = simd_backends();
+  size_t compared = 0, saturated = 0;
+  for (pixnorm_format f : {PIXNORM_FORMAT_RGB8, PIXNORM_FORMAT_BGR8, PIXNORM_FORMAT_RGBA8}) {
+    const Frame fr = make_frame(f, 197, 9, 5, 3);
+    for (pixnorm_layout layout : {PIXNORM_LAYOUT_NCHW, PIXNORM_LAYOUT_NHWC}) {
+      for (pixnorm_dtype dt : {PIXNORM_DTYPE_INT8, PIXNORM_DTYPE_UINT8, PIXNORM_DTYPE_F16}) {
+        // 1e-7: |v| reaches 2.6e7, past 2^22, so the plan narrows through floats instead.
+        for (double qs : {0.0186, 1e-7}) {
+          if (dt == PIXNORM_DTYPE_F16 && qs < 1e-3) continue;
+          pixnorm_plan_desc d = base_desc(f, fr.w, fr.h);
+          d.layout = layout;
+          d.dtype = dt;
+          d.quant_scale = qs;
+          d.quant_zero_point = dt == PIXNORM_DTYPE_INT8 ? -14 : 128;
+          const Out want = run(stats.get(), d, fr);
+          INFO("format " << f << " layout " << layout << " dtype " << dt << " quant_scale " << qs);
+          REQUIRE_MESSAGE(want.status == PIXNORM_OK, want.error);
+          if (qs < 1e-3) {
+            for (uint8_t b : want.bytes) saturated += b == 0x7F || b == 0x80 || b == 0x00 || b == 0xFF;
+          }
+          for (const Backend& b : backends) {
+            select(b);
+            d.backend = b.id;
+            const Out got = run(stats.get(), d, fr, 1);
+            restore_targets();
+            INFO(b.name);
+            REQUIRE_MESSAGE(got.status == PIXNORM_OK, got.error);
+            CHECK(got.guards);
+            CHECK(got.bytes == want.bytes);
+            ++compared;
+          }
+        }
+      }
+    }
+  }
+  CHECK(saturated > 0);
+  MESSAGE("quantized and half plans compared: " << compared);
+}
+
 TEST_CASE("geometry plans: threads give the same bytes") {
   if (std::getenv("PIXNORM_TEST_NO_THREADS") != nullptr) return;
   const Frame fr = make_frame(PIXNORM_FORMAT_NV12, 640, 480, 9);

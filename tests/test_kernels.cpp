@@ -3,6 +3,8 @@
 // destinations, sentinels before and after every output.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "backends.h"
@@ -115,6 +117,147 @@ TEST_CASE("kernels: interleave from 3 and 4 channels, with and without swap") {
             REQUIRE(got.guards_intact());
             REQUIRE(got.unwritten() == 0);
             REQUIRE(got.same_bits(want));
+          }
+        }
+      }
+    }
+  }
+}
+
+namespace {
+// Bytes of narrow output with guard bytes before and after, at `offset` bytes past a 64-byte
+// boundary, pre-filled with `fill` (two fills tell written bytes from untouched ones).
+class GuardedBytes {
+ public:
+  static constexpr size_t kGuard = 64;
+  GuardedBytes(size_t n, size_t offset, uint8_t fill) : n_(n), fill_(fill), store_(n + 2 * kGuard + offset + 64, fill) {
+    const uintptr_t base = reinterpret_cast<uintptr_t>(store_.data());
+    begin_ = (64 - base % 64) % 64 + offset;
+  }
+  uint8_t* data() { return store_.data() + begin_ + kGuard; }
+  bool guards_intact() const {
+    for (size_t i = 0; i < kGuard; ++i)
+      if (store_[begin_ + i] != fill_ || store_[begin_ + kGuard + n_ + i] != fill_) return false;
+    return true;
+  }
+  bool same(const GuardedBytes& o) const {
+    return n_ == o.n_ && std::memcmp(store_.data() + begin_ + kGuard, o.store_.data() + o.begin_ + kGuard, n_) == 0;
+  }
+
+ private:
+  size_t n_;
+  uint8_t fill_;
+  std::vector<uint8_t> store_;
+  size_t begin_ = 0;
+};
+
+struct NarrowCase {
+  const char* what;
+  pixnorm_dtype dtype;
+  int32_t zero_point;
+  float scale[3], bias[3];
+};
+
+// ImageNet folded with the frame benchmark's quantization scale; exact ties (x / 2 + 0.5 and
+// x / 2); saturation on both sides; values up to just below 2^22; halves from subnormal to
+// infinite.
+std::vector<NarrowCase> narrow_cases() {
+  const float q = 0.0186f;
+  return {
+      {"int8 imagenet", PIXNORM_DTYPE_INT8, -14, {kScale[0] / q, kScale[1] / q, kScale[2] / q},
+       {kBias[0] / q, kBias[1] / q, kBias[2] / q}},
+      {"uint8 imagenet", PIXNORM_DTYPE_UINT8, 128, {kScale[0] / q, kScale[1] / q, kScale[2] / q},
+       {kBias[0] / q, kBias[1] / q, kBias[2] / q}},
+      {"int8 ties", PIXNORM_DTYPE_INT8, -100, {0.5f, 0.5f, -0.5f}, {0.5f, 0.0f, 20.5f}},
+      {"uint8 ties", PIXNORM_DTYPE_UINT8, 3, {0.5f, -0.5f, 1.5f}, {-0.5f, 100.0f, -60.5f}},
+      {"int8 saturating", PIXNORM_DTYPE_INT8, 127, {1000.0f, -1000.0f, 3.0f}, {-100000.0f, 100000.0f, -400.0f}},
+      {"uint8 near 2^22", PIXNORM_DTYPE_UINT8, 0, {16000.0f, -16000.0f, 1.0f}, {114303.0f, -114303.0f, -4194300.0f}},
+      {"f16 imagenet", PIXNORM_DTYPE_F16, 0, {kScale[0], kScale[1], kScale[2]}, {kBias[0], kBias[1], kBias[2]}},
+      {"f16 extremes", PIXNORM_DTYPE_F16, 0, {300.0f, 1e-7f, -3e-9f}, {-10000.0f, 0.0f, 1e-8f}},
+  };
+}
+
+pixnorm::PackParams narrow_params(const NarrowCase& c) {
+  pixnorm::PackParams p{c.dtype, 0, 0, c.zero_point};
+  const int32_t lo = c.dtype == PIXNORM_DTYPE_INT8 ? -128 : 0;
+  p.lo = static_cast<float>(lo - c.zero_point);
+  p.hi = static_cast<float>(lo + 255 - c.zero_point);
+  return p;
+}
+size_t narrow_bytes(pixnorm_dtype t) { return t == PIXNORM_DTYPE_F16 ? 2 : 1; }
+}  // namespace
+
+TEST_CASE("kernels: the narrow reference is flat or planar, then pack") {
+  const auto src = random_bytes(3 * 700, 11);
+  for (const NarrowCase& c : narrow_cases()) {
+    CAPTURE(c.what);
+    REQUIRE(narrow_fits(c.scale, c.bias, 3));
+    const pixnorm::PackParams pp = narrow_params(c);
+    const size_t es = narrow_bytes(c.dtype), n = 700;
+    std::vector<float> f(3 * n);
+    std::vector<uint8_t> want(3 * n * es), got(3 * n * es);
+    scalar_kernels()->flat(src.data(), 3 * n, f.data(), c.scale, c.bias, 3);
+    scalar_kernels()->pack(f.data(), 3 * n, want.data(), &pp);
+    scalar_kernels()->flat_narrow(src.data(), 3 * n, got.data(), c.scale, c.bias, 3, &pp);
+    CHECK(got == want);
+    scalar_kernels()->planar(src.data(), n, 3, f.data(), f.data() + n, f.data() + 2 * n, c.scale, c.bias);
+    scalar_kernels()->pack(f.data(), 3 * n, want.data(), &pp);
+    scalar_kernels()->planar_narrow(src.data(), n, 3, got.data(), got.data() + n * es, got.data() + 2 * n * es,
+                                    c.scale, c.bias, &pp);
+    CHECK(got == want);
+  }
+  // Just outside the fast rounding's range, and NaN.
+  const float big[3] = {1.0f, 1.0f, 1.0f}, edge[3] = {0.0f, 0.0f, 4194304.0f - 255.0f};
+  const float nan[3] = {0.0f, std::nanf(""), 0.0f}, zero[3] = {0.0f, 0.0f, 0.0f};
+  CHECK_FALSE(narrow_fits(big, edge, 3));
+  CHECK(narrow_fits(big, edge, 2));
+  CHECK_FALSE(narrow_fits(big, nan, 3));
+  CHECK(narrow_fits(zero, zero, 3));
+}
+
+TEST_CASE("kernels: flat_narrow and planar_narrow to int8, uint8 and f16") {
+  const auto src_all = random_bytes(4 * 5000 + 64, 12);
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    for (const NarrowCase& c : narrow_cases()) {
+      CAPTURE(c.what);
+      const pixnorm::PackParams pp = narrow_params(c);
+      const size_t es = narrow_bytes(c.dtype);
+      for (size_t n : lengths()) {
+        for (size_t off = 0; off < 4; ++off) {  // 3: the source ends its allocation
+          CAPTURE(n);
+          CAPTURE(off);
+          const size_t doff = (off % 3) * es;
+          for (unsigned period : {1u, 3u}) {
+            const size_t m = period * n;
+            CAPTURE(period);
+            const auto copy = alone(src_all.data(), off == 3 ? m : 0);
+            const uint8_t* src = off == 3 ? copy.data() : src_all.data() + off;
+            GuardedBytes want(m * es, doff, 0xA5), got(m * es, doff, 0xA5), got2(m * es, doff, 0x5A);
+            scalar_kernels()->flat_narrow(src, m, want.data(), c.scale, c.bias, period, &pp);
+            b.kernels->flat_narrow(src, m, got.data(), c.scale, c.bias, period, &pp);
+            b.kernels->flat_narrow(src, m, got2.data(), c.scale, c.bias, period, &pp);
+            REQUIRE((got.guards_intact() && got2.guards_intact()));
+            REQUIRE((got.same(want) && got2.same(want)));
+          }
+          for (unsigned cin : {3u, 4u}) {
+            CAPTURE(cin);
+            const auto copy = alone(src_all.data(), off == 3 ? n * cin : 0);
+            const uint8_t* src = off == 3 ? copy.data() : src_all.data() + off;
+            std::vector<GuardedBytes> want, got;
+            for (unsigned k = 0; k < 3; ++k) {
+              want.emplace_back(n * es, doff + k * es, 0xA5);
+              got.emplace_back(n * es, doff + k * es, k == 1 ? 0x5A : 0xA5);
+            }
+            scalar_kernels()->planar_narrow(src, n, cin, want[0].data(), want[1].data(), want[2].data(), c.scale,
+                                            c.bias, &pp);
+            b.kernels->planar_narrow(src, n, cin, got[0].data(), got[1].data(), got[2].data(), c.scale, c.bias,
+                                     &pp);
+            for (unsigned k = 0; k < 3; ++k) {
+              CAPTURE(k);
+              REQUIRE(got[k].guards_intact());
+              REQUIRE(got[k].same(want[k]));
+            }
           }
         }
       }

@@ -27,8 +27,9 @@ void reduce_acc_init(ReduceAcc* acc);
 //   INT8/UINT8: q = clamp(round_half_even(v), lo, hi) + zero_point, v already divided by the
 //               quantization scale (folded into the normalization); lo/hi = type range - zero_point.
 //               Rounding: bits(v + 1.5 * 2^23) - bits(1.5 * 2^23), exact for |v| < 2^22.
-//   F16:        IEEE half, round to nearest even, integer arithmetic (no hardware conversion: 32-bit
-//               NEON would flush half subnormals), past 65504 infinity.
+//   F16:        IEEE half, round to nearest even, past 65504 infinity. Integer arithmetic, except
+//               F16C on x86 (its rounding fixed by the instruction, subnormal halves kept); no
+//               hardware conversion on ARM, where 32-bit NEON would flush half subnormals.
 struct PackParams {
   pixnorm_dtype dtype;
   float lo, hi;
@@ -65,6 +66,13 @@ struct RowKernels {
   void (*reduce)(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc);
   // n floats to dst in pp->dtype (INT8, UINT8 or F16).
   void (*pack)(const float* src, size_t n, void* dst, const PackParams* pp);
+  // Normalization straight into pp->dtype: exactly what flat (planar) and then pack write, with
+  // no float buffer in between. For INT8 and UINT8 every normalized value must lie within
+  // +-2^22 (narrow_fits): SIMD versions then round with one addition and clamp by saturation.
+  void (*flat_narrow)(const uint8_t* src, size_t n, void* dst, const float* scale, const float* bias,
+                      unsigned period, const PackParams* pp);
+  void (*planar_narrow)(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
+                        const float* scale, const float* bias, const PackParams* pp);
   // Two-tap resampling of uint8 rows, 11-bit weights (bilinear and nearest geometry), for e < n:
   //   a = r[off[e]], b = r[off[e] + step], h(r) = (a << 11) + (b - a) * wx[e]
   //   out[e] = ((h(row0) << 11) + (h(row1) - h(row0)) * wy + (1 << 21)) >> 22
@@ -122,7 +130,7 @@ alignas(16) inline constexpr uint8_t kPlaneShuffle[2][3][16] = {
 
 // Runs step(from, at) over pixels head .. n - 1 in steps of `lanes` pixels (n >= lanes), `from`
 // pointing at pixel at's bytes, for the window kernels: a step reads `reach` bytes from there
-// (at most 96), so the steps that would read past the n * cin bytes read a zero-padded copy of
+// (at most 128), so the steps that would read past the n * cin bytes read a zero-padded copy of
 // their pixels, and when n - head is not a multiple of lanes the last step overlaps the one before
 // (rewriting identical values). Always inlined: inside a Highway target's function the steps
 // are then compiled for that target and inlined too.
@@ -136,7 +144,7 @@ PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned c
                                         size_t reach, Step step) {
   size_t i = head;
   for (; i + lanes <= n && i * cin + reach <= n * cin; i += lanes) step(src + i * cin, i);
-  alignas(64) uint8_t copy[96];
+  alignas(64) uint8_t copy[128];
   if (i < n) std::memset(copy, 0, sizeof(copy));
   for (; i < n; i += lanes) {
     const size_t at = i + lanes <= n ? i : n - lanes;
@@ -147,6 +155,16 @@ PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned c
 
 // The scalar reference: the oracle of every test.
 const RowKernels* scalar_kernels();
+
+// Whether the narrow kernels may serve INT8/UINT8 output: every float(x) * scale[c] + bias[c]
+// (x in 0..255, c < channels) lies within +-2^22. F16 always fits.
+bool narrow_fits(const float* scale, const float* bias, unsigned channels);
+// flat_narrow and planar_narrow through k's flat or planar and pack, a few hundred floats at a
+// time in a stack buffer (backends without fused versions).
+void flat_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, void* dst, const float* scale,
+                        const float* bias, unsigned period, const PackParams* pp);
+void planar_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1,
+                          void* d2, const float* scale, const float* bias, const PackParams* pp);
 
 // Highway: the kernels of the target dispatched now (hwy::SupportedTargets(), which tests
 // restrict with hwy::SetSupportedTargetsForTest). nullptr when not compiled in.

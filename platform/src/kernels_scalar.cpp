@@ -1,5 +1,6 @@
 // The scalar reference. Every other backend is tested against these loops, bit for bit.
 #include <cstring>
+#include <initializer_list>
 
 #include "kernels.h"
 
@@ -206,9 +207,62 @@ const WindowTables& window_tables(size_t lanes, unsigned cin, int swap) {
   return all[(w * 2 + (cin - 3)) * 2 + (swap ? 1 : 0)];
 }
 
+bool narrow_fits(const float* scale, const float* bias, unsigned channels) {
+  // The product and the sum are monotonic in x: the extremes are at 0 and 255.
+  for (unsigned c = 0; c < channels; ++c)
+    for (int x : {0, 255}) {
+      const float v = scalar::norm(static_cast<uint8_t>(x), scale[c], bias[c]);
+      if (!(v > -4194304.0f && v < 4194304.0f)) return false;
+    }
+  return true;
+}
+
+namespace {
+size_t dtype_bytes(pixnorm_dtype t) { return t == PIXNORM_DTYPE_F16 ? 2 : t == PIXNORM_DTYPE_F32 ? 4 : 1; }
+constexpr size_t kNarrowChunk = 192;  // floats: a multiple of 3 keeps the period's phase
+}  // namespace
+
+void flat_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, void* dst, const float* scale,
+                        const float* bias, unsigned period, const PackParams* pp) {
+  float buf[kNarrowChunk];
+  const size_t es = dtype_bytes(pp->dtype);
+  for (size_t i = 0; i < n; i += kNarrowChunk) {
+    const size_t m = n - i < kNarrowChunk ? n - i : kNarrowChunk;
+    k->flat(src + i, m, buf, scale, bias, period);
+    k->pack(buf, m, static_cast<uint8_t*>(dst) + i * es, pp);
+  }
+}
+
+void planar_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1,
+                          void* d2, const float* scale, const float* bias, const PackParams* pp) {
+  constexpr size_t kPixels = kNarrowChunk / 3;
+  float buf[3][kPixels];
+  const size_t es = dtype_bytes(pp->dtype);
+  for (size_t i = 0; i < n; i += kPixels) {
+    const size_t m = n - i < kPixels ? n - i : kPixels;
+    k->planar(src + i * cin, m, cin, buf[0], buf[1], buf[2], scale, bias);
+    k->pack(buf[0], m, static_cast<uint8_t*>(d0) + i * es, pp);
+    k->pack(buf[1], m, static_cast<uint8_t*>(d1) + i * es, pp);
+    k->pack(buf[2], m, static_cast<uint8_t*>(d2) + i * es, pp);
+  }
+}
+
+namespace scalar {
+void flat_narrow(const uint8_t* src, size_t n, void* dst, const float* scale, const float* bias, unsigned period,
+                 const PackParams* pp) {
+  flat_narrow_chunks(scalar_kernels(), src, n, dst, scale, bias, period, pp);
+}
+void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1, void* d2, const float* scale,
+                   const float* bias, const PackParams* pp) {
+  planar_narrow_chunks(scalar_kernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
+}
+}  // namespace scalar
+
 const RowKernels* scalar_kernels() {
-  static const RowKernels kernels = {scalar::flat, scalar::planar, scalar::interleave, scalar::reduce,
-                                     scalar::pack, scalar::resample2, scalar::resample2_windows, scalar::yuv, "scalar"};
+  static const RowKernels kernels = {scalar::flat,          scalar::planar,        scalar::interleave,
+                                     scalar::reduce,        scalar::pack,          scalar::flat_narrow,
+                                     scalar::planar_narrow, scalar::resample2,     scalar::resample2_windows,
+                                     scalar::yuv,           "scalar"};
   return &kernels;
 }
 

@@ -652,9 +652,20 @@ void yuv(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const Y
   scalar_kernels()->yuv(y, u, v, n, k, rgb);
 }
 
+// Narrow outputs: this backend's flat or planar and pack, a chunk at a time.
+void flat_narrow(const uint8_t* src, size_t n, void* dst, const float* scale, const float* bias, unsigned period,
+                 const PackParams* pp) {
+  flat_narrow_chunks(&kXsimdKernels, src, n, dst, scale, bias, period, pp);
+}
+void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1, void* d2, const float* scale,
+                   const float* bias, const PackParams* pp) {
+  planar_narrow_chunks(&kXsimdKernels, src, n, cin, d0, d1, d2, scale, bias, pp);
+}
+
 }  // namespace
 
-extern const RowKernels kXsimdKernels = {flat, planar, interleave, reduce, pack, resample2, resample2_windows, yuv,
+extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, pack,
+                                         flat_narrow,   planar_narrow, resample2, resample2_windows, yuv,
                                          PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm

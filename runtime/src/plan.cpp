@@ -308,9 +308,20 @@ void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_
       k->interleave(row, n, static_cast<unsigned>(cin), p->swap, dst + 3 * off, scale, bias);
     return;
   }
-  float* f = reinterpret_cast<float*>(p->scratch + p->band_bytes * band + p->band_bytes - 3 * kChunk * sizeof(float));
   uint8_t* dst = static_cast<uint8_t*>(out);
   const size_t es = p->esize;
+  // Fused narrowing where the layout allows it and, for int8/uint8, the values fit its rounding.
+  if ((cin == 1 || nchw || (cin == 3 && !p->swap)) && (es == 2 || narrow_fits(scale, bias, cin == 1 ? 1 : 3))) {
+    if (cin == 1)
+      k->flat_narrow(row, n, dst + off * es, scale, bias, 1, &p->pack);
+    else if (nchw)
+      k->planar_narrow(row, n, static_cast<unsigned>(cin), dst + (o0 * plane + off) * es, dst + (plane + off) * es,
+                       dst + (o2 * plane + off) * es, ps, pb, &p->pack);
+    else
+      k->flat_narrow(row, 3 * n, dst + 3 * off * es, scale, bias, 3, &p->pack);
+    return;
+  }
+  float* f = reinterpret_cast<float*>(p->scratch + p->band_bytes * band + p->band_bytes - 3 * kChunk * sizeof(float));
   for (size_t i = 0; i < n; i += kChunk) {
     const size_t m = n - i < kChunk ? n - i : kChunk, at = off + i;
     const uint8_t* src = row + i * cin;
