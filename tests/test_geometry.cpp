@@ -309,7 +309,9 @@ TEST_CASE("yuv kernel: every SIMD backend equals the scalar reference bit for bi
     for (pixnorm_yuv_matrix m : {PIXNORM_YUV_BT601, PIXNORM_YUV_BT709}) {
       for (pixnorm_yuv_range r : {PIXNORM_YUV_LIMITED, PIXNORM_YUV_FULL}) {
         const pixnorm::YuvCoef k = pixnorm::yuv_coefficients(m, r);
-        for (size_t n : {0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257}) {
+        // Up to several blocks of four AVX-512 vectors, with every kind of tail.
+        for (size_t n : {0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 127, 128, 129, 191, 192, 193,
+                         257, 1000}) {
           for (size_t skew : {0, 1, 3}) {
             std::vector<uint8_t> y(n + skew), u(n + skew), v(n + skew);
             for (size_t i = 0; i < n + skew; ++i) {  // the extremes too: the clamps must agree

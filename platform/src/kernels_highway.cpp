@@ -617,38 +617,49 @@ HWY_INLINE void NarrowStore(VF v, hn::Vec<DI> zp, uint8_t* HWY_RESTRICT d) {
   (void)df;
 }
 
-// Four consecutive float vectors to 4N outputs. On x86 the bytes come from two saturating
-// packs to int16 (zero point added there, saturating), one pack to bytes and, above 128 bits,
-// one 32-bit lane permutation: packs work within 128-bit blocks.
+using D16I = hn::Repartition<int16_t, DF>;
+
+#if HWY_ARCH_X86
+// Four int32 vectors to one vector of their bytes in lane order: saturating packs to int16,
+// `add` added with saturation, a saturating pack to int8 or uint8 and, above 128 bits, one
+// 32-bit lane permutation (packs work within 128-bit blocks: block j holds four bytes of each
+// vector i at dword 4j + i, which go to dword 4i + j).
+template <bool kSigned>
+HWY_INLINE hn::Vec<DU8> PackBytes4(hn::Vec<DI> r0, hn::Vec<DI> r1, hn::Vec<DI> r2, hn::Vec<DI> r3,
+                                   hn::Vec<D16I> add) {
+#if HWY_TARGET <= HWY_AVX3
+  const __m512i a = _mm512_adds_epi16(_mm512_packs_epi32(r0.raw, r1.raw), add.raw);
+  const __m512i b = _mm512_adds_epi16(_mm512_packs_epi32(r2.raw, r3.raw), add.raw);
+  const __m512i c = kSigned ? _mm512_packs_epi16(a, b) : _mm512_packus_epi16(a, b);
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return hn::Vec<DU8>{_mm512_permutexvar_epi32(order, c)};
+#elif HWY_TARGET <= HWY_AVX2
+  const __m256i a = _mm256_adds_epi16(_mm256_packs_epi32(r0.raw, r1.raw), add.raw);
+  const __m256i b = _mm256_adds_epi16(_mm256_packs_epi32(r2.raw, r3.raw), add.raw);
+  const __m256i c = kSigned ? _mm256_packs_epi16(a, b) : _mm256_packus_epi16(a, b);
+  return hn::Vec<DU8>{_mm256_permutevar8x32_epi32(c, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))};
+#else
+  const __m128i a = _mm_adds_epi16(_mm_packs_epi32(r0.raw, r1.raw), add.raw);
+  const __m128i b = _mm_adds_epi16(_mm_packs_epi32(r2.raw, r3.raw), add.raw);
+  return hn::Vec<DU8>{kSigned ? _mm_packs_epi16(a, b) : _mm_packus_epi16(a, b)};
+#endif
+}
+#endif
+
+// Four consecutive float vectors to 4N outputs: on x86 through PackBytes4 (the zero point added
+// to the int16 values), elsewhere one vector at a time.
 template <pixnorm_dtype kType>
-HWY_INLINE void NarrowStore4(VF v0, VF v1, VF v2, VF v3, hn::Vec<DI> zp,
-                             hn::Vec<hn::Repartition<int16_t, DF>> zp16, uint8_t* HWY_RESTRICT d) {
+HWY_INLINE void NarrowStore4(VF v0, VF v1, VF v2, VF v3, hn::Vec<DI> zp, hn::Vec<D16I> zp16,
+                             uint8_t* HWY_RESTRICT d) {
   const DF df;
   const size_t N = hn::Lanes(df);
   constexpr size_t es = kType == PIXNORM_DTYPE_F16 ? 2 : 1;
 #if HWY_ARCH_X86
   if constexpr (kType != PIXNORM_DTYPE_F16) {
     (void)zp;
-    const auto r0 = RoundEven(v0).raw, r1 = RoundEven(v1).raw, r2 = RoundEven(v2).raw, r3 = RoundEven(v3).raw;
-    constexpr bool kSigned = kType == PIXNORM_DTYPE_INT8;
-#if HWY_TARGET <= HWY_AVX3
-    const __m512i a = _mm512_adds_epi16(_mm512_packs_epi32(r0, r1), zp16.raw);
-    const __m512i b = _mm512_adds_epi16(_mm512_packs_epi32(r2, r3), zp16.raw);
-    const __m512i c = kSigned ? _mm512_packs_epi16(a, b) : _mm512_packus_epi16(a, b);
-    // Block j holds four bytes of each vector i at dword 4j + i; they go to dword 4i + j.
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    _mm512_storeu_si512(d, _mm512_permutexvar_epi32(order, c));
-#elif HWY_TARGET <= HWY_AVX2
-    const __m256i a = _mm256_adds_epi16(_mm256_packs_epi32(r0, r1), zp16.raw);
-    const __m256i b = _mm256_adds_epi16(_mm256_packs_epi32(r2, r3), zp16.raw);
-    const __m256i c = kSigned ? _mm256_packs_epi16(a, b) : _mm256_packus_epi16(a, b);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d),
-                        _mm256_permutevar8x32_epi32(c, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-#else
-    const __m128i a = _mm_adds_epi16(_mm_packs_epi32(r0, r1), zp16.raw);
-    const __m128i b = _mm_adds_epi16(_mm_packs_epi32(r2, r3), zp16.raw);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), kSigned ? _mm_packs_epi16(a, b) : _mm_packus_epi16(a, b));
-#endif
+    const auto bytes = PackBytes4<kType == PIXNORM_DTYPE_INT8>(RoundEven(v0), RoundEven(v1), RoundEven(v2),
+                                                               RoundEven(v3), zp16);
+    hn::StoreU(bytes, DU8(), d);
     return;
   }
 #endif
@@ -687,7 +698,7 @@ void FlatNarrowT(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* HWY_RESTRIC
   const size_t block = period == 1 ? 4 * N : 12 * N;
   if (n < block) return scalar_kernels()->flat_narrow(src, n, dst, scale, bias, period, pp);
   const auto zp = hn::Set(DI(), pp->zero_point);
-  const auto zp16 = hn::Set(hn::Repartition<int16_t, DF>(), static_cast<int16_t>(pp->zero_point));
+  const auto zp16 = hn::Set(D16I(), static_cast<int16_t>(pp->zero_point));
   VF x0, x1, x2, x3;
   if (period == 1) {
     const VF s = hn::Set(df, scale[0]), b = hn::Set(df, bias[0]);
@@ -742,7 +753,7 @@ void PlanarNarrowT(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, uint
   const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
   const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
   const auto zp = hn::Set(DI(), pp->zero_point);
-  const auto zp16 = hn::Set(hn::Repartition<int16_t, DF>(), static_cast<int16_t>(pp->zero_point));
+  const auto zp16 = hn::Set(D16I(), static_cast<int16_t>(pp->zero_point));
   const auto plane = [&](hn::Vec<DU8> v, VF s, VF b, uint8_t* HWY_RESTRICT d) {
     NarrowStore4<kType>(Norm(QuarterAsFloat<0>(v), s, b), Norm(QuarterAsFloat<1>(v), s, b),
                         Norm(QuarterAsFloat<2>(v), s, b), Norm(QuarterAsFloat<3>(v), s, b), zp, zp16, d);
@@ -780,7 +791,7 @@ void PlanarNarrowWindows(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* d0,
   const auto x0 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][0]), x1 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][1]);
   const auto x2 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][2]);
   const auto zp = hn::Set(di, pp->zero_point);
-  const auto zp16 = hn::Set(hn::Repartition<int16_t, DF>(), static_cast<int16_t>(pp->zero_point));
+  const auto zp16 = hn::Set(D16I(), static_cast<int16_t>(pp->zero_point));
   const auto window = [&](const uint8_t* HWY_RESTRICT from) {
     if (N == 4) return hn::LoadU(du8, from);
     const hn::Half<DU8> dh;  // two blocks of four pixels
@@ -1134,15 +1145,34 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
   const auto half = hn::Set(di, 1 << 15), c128 = hn::Set(di, 128);
   auto load = [&](const uint8_t* p) { return hn::PromoteTo(di, hn::LoadU(dq, p)); };
   // DemoteTo saturates to 0..255: the reference's clamp.
-  auto out = [&](hn::Vec<DI> x) { return hn::DemoteTo(dq, hn::ShiftRight<16>(x)); };
+  // The three channels' 32-bit sums of one vector of pixels, shifted.
+  const auto sums = [&](size_t at, hn::Vec<DI>& r, hn::Vec<DI>& g, hn::Vec<DI>& b) {
+    const auto yv = hn::Add(hn::Mul(hn::Sub(load(y + at), yoff), cy), half);
+    const auto cu = hn::Sub(load(u + at), c128), cv = hn::Sub(load(v + at), c128);
+    r = hn::ShiftRight<16>(hn::Add(yv, hn::Mul(crv, cv)));
+    g = hn::ShiftRight<16>(hn::Sub(hn::Sub(yv, hn::Mul(cgu, cu)), hn::Mul(cgv, cv)));
+    b = hn::ShiftRight<16>(hn::Add(yv, hn::Mul(cbu, cu)));
+  };
   size_t i = 0;
+#if HWY_ARCH_X86
+  // Four vectors of pixels at a time: each channel packed into one full vector of bytes (packus
+  // saturates to 0..255 like DemoteTo), then one interleaved store.
+  const DU8 du8;
+  const auto none = hn::Zero(D16I());
+  for (; i + 4 * N <= n; i += 4 * N) {
+    hn::Vec<DI> r0, g0, b0, r1, g1, b1, r2, g2, b2, r3, g3, b3;
+    sums(i, r0, g0, b0);
+    sums(i + N, r1, g1, b1);
+    sums(i + 2 * N, r2, g2, b2);
+    sums(i + 3 * N, r3, g3, b3);
+    hn::StoreInterleaved3(PackBytes4<false>(r0, r1, r2, r3, none), PackBytes4<false>(g0, g1, g2, g3, none),
+                          PackBytes4<false>(b0, b1, b2, b3, none), du8, rgb + 3 * i);
+  }
+#endif
   for (; i + N <= n; i += N) {
-    const auto yv = hn::Add(hn::Mul(hn::Sub(load(y + i), yoff), cy), half);
-    const auto cu = hn::Sub(load(u + i), c128), cv = hn::Sub(load(v + i), c128);
-    const auto r = hn::Add(yv, hn::Mul(crv, cv));
-    const auto g = hn::Sub(hn::Sub(yv, hn::Mul(cgu, cu)), hn::Mul(cgv, cv));
-    const auto b = hn::Add(yv, hn::Mul(cbu, cu));
-    hn::StoreInterleaved3(out(r), out(g), out(b), dq, rgb + 3 * i);
+    hn::Vec<DI> r, g, b;
+    sums(i, r, g, b);
+    hn::StoreInterleaved3(hn::DemoteTo(dq, r), hn::DemoteTo(dq, g), hn::DemoteTo(dq, b), dq, rgb + 3 * i);
   }
   if (i < n) scalar_kernels()->yuv(y + i, u + i, v + i, n - i, k, rgb + 3 * i);
 }
