@@ -121,18 +121,21 @@ bool parse_format(const std::string& s, pixnorm_format* f, unsigned* bpp) {
   std::fprintf(code ? stderr : stdout,
                "usage: pixnorm_bench [--quick] [--json] [--reps N] [--sizes WxH,...] [--modes M,...]\n"
                "                     [--layouts nchw,nhwc] [--formats gray8,rgb8,bgr8,rgba8,bgra8] [--threads 1,2]\n"
-               "                     [--frames | --no-frames] [--frame-sizes WxH,...]\n"
+               "                     [--dtypes f32,int8,uint8,f16] [--frames | --no-frames] [--frame-sizes WxH,...]\n"
                "Times every backend and CPU target on the same data and prints, per case, the median time,\n"
                "megapixels per second, output GB/s, and the ratio to a memset and a memcpy of the output bytes\n"
                "measured in the same run (1.00 = as fast as writing the output at all).\n"
                "defaults: --reps 11 --sizes 224x224,1920x1080 --modes standardize,sample-standardize\n"
                "          --layouts nchw,nhwc --formats rgb8 --threads 1; --quick: 3 reps, 224x224 only\n"
                "Threads > 1 split each run into row bands (desc.threads); other rows are one thread.\n"
+               "--dtypes (default f32): other output types show as mode:dtype (int8: quantization scale\n"
+               "0.0186, zero point -14; uint8: 0.0186, 114); their ratios stay against the f32 output's bytes.\n"
                "Second section, camera frame to model input: RGB8 and NV12 frames (--frame-sizes, default\n"
                "640x480,1920x1080) resized (bilinear) and normalized into 224x224 NCHW f32, int8 and f16 in one\n"
                "pass, one thread, against OpenCV's resize alone (x_resize) and the same backend's f32 (x_f32).\n"
                "--frames: only that section; --no-frames: only the first; --quick there: no f16, no OpenCV\n"
-               "default-threads rows. --sizes, --modes, --layouts, --formats and --threads apply to the first.\n");
+               "default-threads rows. --sizes, --modes, --layouts, --formats, --threads and --dtypes apply to\n"
+               "the first.\n");
   std::exit(code);
 }
 
@@ -180,6 +183,13 @@ int main(int argc, char** argv) {
       o.modes = split(value());
     } else if (a == "--layouts") {
       o.layouts = split(value());
+    } else if (a == "--dtypes") {
+      o.dtypes = split(value());
+      for (const auto& t : o.dtypes)
+        if (t != "f32" && t != "int8" && t != "uint8" && t != "f16") {
+          std::fprintf(stderr, "pixnorm_bench: unknown dtype '%s' (f32, int8, uint8, f16)\n", t.c_str());
+          return 2;
+        }
     } else if (a == "--formats") {
       o.formats = split(value());
     } else if (a == "--threads") {
@@ -281,6 +291,7 @@ int main(int argc, char** argv) {
           return 2;
         }
         for (const auto& layout : o.layouts) {
+          for (const auto& dtype : o.dtypes) {
           for (unsigned threads : o.threads) {
           for (const auto& b : backends()) {
             pixnorm_plan_desc d;
@@ -291,6 +302,10 @@ int main(int argc, char** argv) {
             d.layout = layout == "nhwc" ? PIXNORM_LAYOUT_NHWC : PIXNORM_LAYOUT_NCHW;
             d.mode = mode;
             d.threads = threads;
+            d.dtype = dtype == "int8" ? PIXNORM_DTYPE_INT8 : dtype == "uint8" ? PIXNORM_DTYPE_UINT8
+                      : dtype == "f16" ? PIXNORM_DTYPE_F16 : PIXNORM_DTYPE_F32;
+            d.quant_scale = 0.0186;
+            d.quant_zero_point = dtype == "int8" ? -14 : 114;
             pixnorm_plan* plan = nullptr;
             const pixnorm_status st = create_plan(b, f == PIXNORM_FORMAT_GRAY8 ? gray_stats : stats, d, &plan);
             if (st != PIXNORM_OK) {
@@ -303,7 +318,8 @@ int main(int argc, char** argv) {
               asm volatile("" ::"r"(out.data()) : "memory");
             });
             pixnorm_plan_free(plan);
-            rows.push_back({ran, layout, mode_name, t});
+            rows.push_back({ran, layout, dtype == "f32" ? mode_name : mode_name + ":" + dtype, t});
+          }
           }
           }
         }

@@ -29,6 +29,7 @@ struct Options {
   std::vector<std::string> layouts = {"nchw", "nhwc"};
   std::vector<std::string> formats = {"rgb8"};
   std::vector<unsigned> threads = {1};
+  std::vector<std::string> dtypes = {"f32"};  // first section: f32, int8, uint8, f16
   std::vector<std::pair<uint32_t, uint32_t>> frame_sizes = {{640, 480}, {1920, 1080}};
 };
 

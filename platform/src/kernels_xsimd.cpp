@@ -467,6 +467,48 @@ inline BI half_bits(BF v) {
   return xsimd::select(mag < BI(0x38800000), sub, normal) | sign;
 }
 
+// The low byte (or 16 bits) of each lane, stored: the values already lie in T's range.
+template <class T>
+inline void store_low(BI v, T* dst) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(T) == 1)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm512_cvtepi32_epi8(v));
+  else
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm512_cvtepi32_epi16(v));
+#elif defined(__AVX2__)
+  // Per 128-bit lane the low bytes (halves) to its first 4 (8) bytes, then the lanes' first dwords together.
+  const __m256i pick = sizeof(T) == 1 ? _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                          0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+                                      : _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                          0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i order = sizeof(T) == 1 ? _mm256_setr_epi32(0, 4, 1, 2, 3, 5, 6, 7) : _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+  const __m256i w = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pick), order);
+  if constexpr (sizeof(T) == 1)
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(w));
+  else
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm256_castsi256_si128(w));
+#elif defined(__SSE4_1__)
+  const __m128i pick = sizeof(T) == 1 ? _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)
+                                      : _mm_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m128i w = _mm_shuffle_epi8(v, pick);
+  if constexpr (sizeof(T) == 1) {
+    const int32_t x = _mm_cvtsi128_si32(w);
+    std::memcpy(dst, &x, 4);
+  } else {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), w);
+  }
+#else
+  const int16x4_t h = vmovn_s32(v);
+  if constexpr (sizeof(T) == 1) {
+    const int8x8_t b = vmovn_s16(vcombine_s16(h, h));
+    const int32_t x = vget_lane_s32(vreinterpret_s32_s8(b), 0);
+    std::memcpy(dst, &x, 4);
+  } else {
+    vst1_s16(reinterpret_cast<int16_t*>(dst), h);
+  }
+#endif
+}
+
 template <pixnorm_dtype D, class T>
 void pack_as(const float* src, size_t n, T* dst, const PackParams* pp) {
   alignas(64) int32_t q[N];
@@ -484,6 +526,10 @@ void pack_as(const float* src, size_t n, T* dst, const PackParams* pp) {
       v = BF::load_aligned(tail);
     }
     const BI r = D == PIXNORM_DTYPE_F16 ? half_bits(v) : round_even(xsimd::min(xsimd::max(v, lo), hi)) + zp;
+    if (m == N) {
+      store_low<T>(r, dst + i);
+      continue;
+    }
     r.store_aligned(q);
     for (size_t j = 0; j < m; ++j) dst[i + j] = static_cast<T>(q[j]);
   }
