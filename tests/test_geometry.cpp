@@ -738,6 +738,25 @@ TEST_CASE("quantized output: the folded plan against q = clamp(round(f / scale) 
   }
 }
 
+namespace {
+// Runs the plan of `d` on every backend and target (output skewed by `skew` elements) and checks
+// each against `want`; returns the number of runs.
+size_t same_on_every_backend(const std::vector<Backend>& backends, const pixnorm_stats* stats, pixnorm_plan_desc d,
+                             const Frame& fr, const Out& want, size_t skew) {
+  for (const Backend& b : backends) {
+    select(b);
+    d.backend = b.id;
+    const Out got = run(stats, d, fr, skew);
+    restore_targets();
+    INFO(b.name);
+    REQUIRE_MESSAGE(got.status == PIXNORM_OK, got.error);
+    CHECK(got.guards);
+    CHECK(got.bytes == want.bytes);
+  }
+  return backends.size();
+}
+}  // namespace
+
 TEST_CASE("geometry plans: every backend and target equals the scalar one, bit for bit") {
   StatsPtr color;
   {
@@ -793,17 +812,7 @@ TEST_CASE("geometry plans: every backend and target equals the scalar one, bit f
     REQUIRE_MESSAGE(want.status == PIXNORM_OK, want.error);
     CHECK(want.guards);
     ++cases;
-    for (const Backend& b : backends) {
-      select(b);
-      d.backend = b.id;
-      const Out got = run(stats, d, fr, 1 + iter % 3);
-      restore_targets();
-      INFO(b.name);
-      REQUIRE_MESSAGE(got.status == PIXNORM_OK, got.error);
-      CHECK(got.guards);
-      CHECK(got.bytes == want.bytes);
-      ++compared;
-    }
+    compared += same_on_every_backend(backends, stats, d, fr, want, 1 + iter % 3);
   }
   MESSAGE("geometry plans: " << cases << " configurations, " << compared << " backend runs compared");
 }
@@ -833,17 +842,7 @@ TEST_CASE("quantized and half plans: every layout and backend, in and out of the
           if (qs < 1e-3) {
             for (uint8_t b : want.bytes) saturated += b == 0x7F || b == 0x80 || b == 0x00 || b == 0xFF;
           }
-          for (const Backend& b : backends) {
-            select(b);
-            d.backend = b.id;
-            const Out got = run(stats.get(), d, fr, 1);
-            restore_targets();
-            INFO(b.name);
-            REQUIRE_MESSAGE(got.status == PIXNORM_OK, got.error);
-            CHECK(got.guards);
-            CHECK(got.bytes == want.bytes);
-            ++compared;
-          }
+          compared += same_on_every_backend(backends, stats.get(), d, fr, want, 1);
         }
       }
     }

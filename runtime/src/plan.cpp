@@ -285,8 +285,9 @@ pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
 }
 
 // One run of n pixels of normalized rows, starting at pixel index `off` of the output image,
-// into the output tensor (any dtype). Outputs other than f32 go through a float chunk of the
-// band's scratch, then the narrowing kernel.
+// into the output tensor (any dtype). Outputs other than f32 are narrowed inside the normalizing
+// kernel (flat_narrow, planar_narrow) where the layout and values allow; otherwise through a float
+// chunk of the band's scratch, then the narrowing kernel.
 void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_t off, void* out, const float* scale,
                       const float* bias, unsigned band) {
   const RowKernels* k = p->kernels;
