@@ -619,7 +619,10 @@ HWY_INLINE void NarrowStore(VF v, hn::Vec<DI> zp, uint8_t* HWY_RESTRICT d) {
 
 using D16I = hn::Repartition<int16_t, DF>;
 
-#if HWY_ARCH_X86
+// x86 targets with SSE/AVX registers (not Highway's EMU128, which clang builds also compile here).
+#define PIXNORM_X86_SIMD (HWY_ARCH_X86 && HWY_TARGET <= HWY_SSSE3)
+
+#if PIXNORM_X86_SIMD
 // Four int32 vectors to one vector of their bytes in lane order: saturating packs to int16,
 // `add` added with saturation, a saturating pack to int8 or uint8 and, above 128 bits, one
 // 32-bit lane permutation (packs work within 128-bit blocks: block j holds four bytes of each
@@ -654,7 +657,7 @@ HWY_INLINE void NarrowStore4(VF v0, VF v1, VF v2, VF v3, hn::Vec<DI> zp, hn::Vec
   const DF df;
   const size_t N = hn::Lanes(df);
   constexpr size_t es = kType == PIXNORM_DTYPE_F16 ? 2 : 1;
-#if HWY_ARCH_X86
+#if PIXNORM_X86_SIMD
   if constexpr (kType != PIXNORM_DTYPE_F16) {
     (void)zp;
     const auto bytes = PackBytes4<kType == PIXNORM_DTYPE_INT8>(RoundEven(v0), RoundEven(v1), RoundEven(v2),
@@ -774,7 +777,7 @@ void PlanarNarrowT(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, uint
   if (i < n) step(n - P);  // overlapping: rewrites identical values
 }
 
-#if HWY_ARCH_X86
+#if PIXNORM_X86_SIMD
 // Up to 256-bit vectors, the planes' bytes come through windows as in PlanarWindows; one step is
 // four float vectors of pixels per plane.
 template <pixnorm_dtype kType, unsigned cin>
@@ -825,7 +828,7 @@ void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT ds
 void PlanarNarrow(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
                   const float* scale, const float* bias, const PackParams* pp) {
   uint8_t *p0 = static_cast<uint8_t*>(d0), *p1 = static_cast<uint8_t*>(d1), *p2 = static_cast<uint8_t*>(d2);
-#if HWY_ARCH_X86
+#if PIXNORM_X86_SIMD
   if (!kWideWindows) {
     const auto run = [&](auto type, auto channels) {
       PlanarNarrowWindows<decltype(type)::value, decltype(channels)::value>(src, n, p0, p1, p2, scale, bias, pp);
@@ -1154,7 +1157,7 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
     b = hn::ShiftRight<16>(hn::Add(yv, hn::Mul(cbu, cu)));
   };
   size_t i = 0;
-#if HWY_ARCH_X86
+#if PIXNORM_X86_SIMD
   // Four vectors of pixels at a time: each channel packed into one full vector of bytes (packus
   // saturates to 0..255 like DemoteTo), then one interleaved store.
   const DU8 du8;
