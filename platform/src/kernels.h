@@ -66,9 +66,10 @@ struct RowKernels {
   void (*reduce)(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc);
   // n floats to dst in pp->dtype (INT8, UINT8 or F16).
   void (*pack)(const float* src, size_t n, void* dst, const PackParams* pp);
-  // Normalization straight into pp->dtype: exactly what flat (planar) and then pack write, with
-  // no float buffer in between. For INT8 and UINT8 every normalized value must lie within
-  // +-2^22 (narrow_fits): SIMD versions then round with one addition and clamp by saturation.
+  // Normalization straight into pp->dtype: exactly what flat (planar) and then pack write. SIMD
+  // versions fuse the two, with no float buffer, for F16 always and for INT8/UINT8 when every
+  // normalized value lies within +-2^22 (narrow_fits: then one addition rounds and saturation
+  // clamps); otherwise they go through their flat (planar) and pack a chunk at a time.
   void (*flat_narrow)(const uint8_t* src, size_t n, void* dst, const float* scale, const float* bias,
                       unsigned period, const PackParams* pp);
   void (*planar_narrow)(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
@@ -156,8 +157,8 @@ PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned c
 // The scalar reference: the oracle of every test.
 const RowKernels* scalar_kernels();
 
-// Whether the narrow kernels may serve INT8/UINT8 output: every float(x) * scale[c] + bias[c]
-// (x in 0..255, c < channels) lies within +-2^22. F16 always fits.
+// Whether fused narrow kernels may round INT8/UINT8 output by one addition: every
+// float(x) * scale[c] + bias[c] (x in 0..255, c < channels) lies within +-2^22.
 bool narrow_fits(const float* scale, const float* bias, unsigned channels);
 // flat_narrow and planar_narrow through k's flat or planar and pack, a few hundred floats at a
 // time in a stack buffer (backends without fused versions).

@@ -554,24 +554,43 @@ HWY_INLINE hn::Vec<DI> HalfBits(VF v) {
   return hn::Or(hn::IfThenElse(hn::Lt(mag, hn::Set(di, 0x38800000)), sub, normal), sign);
 }
 
+// Normalization straight into a narrow type (flat_narrow, planar_narrow in kernels.h). INT8 and
+// UINT8: rounded by the magic addition (FlatNarrow and PlanarNarrow check |v| < 2^22), then the zero point is
+// added and the type's range applied by saturating narrowing, which equals the reference's clamp
+// to [lo, hi] before rounding since lo and hi are whole numbers.
+template <pixnorm_dtype kType>
+HWY_INLINE void NarrowStore(VF v, hn::Vec<DI> zp, uint8_t* HWY_RESTRICT d) {
+  const DF df;
+  if constexpr (kType == PIXNORM_DTYPE_F16) {
+    (void)zp;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+    // F16C's vcvtps2ph with its rounding fixed to nearest even by the immediate (not MXCSR):
+    // the IEEE conversion, subnormal halves included, so the reference's bits. Highway's SSE4
+    // emulation truncates and is not used.
+    const hn::Rebind<hwy::float16_t, DF> dh;
+    hn::StoreU(hn::DemoteTo(dh, v), dh, reinterpret_cast<hwy::float16_t*>(d));
+#else
+    const hn::Rebind<uint16_t, DF> d16;
+    hn::StoreU(hn::DemoteTo(d16, HalfBits(v)), d16, reinterpret_cast<uint16_t*>(d));
+#endif
+  } else if constexpr (kType == PIXNORM_DTYPE_INT8) {
+    const hn::Rebind<int8_t, DF> d8;
+    hn::StoreU(hn::DemoteTo(d8, hn::Add(RoundEven(v), zp)), d8, reinterpret_cast<int8_t*>(d));
+  } else {
+    const hn::Rebind<uint8_t, DF> d8;
+    hn::StoreU(hn::DemoteTo(d8, hn::Add(RoundEven(v), zp)), d8, d);
+  }
+  (void)df;
+}
+
 void Pack(const float* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const PackParams* pp) {
   const DF df;
   const DI di;
   const size_t N = hn::Lanes(df);
   size_t i = 0, esize = 1;
   if (pp->dtype == PIXNORM_DTYPE_F16) {
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-    // F16C's vcvtps2ph with its rounding fixed to nearest even by the immediate (not MXCSR):
-    // the IEEE conversion, subnormal halves included, so the reference's bits. SSE4's emulation
-    // in Highway truncates and is not used.
-    const hn::Rebind<hwy::float16_t, DF> dh;
-    hwy::float16_t* HWY_RESTRICT d = static_cast<hwy::float16_t*>(dst);
-    for (; i + N <= n; i += N) hn::StoreU(hn::DemoteTo(dh, hn::LoadU(df, src + i)), dh, d + i);
-#else
-    const hn::Rebind<uint16_t, DF> d16;
-    uint16_t* HWY_RESTRICT d = static_cast<uint16_t*>(dst);
-    for (; i + N <= n; i += N) hn::StoreU(hn::DemoteTo(d16, HalfBits(hn::LoadU(df, src + i))), d16, d + i);
-#endif
+    uint8_t* HWY_RESTRICT d = static_cast<uint8_t*>(dst);
+    for (; i + N <= n; i += N) NarrowStore<PIXNORM_DTYPE_F16>(hn::LoadU(df, src + i), hn::Zero(di), d + 2 * i);
     esize = 2;
   } else {
     const VF lo = hn::Set(df, pp->lo), hi = hn::Set(df, pp->hi);
@@ -589,32 +608,6 @@ void Pack(const float* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const
     }
   }
   if (i < n) scalar_kernels()->pack(src + i, n - i, static_cast<uint8_t*>(dst) + i * esize, pp);
-}
-
-// Normalization straight into a narrow type (flat_narrow, planar_narrow in kernels.h). INT8 and
-// UINT8: rounded by the magic addition (the plan guarantees |v| < 2^22), then the zero point is
-// added and the type's range applied by saturating narrowing, which equals the reference's clamp
-// to [lo, hi] before rounding since lo and hi are whole numbers.
-template <pixnorm_dtype kType>
-HWY_INLINE void NarrowStore(VF v, hn::Vec<DI> zp, uint8_t* HWY_RESTRICT d) {
-  const DF df;
-  if constexpr (kType == PIXNORM_DTYPE_F16) {
-    (void)zp;
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-    const hn::Rebind<hwy::float16_t, DF> dh;
-    hn::StoreU(hn::DemoteTo(dh, v), dh, reinterpret_cast<hwy::float16_t*>(d));
-#else
-    const hn::Rebind<uint16_t, DF> d16;
-    hn::StoreU(hn::DemoteTo(d16, HalfBits(v)), d16, reinterpret_cast<uint16_t*>(d));
-#endif
-  } else if constexpr (kType == PIXNORM_DTYPE_INT8) {
-    const hn::Rebind<int8_t, DF> d8;
-    hn::StoreU(hn::DemoteTo(d8, hn::Add(RoundEven(v), zp)), d8, reinterpret_cast<int8_t*>(d));
-  } else {
-    const hn::Rebind<uint8_t, DF> d8;
-    hn::StoreU(hn::DemoteTo(d8, hn::Add(RoundEven(v), zp)), d8, d);
-  }
-  (void)df;
 }
 
 using D16I = hn::Repartition<int16_t, DF>;
@@ -817,8 +810,14 @@ void PlanarNarrowWindows(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* d0,
 }
 #endif
 
+const RowKernels* GetKernels();
+
+// Dispatch on the type; int8/uint8 values past the one-addition rounding's range (narrow_fits)
+// go through Flat or Planar and Pack instead, which clamp first.
 void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const float* scale,
                 const float* bias, unsigned period, const PackParams* pp) {
+  if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, period))
+    return flat_narrow_chunks(GetKernels(), src, n, dst, scale, bias, period, pp);
   uint8_t* d = static_cast<uint8_t*>(dst);
   if (pp->dtype == PIXNORM_DTYPE_INT8) return FlatNarrowT<PIXNORM_DTYPE_INT8>(src, n, d, scale, bias, period, pp);
   if (pp->dtype == PIXNORM_DTYPE_UINT8) return FlatNarrowT<PIXNORM_DTYPE_UINT8>(src, n, d, scale, bias, period, pp);
@@ -827,6 +826,8 @@ void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT ds
 
 void PlanarNarrow(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
                   const float* scale, const float* bias, const PackParams* pp) {
+  if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
+    return planar_narrow_chunks(GetKernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
   uint8_t *p0 = static_cast<uint8_t*>(d0), *p1 = static_cast<uint8_t*>(d1), *p2 = static_cast<uint8_t*>(d2);
 #if PIXNORM_X86_SIMD
   if (!kWideWindows) {
@@ -1147,7 +1148,6 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
              cgu = hn::Set(di, k->cgu), cgv = hn::Set(di, k->cgv), cbu = hn::Set(di, k->cbu);
   const auto half = hn::Set(di, 1 << 15), c128 = hn::Set(di, 128);
   auto load = [&](const uint8_t* p) { return hn::PromoteTo(di, hn::LoadU(dq, p)); };
-  // DemoteTo saturates to 0..255: the reference's clamp.
   // The three channels' 32-bit sums of one vector of pixels, shifted.
   const auto sums = [&](size_t at, hn::Vec<DI>& r, hn::Vec<DI>& g, hn::Vec<DI>& b) {
     const auto yv = hn::Add(hn::Mul(hn::Sub(load(y + at), yoff), cy), half);
@@ -1175,6 +1175,7 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
   for (; i + N <= n; i += N) {
     hn::Vec<DI> r, g, b;
     sums(i, r, g, b);
+    // DemoteTo saturates to 0..255: the reference's clamp.
     hn::StoreInterleaved3(hn::DemoteTo(dq, r), hn::DemoteTo(dq, g), hn::DemoteTo(dq, b), dq, rgb + 3 * i);
   }
   if (i < n) scalar_kernels()->yuv(y + i, u + i, v + i, n - i, k, rgb + 3 * i);

@@ -285,9 +285,9 @@ pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
 }
 
 // One run of n pixels of normalized rows, starting at pixel index `off` of the output image,
-// into the output tensor (any dtype). Outputs other than f32 are narrowed inside the normalizing
-// kernel (flat_narrow, planar_narrow) where the layout and values allow; otherwise through a float
-// chunk of the band's scratch, then the narrowing kernel.
+// into the output tensor (any dtype). Outputs other than f32 are narrowed by flat_narrow and
+// planar_narrow; NHWC from swapped or four-channel pixels through a float chunk of the band's
+// scratch, then the narrowing kernel.
 void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_t off, void* out, const float* scale,
                       const float* bias, unsigned band) {
   const RowKernels* k = p->kernels;
@@ -311,35 +311,20 @@ void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_
   }
   uint8_t* dst = static_cast<uint8_t*>(out);
   const size_t es = p->esize;
-  // Fused narrowing where the layout allows it and, for int8/uint8, the values fit its rounding.
-  if ((cin == 1 || nchw || (cin == 3 && !p->swap)) && (es == 2 || narrow_fits(scale, bias, cin == 1 ? 1 : 3))) {
-    if (cin == 1)
-      k->flat_narrow(row, n, dst + off * es, scale, bias, 1, &p->pack);
-    else if (nchw)
-      k->planar_narrow(row, n, static_cast<unsigned>(cin), dst + (o0 * plane + off) * es, dst + (plane + off) * es,
-                       dst + (o2 * plane + off) * es, ps, pb, &p->pack);
-    else
-      k->flat_narrow(row, 3 * n, dst + 3 * off * es, scale, bias, 3, &p->pack);
-    return;
-  }
-  float* f = reinterpret_cast<float*>(p->scratch + p->band_bytes * band + p->band_bytes - 3 * kChunk * sizeof(float));
-  for (size_t i = 0; i < n; i += kChunk) {
-    const size_t m = n - i < kChunk ? n - i : kChunk, at = off + i;
-    const uint8_t* src = row + i * cin;
-    if (cin == 1) {
-      k->flat(src, m, f, scale, bias, 1);
-      k->pack(f, m, dst + at * es, &p->pack);
-    } else if (nchw) {
-      k->planar(src, m, static_cast<unsigned>(cin), f, f + kChunk, f + 2 * kChunk, ps, pb);
-      k->pack(f, m, dst + (o0 * plane + at) * es, &p->pack);
-      k->pack(f + kChunk, m, dst + (plane + at) * es, &p->pack);
-      k->pack(f + 2 * kChunk, m, dst + (o2 * plane + at) * es, &p->pack);
-    } else {
-      if (cin == 3 && !p->swap)
-        k->flat(src, 3 * m, f, scale, bias, 3);
-      else
-        k->interleave(src, m, static_cast<unsigned>(cin), p->swap, f, scale, bias);
-      k->pack(f, 3 * m, dst + 3 * at * es, &p->pack);
+  if (cin == 1) {
+    k->flat_narrow(row, n, dst + off * es, scale, bias, 1, &p->pack);
+  } else if (nchw) {
+    k->planar_narrow(row, n, static_cast<unsigned>(cin), dst + (o0 * plane + off) * es, dst + (plane + off) * es,
+                     dst + (o2 * plane + off) * es, ps, pb, &p->pack);
+  } else if (cin == 3 && !p->swap) {
+    k->flat_narrow(row, 3 * n, dst + 3 * off * es, scale, bias, 3, &p->pack);
+  } else {
+    // NHWC from swapped or four-channel pixels: interleaved into a float chunk, then narrowed.
+    float* f = reinterpret_cast<float*>(p->scratch + p->band_bytes * band + p->band_bytes - 3 * kChunk * sizeof(float));
+    for (size_t i = 0; i < n; i += kChunk) {
+      const size_t m = n - i < kChunk ? n - i : kChunk;
+      k->interleave(row + i * cin, m, static_cast<unsigned>(cin), p->swap, f, scale, bias);
+      k->pack(f, 3 * m, dst + 3 * (off + i) * es, &p->pack);
     }
   }
 }
