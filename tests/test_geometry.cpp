@@ -3,6 +3,7 @@
 // backend and target against the scalar one, bit for bit.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -301,6 +302,39 @@ TEST_CASE("resample2_windows: every SIMD backend equals the scalar reference bit
     }
   }
   MESSAGE("resample2_windows runs compared: " << runs);
+}
+
+TEST_CASE("gather_windows: the scalar reference picks the bytes; every SIMD backend the same") {
+  std::mt19937 rng(47);
+  {
+    const size_t nb = 150;
+    const WindowCase t = window_case(nb, rng);
+    std::vector<uint8_t> got(4 * nb);
+    pixnorm::scalar_kernels()->gather_windows(t.r0.data(), t.base.data(), t.idx.data(), nb, got.data());
+    for (size_t e = 0; e < 4 * nb; ++e) REQUIRE(got[e] == t.r0[static_cast<size_t>(t.base[e / 4]) + t.idx[4 * e]]);
+  }
+  size_t runs = 0;
+  for (const Backend& b : simd_backends()) {
+    for (size_t nb : {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 31, 32, 33, 64, 70, 200}) {
+      for (size_t skew : {0, 1, 3, 4, 5}) {
+        const WindowCase t = window_case(nb, rng, skew >= 3);
+        // The row ends where the last window ends: SIMD reads stay inside the windows.
+        size_t end = 0;
+        for (int32_t at : t.base) end = std::max(end, static_cast<size_t>(at) + 16);
+        std::vector<uint8_t> r(end + skew);
+        if (end > 0) std::memcpy(r.data() + skew, t.r0.data(), end);
+        const size_t n = 4 * nb, guard = 64;
+        std::vector<uint8_t> want(n + 1), got(n + skew + 2 * guard, 0xA5);
+        pixnorm::scalar_kernels()->gather_windows(t.r0.data(), t.base.data(), t.idx.data(), nb, want.data());
+        b.kernels->gather_windows(r.data() + skew, t.base.data(), t.idx.data(), nb, got.data() + guard + skew);
+        INFO(b.name << " blocks " << nb << " skew " << skew);
+        CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
+        CHECK(bytes_intact(got, guard + skew, guard + skew + n));
+        ++runs;
+      }
+    }
+  }
+  MESSAGE("gather_windows runs compared: " << runs);
 }
 
 TEST_CASE("yuv kernel: every SIMD backend equals the scalar reference bit for bit") {

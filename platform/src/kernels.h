@@ -94,6 +94,9 @@ struct RowKernels {
   // pairs and multiply-add them. 4 * nblocks bytes out.
   void (*resample2_windows)(const uint8_t* row0, const uint8_t* row1, const int32_t* base, const uint8_t* idx,
                             const uint32_t* wpair, int32_t wy, size_t nblocks, uint8_t* out);
+  // The bytes alone through the same tables (YUV planes' columns): out[4k + j] = win[idx[16k + 4j]]
+  // with win = r + base[k], for k < nblocks; only idx[16k + 4j] is read of each element's four.
+  void (*gather_windows)(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t nblocks, uint8_t* out);
   // n pixels of separate Y, U and V bytes to interleaved RGB, each as yuv_to_rgb does.
   void (*yuv)(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const YuvCoef* k, uint8_t* rgb);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"

@@ -161,6 +161,11 @@ void resample2_windows(const uint8_t* row0, const uint8_t* row1, const int32_t* 
   }
 }
 
+void gather_windows(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t nblocks, uint8_t* out) {
+  for (size_t k = 0; k < nblocks; ++k)
+    for (unsigned j = 0; j < 4; ++j) out[4 * k + j] = r[base[k] + idx[16 * k + 4 * j]];
+}
+
 void yuv(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const YuvCoef* k, uint8_t* rgb) {
   for (size_t i = 0; i < n; ++i) yuv_to_rgb(*k, y[i], u[i], v[i], rgb + 3 * i);
 }
@@ -262,6 +267,7 @@ const RowKernels* scalar_kernels() {
   static const RowKernels kernels = {scalar::flat,          scalar::planar,        scalar::interleave,
                                      scalar::reduce,        scalar::pack,          scalar::flat_narrow,
                                      scalar::planar_narrow, scalar::resample2,     scalar::resample2_windows,
+                                     scalar::gather_windows,
                                      scalar::yuv,           "scalar"};
   return &kernels;
 }

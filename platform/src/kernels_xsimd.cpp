@@ -681,6 +681,22 @@ void resample2_windows(const uint8_t* row0, const uint8_t* row1, const int32_t* 
                                         out + 4 * k);
 }
 
+// Bytes alone: the window sums with the weight pair (2048, 0), whose rounding gives the byte
+// back, a chunk of blocks at a time.
+void gather_windows(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t nblocks, uint8_t* out) {
+  constexpr size_t kChunkBlocks = 64;
+  static const struct Unit {
+    uint32_t w[4 * kChunkBlocks];
+    Unit() {
+      for (uint32_t& x : w) x = 2048;
+    }
+  } unit;
+  for (size_t k = 0; k < nblocks; k += kChunkBlocks) {
+    const size_t nb = nblocks - k < kChunkBlocks ? nblocks - k : kChunkBlocks;
+    resample2_windows(r, r, base + k, idx + 16 * k, unit.w, 0, nb, out + 4 * k);
+  }
+}
+
 #if defined(__AVX512F__)
 #define PIXNORM_XSIMD_TARGET "AVX512"
 #elif defined(__AVX2__)
@@ -711,7 +727,7 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
 }  // namespace
 
 extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, pack,
-                                         flat_narrow,   planar_narrow, resample2, resample2_windows, yuv,
+                                         flat_narrow,   planar_narrow, resample2, resample2_windows, gather_windows, yuv,
                                          PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm

@@ -218,8 +218,8 @@ pixnorm_status Windows::build(const int32_t* off, const int32_t* wx, unsigned st
   }
   base = alloc<int32_t>(nb);
   idx = alloc<uint8_t>(16 * nb);
-  wpair = alloc<uint32_t>(4 * nb);
-  if (base == nullptr || idx == nullptr || wpair == nullptr)
+  if (wx != nullptr) wpair = alloc<uint32_t>(4 * nb);
+  if (base == nullptr || idx == nullptr || (wx != nullptr && wpair == nullptr))
     return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
   for (size_t k = 0; k < nb; ++k) {
     const int32_t lo = lowest(k);
@@ -228,13 +228,12 @@ pixnorm_status Windows::build(const int32_t* off, const int32_t* wx, unsigned st
     base[k] = b;
     for (unsigned j = 0; j < 4; ++j) {
       const size_t e = 4 * k + j;
-      const int32_t w = wx != nullptr ? wx[e] : 0;
       uint8_t* t = idx + 4 * e;
       t[0] = static_cast<uint8_t>(off[e] - b);
       t[1] = 0x80;
       t[2] = static_cast<uint8_t>(off[e] + static_cast<int32_t>(step) - b);
       t[3] = 0x80;
-      wpair[e] = static_cast<uint32_t>(2048 - w) | static_cast<uint32_t>(w) << 16;
+      if (wx != nullptr) wpair[e] = static_cast<uint32_t>(2048 - wx[e]) | static_cast<uint32_t>(wx[e]) << 16;
     }
   }
   nblocks = nb;
@@ -401,7 +400,7 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
     const Windows& g = gather_[c];
     uint32_t j = 0;
     if (g.nblocks > 0) {
-      k->resample2_windows(rows[c], rows[c], g.base, g.idx, g.wpair, 0, g.nblocks, dst[c]);
+      k->gather_windows(rows[c], g.base, g.idx, g.nblocks, dst[c]);
       j = static_cast<uint32_t>(4 * g.nblocks);
     }
     for (; j < n; ++j) dst[c][j] = rows[c][goff_[c][j]];

@@ -29,19 +29,20 @@ struct Planes {
   size_t stride[3];
 };
 
-// Window tables for RowKernels::resample2_windows over n elements of a row: blocks of four
-// elements each read through one 16-byte window; the last n % 4 elements are left to the caller.
+// Window tables for RowKernels::resample2_windows (or gather_windows) over n elements of a row:
+// blocks of four elements each read through one 16-byte window; the last n % 4 elements are
+// left to the caller.
 struct Windows {
   size_t nblocks = 0;  // 0: the elements do not fit in windows (or fewer than four)
   int32_t* base = nullptr;
   uint8_t* idx = nullptr;
-  uint32_t* wpair = nullptr;
+  uint32_t* wpair = nullptr;  // only with weights
   Windows() = default;
   Windows(const Windows&) = delete;
   Windows& operator=(const Windows&) = delete;
   ~Windows();
-  // Element e reads off[e] and off[e] + step, weights (2048 - wx[e], wx[e]) (wx nullptr: 0, the
-  // byte at off[e] itself); rows have `valid` readable bytes. No tables when some block spans
+  // Element e reads off[e] and off[e] + step, weights (2048 - wx[e], wx[e]) (wx nullptr: no
+  // weights, for gather_windows); rows have `valid` readable bytes. No tables when some block spans
   // more than 16 bytes; fails only when out of memory.
   pixnorm_status build(const int32_t* off, const int32_t* wx, unsigned step, size_t n, size_t valid);
 };
