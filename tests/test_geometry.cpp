@@ -27,6 +27,24 @@ bool bytes_intact(const std::vector<uint8_t>& buf, size_t begin, size_t end) {
   return true;
 }
 
+// The first len bytes of src at an address skew bytes past the start of a new buffer.
+std::vector<uint8_t> skewed(const std::vector<uint8_t>& src, size_t len, size_t skew) {
+  std::vector<uint8_t> r(len + skew);
+  if (len > 0) std::memcpy(r.data() + skew, src.data(), len);
+  return r;
+}
+
+// write(out) fills n bytes at an address skew bytes into a guarded buffer: they equal want and
+// no guard byte changed.
+template <class Write>
+void check_guarded(const std::vector<uint8_t>& want, size_t n, size_t skew, Write write) {
+  const size_t guard = 64;
+  std::vector<uint8_t> got(n + skew + 2 * guard, 0xA5);
+  write(got.data() + guard + skew);
+  CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
+  CHECK(bytes_intact(got, guard + skew, guard + skew + n));
+}
+
 size_t esize(pixnorm_dtype d) { return d == PIXNORM_DTYPE_F32 ? 4 : d == PIXNORM_DTYPE_F16 ? 2 : 1; }
 
 // The correctly rounded IEEE half of f, computed in double (no bit tricks).
@@ -202,18 +220,15 @@ TEST_CASE("resample2: every SIMD backend equals the scalar reference bit for bit
             for (size_t skew : {0, 1, 3}) {
               const TwoTapCase t = two_tap_case(n, group, rng);
               // Rows starting at odd addresses, output with guards on both sides.
-              std::vector<uint8_t> r0(t.r0.size() + skew), r1(t.r1.size() + skew);
-              std::memcpy(r0.data() + skew, t.r0.data(), t.r0.size());
-              std::memcpy(r1.data() + skew, t.r1.data(), t.r1.size());
-              const size_t guard = 64;
-              std::vector<uint8_t> want(n + 1), got(n + skew + 2 * guard, 0xA5);
+              const std::vector<uint8_t> r0 = skewed(t.r0, t.r0.size(), skew), r1 = skewed(t.r1, t.r1.size(), skew);
+              std::vector<uint8_t> want(n + 1);
               pixnorm::scalar_kernels()->resample2(t.r0.data(), t.r1.data(), t.off.data(), t.wx.data(), wy, step, 1, n,
                                                    want.data());
-              b.kernels->resample2(r0.data() + skew, r1.data() + skew, t.off.data(), t.wx.data(), wy, step, group, n,
-                                   got.data() + guard + skew);
               INFO(b.name << " step " << step << " group " << group << " wy " << wy << " n " << n << " skew " << skew);
-              CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
-              CHECK(bytes_intact(got, guard + skew, guard + skew + n));
+              check_guarded(want, n, skew, [&](uint8_t* out) {
+                b.kernels->resample2(r0.data() + skew, r1.data() + skew, t.off.data(), t.wx.data(), wy, step, group, n,
+                                     out);
+              });
               ++runs;
             }
           }
@@ -284,18 +299,16 @@ TEST_CASE("resample2_windows: every SIMD backend equals the scalar reference bit
       for (size_t nb : {0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 33, 64, 70}) {
         for (size_t skew : {0, 1, 3, 4, 5}) {  // skews 3 to 5: windows near each other
           const WindowCase t = window_case(nb, rng, skew >= 3);
-          std::vector<uint8_t> r0(t.r0.size() + skew), r1(t.r1.size() + skew);
-          std::memcpy(r0.data() + skew, t.r0.data(), t.r0.size());
-          std::memcpy(r1.data() + skew, t.r1.data(), t.r1.size());
-          const size_t n = 4 * nb, guard = 64;
-          std::vector<uint8_t> want(n + 1), got(n + skew + 2 * guard, 0xA5);
+          const std::vector<uint8_t> r0 = skewed(t.r0, t.r0.size(), skew), r1 = skewed(t.r1, t.r1.size(), skew);
+          const size_t n = 4 * nb;
+          std::vector<uint8_t> want(n + 1);
           pixnorm::scalar_kernels()->resample2_windows(t.r0.data(), t.r1.data(), t.base.data(), t.idx.data(),
                                                        t.wpair.data(), wy, nb, want.data());
-          b.kernels->resample2_windows(r0.data() + skew, r1.data() + skew, t.base.data(), t.idx.data(),
-                                       t.wpair.data(), wy, nb, got.data() + guard + skew);
           INFO(b.name << " wy " << wy << " blocks " << nb << " skew " << skew);
-          CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
-          CHECK(bytes_intact(got, guard + skew, guard + skew + n));
+          check_guarded(want, n, skew, [&](uint8_t* out) {
+            b.kernels->resample2_windows(r0.data() + skew, r1.data() + skew, t.base.data(), t.idx.data(),
+                                         t.wpair.data(), wy, nb, out);
+          });
           ++runs;
         }
       }
@@ -321,15 +334,14 @@ TEST_CASE("gather_windows: the scalar reference picks the bytes; every SIMD back
         // The row ends where the last window ends: SIMD reads stay inside the windows.
         size_t end = 0;
         for (int32_t at : t.base) end = std::max(end, static_cast<size_t>(at) + 16);
-        std::vector<uint8_t> r(end + skew);
-        if (end > 0) std::memcpy(r.data() + skew, t.r0.data(), end);
-        const size_t n = 4 * nb, guard = 64;
-        std::vector<uint8_t> want(n + 1), got(n + skew + 2 * guard, 0xA5);
+        const std::vector<uint8_t> r = skewed(t.r0, end, skew);
+        const size_t n = 4 * nb;
+        std::vector<uint8_t> want(n + 1);
         pixnorm::scalar_kernels()->gather_windows(t.r0.data(), t.base.data(), t.idx.data(), nb, want.data());
-        b.kernels->gather_windows(r.data() + skew, t.base.data(), t.idx.data(), nb, got.data() + guard + skew);
         INFO(b.name << " blocks " << nb << " skew " << skew);
-        CHECK(std::memcmp(got.data() + guard + skew, want.data(), n) == 0);
-        CHECK(bytes_intact(got, guard + skew, guard + skew + n));
+        check_guarded(want, n, skew, [&](uint8_t* out) {
+          b.kernels->gather_windows(r.data() + skew, t.base.data(), t.idx.data(), nb, out);
+        });
         ++runs;
       }
     }

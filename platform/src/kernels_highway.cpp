@@ -1096,34 +1096,30 @@ HWY_INLINE size_t Resample2WindowsLoop(const uint8_t* HWY_RESTRICT row0, const u
   const hn::Rebind<uint8_t, decltype(d32)> dq;
   using V32 = hn::Vec<decltype(d32)>;
   const auto vwy = hn::Set(d32, wy);
-  auto dot = [&](hn::Vec<decltype(d8)> win, hn::Vec<decltype(d8)> table, hn::Vec<decltype(d16)> w) {
-    return PairSums(d32, hn::BitCast(d16, hn::TableLookupBytesOr0(win, table)), w);
+  // Blocks at .. at + kBlocks - 1: both rows' windows shuffled, multiply-added and blended.
+  const auto blended = [&](size_t at) {
+    const auto table = hn::LoadU(d8, idx + 16 * at);
+    const auto w = hn::BitCast(d16, hn::LoadU(hn::RebindToUnsigned<decltype(d32)>(), wpair + 4 * at));
+    const auto dot = [&](const uint8_t* HWY_RESTRICT r) {
+      return PairSums(d32, hn::BitCast(d16, hn::TableLookupBytesOr0(WB::Load(r, base + at), table)), w);
+    };
+    const V32 h0 = dot(row0);
+    return Blend<kTwoRows>(d32, h0, kTwoRows ? dot(row1) : h0, vwy);
   };
   size_t k = 0;
 #if PIXNORM_X86_SIMD
   // Full vectors four at a time: one byte pack for the four (PackBytes4).
   if constexpr (kBlocks * 4 == hn::MaxLanes(DI())) {
+    const DI di;
     const auto none = hn::Zero(D16I());
-    auto one = [&](size_t at) {
-      const auto table = hn::LoadU(d8, idx + 16 * at);
-      const auto w = hn::BitCast(d16, hn::LoadU(hn::RebindToUnsigned<decltype(d32)>(), wpair + 4 * at));
-      const V32 h0 = dot(WB::Load(row0, base + at), table, w);
-      const V32 h1 = kTwoRows ? dot(WB::Load(row1, base + at), table, w) : h0;
-      return hn::BitCast(DI(), Blend<kTwoRows>(d32, h0, h1, vwy));
-    };
     for (; k + 4 * kBlocks <= nblocks; k += 4 * kBlocks) {
-      const auto v0 = one(k), v1 = one(k + kBlocks), v2 = one(k + 2 * kBlocks), v3 = one(k + 3 * kBlocks);
+      const auto v0 = hn::BitCast(di, blended(k)), v1 = hn::BitCast(di, blended(k + kBlocks));
+      const auto v2 = hn::BitCast(di, blended(k + 2 * kBlocks)), v3 = hn::BitCast(di, blended(k + 3 * kBlocks));
       hn::StoreU(PackBytes4<false>(v0, v1, v2, v3, none), DU8(), out + 4 * k);
     }
   }
 #endif
-  for (; k + kBlocks <= nblocks; k += kBlocks) {
-    const auto table = hn::LoadU(d8, idx + 16 * k);
-    const auto w = hn::BitCast(d16, hn::LoadU(hn::RebindToUnsigned<decltype(d32)>(), wpair + 4 * k));
-    const V32 h0 = dot(WB::Load(row0, base + k), table, w);
-    const V32 h1 = kTwoRows ? dot(WB::Load(row1, base + k), table, w) : h0;
-    StoreBytes(dq, Blend<kTwoRows>(d32, h0, h1, vwy), out + 4 * k);
-  }
+  for (; k + kBlocks <= nblocks; k += kBlocks) StoreBytes(dq, blended(k), out + 4 * k);
   return k;
 }
 
@@ -1157,37 +1153,30 @@ void Resample2Windows(const uint8_t* HWY_RESTRICT row0, const uint8_t* HWY_RESTR
 // Bytes through the window tables (kernels.h): each element's shuffled 32-bit lane is its byte
 // a plus b << 16 (the table's b index), so the low byte is kept. On x86 four vectors are
 // packed at once (PackBytes4).
+template <size_t kBlocks>
+HWY_INLINE auto WindowLowBytes(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base,
+                               const uint8_t* HWY_RESTRICT idx) {
+  using WB = WindowBlocks<kBlocks>;
+  const typename WB::D8 d8;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const auto t = hn::BitCast(d32, hn::TableLookupBytesOr0(WB::Load(r, base), hn::LoadU(d8, idx)));
+  return hn::And(t, hn::Set(d32, 0xFF));
+}
+
 void GatherWindows(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
                    size_t nblocks, uint8_t* HWY_RESTRICT out) {
   size_t k = 0;
 #if PIXNORM_X86_SIMD
-  {
-    constexpr size_t kBlocks = hn::MaxLanes(DI()) / 4;
-    using WB = WindowBlocks<kBlocks>;
-    const DU8 du8;
-    const DI di;
-    const auto low = hn::Set(di, 0xFF);
-    const auto none = hn::Zero(D16I());
-    const auto lanes = [&](size_t at) {
-      return hn::And(hn::BitCast(di, hn::TableLookupBytesOr0(WB::Load(r, base + at), hn::LoadU(du8, idx + 16 * at))),
-                     low);
-    };
-    for (; k + 4 * kBlocks <= nblocks; k += 4 * kBlocks)
-      hn::StoreU(PackBytes4<false>(lanes(k), lanes(k + kBlocks), lanes(k + 2 * kBlocks), lanes(k + 3 * kBlocks), none),
-                 du8, out + 4 * k);
-  }
+  constexpr size_t kB = hn::MaxLanes(DI()) / 4;
+  const auto none = hn::Zero(D16I());
+  const auto lanes = [&](size_t at) { return hn::BitCast(DI(), WindowLowBytes<kB>(r, base + at, idx + 16 * at)); };
+  for (; k + 4 * kB <= nblocks; k += 4 * kB)
+    hn::StoreU(PackBytes4<false>(lanes(k), lanes(k + kB), lanes(k + 2 * kB), lanes(k + 3 * kB), none), DU8(),
+               out + 4 * k);
 #endif
-  {
-    using WB = WindowBlocks<1>;
-    const typename WB::D8 d8;
-    const hn::Repartition<int32_t, decltype(d8)> d32;
-    const hn::Rebind<uint8_t, decltype(d32)> dq;
-    const auto low = hn::Set(d32, 0xFF);
-    for (; k < nblocks; ++k) {
-      const auto t = hn::BitCast(d32, hn::TableLookupBytesOr0(WB::Load(r, base + k), hn::LoadU(d8, idx + 16 * k)));
-      hn::StoreU(hn::DemoteTo(dq, hn::And(t, low)), dq, out + 4 * k);
-    }
-  }
+  const hn::Full128<int32_t> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> dq;
+  for (; k < nblocks; ++k) hn::StoreU(hn::DemoteTo(dq, WindowLowBytes<1>(r, base + k, idx + 16 * k)), dq, out + 4 * k);
 }
 
 // YUV to RGB (kernels.h): the reference's 16.16 fixed point in int32 lanes, one int32
