@@ -3,6 +3,7 @@
 // destinations, sentinels before and after every output.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -290,7 +291,20 @@ void check_reduce_equal(const ReduceAcc& a, const ReduceAcc& b, unsigned channel
     CHECK(a.min[c] == b.min[c]);
     CHECK(a.max[c] == b.max[c]);
   }
+  // What the accumulator did not ask for stays as reduce_acc_init left it.
+  for (unsigned c = 0; c < 4; ++c) {
+    CAPTURE(c);
+    if (!b.moments) CHECK((b.sum[c] == 0 && b.sumsq[c] == 0));
+    if (!b.extremes) CHECK((b.min[c] == 255 && b.max[c] == 0));
+  }
 }
+
+// The statistics a reduction may be asked for: all, the moments only (sample-standardize and
+// the like), the extremes only (minmax).
+struct ReduceAsk {
+  bool moments, extremes;
+};
+constexpr ReduceAsk kReduceAsks[] = {{true, true}, {true, false}, {false, true}};
 }  // namespace
 
 TEST_CASE("kernels: reduce (sums, sums of squares, min, max) for 1, 3 and 4 channels") {
@@ -301,18 +315,102 @@ TEST_CASE("kernels: reduce (sums, sums of squares, min, max) for 1, 3 and 4 chan
       const unsigned channels = cin == 4 ? 3 : cin;
       for (size_t n : lengths()) {
         for (size_t off = 0; off < 3; ++off) {
-          CAPTURE(cin);
+          for (const ReduceAsk ask : kReduceAsks) {
+            CAPTURE(cin);
+            CAPTURE(n);
+            CAPTURE(off);
+            CAPTURE(ask.moments);
+            CAPTURE(ask.extremes);
+            ReduceAcc want, got;
+            reduce_acc_init(&want, ask.moments, ask.extremes);
+            reduce_acc_init(&got, ask.moments, ask.extremes);
+            // Twice into the same accumulator: the kernels must add to it, not overwrite it.
+            for (int rep = 0; rep < 2; ++rep) {
+              scalar_kernels()->reduce(src_all.data() + off + rep, n, cin, &want);
+              b.kernels->reduce(src_all.data() + off + rep, n, cin, &got);
+            }
+            check_reduce_equal(want, got, channels);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: the scalar reduction adds what the accumulator asks for, and only that") {
+  const auto src = random_bytes(4 * 1000, 5);
+  for (unsigned cin : {1u, 3u, 4u}) {
+    CAPTURE(cin);
+    ReduceAcc all;
+    reduce_acc_init(&all);
+    scalar_kernels()->reduce(src.data(), 1000, cin, &all);
+    REQUIRE(all.sum[0] > 0);  // the values compared below are not the initial ones
+    REQUIRE(all.min[0] < all.max[0]);
+    for (const ReduceAsk ask : kReduceAsks) {
+      CAPTURE(ask.moments);
+      ReduceAcc part;
+      reduce_acc_init(&part, ask.moments, ask.extremes);
+      scalar_kernels()->reduce(src.data(), 1000, cin, &part);
+      for (unsigned c = 0; c < cin; ++c) {
+        CHECK(part.sum[c] == (ask.moments ? all.sum[c] : 0));
+        CHECK(part.sumsq[c] == (ask.moments ? all.sumsq[c] : 0));
+        CHECK(part.min[c] == (ask.extremes ? all.min[c] : 255));
+        CHECK(part.max[c] == (ask.extremes ? all.max[c] : 0));
+      }
+    }
+  }
+}
+
+TEST_CASE("kernels: reduce_pooled4 pools the first three bytes of every pixel; every SIMD backend the same") {
+  // The scalar reference against the per-channel reduction of the same pixels, then every SIMD
+  // backend against it. Random pixels, then pixels whose alpha lies outside the colours' range
+  // (0 under colours of 1..254, 255 over them): a kernel that reads alpha gets min 0 or max 255.
+  auto random_px = random_bytes(4 * 5000 + 64, 41);
+  auto framed = random_px;
+  for (size_t i = 0; i < framed.size(); ++i) {
+    const uint8_t x = framed[i];
+    framed[i] = i % 4 == 3 ? static_cast<uint8_t>((i / 4) % 2 ? 255 : 0) : static_cast<uint8_t>(1 + x % 254);
+  }
+  for (const auto* data : {&random_px, &framed}) {
+    for (size_t n : lengths()) {
+      CAPTURE(n);
+      ReduceAcc channels, pooled;
+      reduce_acc_init(&channels);
+      reduce_acc_init(&pooled);
+      scalar_kernels()->reduce(data->data(), n, 4, &channels);
+      scalar_kernels()->reduce_pooled4(data->data(), n, &pooled);
+      CHECK(pooled.sum[0] == channels.sum[0] + channels.sum[1] + channels.sum[2]);
+      CHECK(pooled.sumsq[0] == channels.sumsq[0] + channels.sumsq[1] + channels.sumsq[2]);
+      CHECK(pooled.min[0] == std::min({channels.min[0], channels.min[1], channels.min[2]}));
+      CHECK(pooled.max[0] == std::max({channels.max[0], channels.max[1], channels.max[2]}));
+      if (data == &framed && n > 0) {
+        CHECK(pooled.min[0] >= 1);
+        CHECK(pooled.max[0] <= 254);
+      }
+    }
+  }
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    for (const auto* data : {&random_px, &framed}) {
+      for (size_t n : lengths()) {
+        for (size_t off = 0; off < 3; ++off) {
           CAPTURE(n);
           CAPTURE(off);
-          ReduceAcc want, got;
-          reduce_acc_init(&want);
-          reduce_acc_init(&got);
-          // Twice into the same accumulator: the kernels must add to it, not overwrite it.
-          for (int rep = 0; rep < 2; ++rep) {
-            scalar_kernels()->reduce(src_all.data() + off + rep, n, cin, &want);
-            b.kernels->reduce(src_all.data() + off + rep, n, cin, &got);
+          // The pixels start at a misaligned address; alpha stays every fourth byte from there.
+          std::vector<uint8_t> px(4 * n + off);
+          if (n > 0) std::memcpy(px.data() + off, data->data(), 4 * n);
+          for (const ReduceAsk ask : kReduceAsks) {
+            CAPTURE(ask.moments);
+            CAPTURE(ask.extremes);
+            ReduceAcc want, got;
+            reduce_acc_init(&want, ask.moments, ask.extremes);
+            reduce_acc_init(&got, ask.moments, ask.extremes);
+            for (int rep = 0; rep < 2; ++rep) {  // twice: the kernels add to the accumulator
+              scalar_kernels()->reduce_pooled4(px.data() + off, n, &want);
+              b.kernels->reduce_pooled4(px.data() + off, n, &got);
+            }
+            check_reduce_equal(want, got, 1);
           }
-          check_reduce_equal(want, got, channels);
         }
       }
     }
@@ -336,6 +434,26 @@ TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
       check_reduce_equal(want, got, cin);
     }
   }
+  // Pooled four-byte pixels: 3 * 2^20 colour bytes of 255 into one channel's lanes.
+  std::vector<uint8_t> px(4 * n, 255);
+  for (size_t i = 3; i < px.size(); i += 4) px[i] = 0;
+  px[4 * 777 + 1] = 3;
+  for (const auto& b : simd_backends()) {
+    CAPTURE(b.name);
+    ReduceAcc want, got;
+    reduce_acc_init(&want);
+    reduce_acc_init(&got);
+    scalar_kernels()->reduce_pooled4(px.data(), n, &want);
+    b.kernels->reduce_pooled4(px.data(), n, &got);
+    check_reduce_equal(want, got, 1);
+  }
+  ReduceAcc pooled;
+  reduce_acc_init(&pooled);
+  scalar_kernels()->reduce_pooled4(px.data(), n, &pooled);
+  CHECK(pooled.sum[0] == uint64_t(255) * (3 * n - 1) + 3);
+  CHECK(pooled.sumsq[0] == uint64_t(65025) * (3 * n - 1) + 9);
+  CHECK(pooled.min[0] == 3);
+  CHECK(pooled.max[0] == 255);
   ReduceAcc acc;
   reduce_acc_init(&acc);
   scalar_kernels()->reduce(src.data(), n, 1, &acc);

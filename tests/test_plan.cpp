@@ -2,6 +2,7 @@
 // reference bit for bit; the modes against float64 formulas; bad descriptions and inputs.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -271,9 +272,11 @@ TEST_CASE("plan: channel orders map to the statistics' order") {
   for (const char* name : {"imagenet", "caffe"}) {
     const auto s = preset(name);
     for (pixnorm_layout l : {PIXNORM_LAYOUT_NCHW, PIXNORM_LAYOUT_NHWC}) {
-      for (pixnorm_mode m : {PIXNORM_MODE_STANDARDIZE, PIXNORM_MODE_MINMAX}) {
+      // The per-image modes pool all channels: alpha (random here) must not count.
+      for (pixnorm_mode m : {PIXNORM_MODE_STANDARDIZE, PIXNORM_MODE_MINMAX, PIXNORM_MODE_SAMPLE_STANDARDIZE}) {
         CAPTURE(name);
         CAPTURE(l);
+        CAPTURE(m);
         std::vector<std::vector<float>> outs;
         const std::pair<pixnorm_format, const Image*> inputs[] = {{PIXNORM_FORMAT_RGB8, &rgb},
                                                                   {PIXNORM_FORMAT_BGR8, &bgr},
@@ -331,6 +334,14 @@ TEST_CASE("plan: per-image modes on a constant image give 0, never NaN") {
       const PlanPtr p = plan_or_fail(nullptr, d);
       std::vector<float> out(48, 1.0f);
       REQUIRE(pixnorm_plan_run(p.get(), px.data(), 12, out.data()) == PIXNORM_OK);
+      for (float x : out) CHECK(x == 0.0f);
+      // Constant colours under a varying alpha are a constant image too.
+      std::vector<uint8_t> rgba(4 * 4 * 4, 77);
+      for (size_t i = 3; i < rgba.size(); i += 4) rgba[i] = static_cast<uint8_t>(i * 16);
+      d.format = PIXNORM_FORMAT_RGBA8;
+      const PlanPtr q = plan_or_fail(nullptr, d);
+      std::fill(out.begin(), out.end(), 1.0f);
+      REQUIRE(pixnorm_plan_run(q.get(), rgba.data(), 16, out.data()) == PIXNORM_OK);
       for (float x : out) CHECK(x == 0.0f);
     }
   }

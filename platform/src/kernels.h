@@ -14,14 +14,17 @@
 
 namespace pixnorm {
 
-// Per-channel integer statistics of uint8 samples, accumulated row by row.
+// Per-channel integer statistics of uint8 samples, accumulated row by row. The reduce kernels
+// add sums and sums of squares when `moments`, minima and maxima when `extremes`, and leave
+// the other fields as they are (the per-image modes need one or the other).
 struct ReduceAcc {
   uint64_t sum[4];
   uint64_t sumsq[4];
   uint8_t min[4];
   uint8_t max[4];
+  bool moments, extremes;
 };
-void reduce_acc_init(ReduceAcc* acc);
+void reduce_acc_init(ReduceAcc* acc, bool moments = true, bool extremes = true);
 
 // Conversion of normalized floats to a narrower output type.
 //   INT8/UINT8: q = clamp(round_half_even(v), lo, hi) + zero_point, v already divided by the
@@ -64,6 +67,10 @@ struct RowKernels {
                      const float* bias);
   // Adds n pixels of cin (1, 3 or 4) channels to acc (sums, sums of squares, min, max).
   void (*reduce)(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc);
+  // n four-byte pixels (BGRA8, RGBA8) pooled into acc channel 0: the first three bytes of every
+  // pixel are added as one channel (sums, squares, min, max), the fourth (alpha) is skipped.
+  // Statistics over all channels without deinterleaving: SIMD versions mask the fourth byte.
+  void (*reduce_pooled4)(const uint8_t* src, size_t n, ReduceAcc* acc);
   // n floats to dst in pp->dtype (INT8, UINT8 or F16).
   void (*pack)(const float* src, size_t n, void* dst, const PackParams* pp);
   // Normalization straight into pp->dtype: exactly what flat (planar) and then pack write. SIMD

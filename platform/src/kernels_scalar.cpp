@@ -6,13 +6,15 @@
 
 namespace pixnorm {
 
-void reduce_acc_init(ReduceAcc* acc) {
+void reduce_acc_init(ReduceAcc* acc, bool moments, bool extremes) {
   for (int c = 0; c < 4; ++c) {
     acc->sum[c] = 0;
     acc->sumsq[c] = 0;
     acc->min[c] = 255;
     acc->max[c] = 0;
   }
+  acc->moments = moments;
+  acc->extremes = extremes;
 }
 
 namespace scalar {
@@ -55,23 +57,34 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
   }
 }
 
-void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
-  for (unsigned c = 0; c < cin; ++c) {
-    uint64_t sum = 0, sumsq = 0;
-    uint8_t lo = acc->min[c], hi = acc->max[c];
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t x = src[i * cin + c];
+// Adds the bytes src[i * stride + j] (i < n, j < width) to channel c of acc, as acc asks.
+void reduce_into(const uint8_t* src, size_t n, unsigned stride, unsigned width, ReduceAcc* acc, unsigned c) {
+  uint64_t sum = 0, sumsq = 0;
+  uint8_t lo = acc->min[c], hi = acc->max[c];
+  for (size_t i = 0; i < n; ++i) {
+    for (unsigned j = 0; j < width; ++j) {
+      const uint32_t x = src[i * stride + j];
       sum += x;
       sumsq += x * x;
       lo = x < lo ? static_cast<uint8_t>(x) : lo;
       hi = x > hi ? static_cast<uint8_t>(x) : hi;
     }
+  }
+  if (acc->moments) {
     acc->sum[c] += sum;
     acc->sumsq[c] += sumsq;
+  }
+  if (acc->extremes) {
     acc->min[c] = lo;
     acc->max[c] = hi;
   }
 }
+
+void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
+  for (unsigned c = 0; c < cin; ++c) reduce_into(src + c, n, cin, 1, acc, c);
+}
+
+void reduce_pooled4(const uint8_t* src, size_t n, ReduceAcc* acc) { reduce_into(src, n, 4, 3, acc, 0); }
 
 uint32_t float_bits(float v) {
   uint32_t b;
@@ -265,7 +278,7 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
 
 const RowKernels* scalar_kernels() {
   static const RowKernels kernels = {scalar::flat,          scalar::planar,        scalar::interleave,
-                                     scalar::reduce,        scalar::pack,          scalar::flat_narrow,
+                                     scalar::reduce,        scalar::reduce_pooled4, scalar::pack,          scalar::flat_narrow,
                                      scalar::planar_narrow, scalar::resample2,     scalar::resample2_windows,
                                      scalar::gather_windows,
                                      scalar::yuv,           "scalar"};

@@ -334,11 +334,14 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
 #endif
 
 // ---------------------------------------------------------------- reduction
-// Sums, sums of squares, min and max of n bytes.
-void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, uint8_t* lo, uint8_t* hi) {
+// Sums and sums of squares (kMoments), min and max (kExtremes) of n bytes into channel c of acc;
+// kPooled4: n / 4 four-byte pixels whose fourth bytes are skipped (zeroed for the sums and the
+// maximum, set to 255 for the minimum).
+template <bool kPooled4, bool kMoments, bool kExtremes>
+void reduce_plane_t(const uint8_t* p, size_t n, ReduceAcc* acc, unsigned c) {
   size_t i = 0;
   uint64_t s = 0, q = 0;
-  uint8_t mn = *lo, mx = *hi;
+  uint8_t mn = acc->min[c], mx = acc->max[c];
 #if defined(__SSSE3__)
   // Squares go through 32-bit lanes (pmaddwd: at most 4 * 65025 per lane and step), moved to
   // 64-bit lanes every 4096 steps.
@@ -353,14 +356,20 @@ void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, ui
   if (n >= 32) {  // 32 bytes a step, then the halves into the 16-byte accumulators
     const __m256i z = _mm256_setzero_si256(), low = _mm256_set1_epi64x(0xFFFFFFFF);
     __m256i ws = z, wq = z, wq64 = z, wmin = _mm256_set1_epi8(static_cast<char>(0xFF)), wmax = z;
+    const __m256i alpha = _mm256_set1_epi32(static_cast<int>(0xFF000000u));
     for (; i + 32 <= n; i += 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-      ws = _mm256_add_epi64(ws, _mm256_sad_epu8(v, z));
-      const __m256i l = _mm256_unpacklo_epi8(v, z), h = _mm256_unpackhi_epi8(v, z);
-      wq = _mm256_add_epi32(wq, _mm256_add_epi32(_mm256_madd_epi16(l, l), _mm256_madd_epi16(h, h)));
-      wmin = _mm256_min_epu8(wmin, v);
-      wmax = _mm256_max_epu8(wmax, v);
-      if (++steps == 4096 || i + 64 > n) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+      const __m256i v = kPooled4 ? _mm256_andnot_si256(alpha, raw) : raw;
+      if constexpr (kMoments) {
+        ws = _mm256_add_epi64(ws, _mm256_sad_epu8(v, z));
+        const __m256i l = _mm256_unpacklo_epi8(v, z), h = _mm256_unpackhi_epi8(v, z);
+        wq = _mm256_add_epi32(wq, _mm256_add_epi32(_mm256_madd_epi16(l, l), _mm256_madd_epi16(h, h)));
+      }
+      if constexpr (kExtremes) {
+        wmin = _mm256_min_epu8(wmin, kPooled4 ? _mm256_or_si256(raw, alpha) : raw);
+        wmax = _mm256_max_epu8(wmax, v);
+      }
+      if (kMoments && (++steps == 4096 || i + 64 > n)) {
         wq64 = _mm256_add_epi64(wq64, _mm256_add_epi64(_mm256_and_si256(wq, low), _mm256_srli_epi64(wq, 32)));
         wq = z;
         steps = 0;
@@ -374,16 +383,22 @@ void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, ui
     vmax = _mm_max_epu8(lo128(wmax), hi128(wmax));
   }
 #endif
+  const __m128i alpha = _mm_set1_epi32(static_cast<int>(0xFF000000u));
   for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    vs = _mm_add_epi64(vs, _mm_sad_epu8(v, zero));
-    const __m128i l = _mm_unpacklo_epi8(v, zero), h = _mm_unpackhi_epi8(v, zero);
-    vq = _mm_add_epi32(vq, _mm_add_epi32(_mm_madd_epi16(l, l), _mm_madd_epi16(h, h)));
-    vmin = _mm_min_epu8(vmin, v);
-    vmax = _mm_max_epu8(vmax, v);
-    if (++steps == 4096) {
-      flush();
-      steps = 0;
+    const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i v = kPooled4 ? _mm_andnot_si128(alpha, raw) : raw;
+    if constexpr (kMoments) {
+      vs = _mm_add_epi64(vs, _mm_sad_epu8(v, zero));
+      const __m128i l = _mm_unpacklo_epi8(v, zero), h = _mm_unpackhi_epi8(v, zero);
+      vq = _mm_add_epi32(vq, _mm_add_epi32(_mm_madd_epi16(l, l), _mm_madd_epi16(h, h)));
+      if (++steps == 4096) {
+        flush();
+        steps = 0;
+      }
+    }
+    if constexpr (kExtremes) {
+      vmin = _mm_min_epu8(vmin, kPooled4 ? _mm_or_si128(raw, alpha) : raw);
+      vmax = _mm_max_epu8(vmax, v);
     }
   }
   flush();
@@ -402,13 +417,19 @@ void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, ui
 #elif defined(__ARM_NEON) || defined(__ARM_NEON__)
   uint32x4_t vs = vdupq_n_u32(0), vq = vdupq_n_u32(0);
   uint8x16_t vmin = vdupq_n_u8(255), vmax = vdupq_n_u8(0);
+  const uint8x16_t alpha = vreinterpretq_u8_u32(vdupq_n_u32(0xFF000000u));
   for (; i + 16 <= n; i += 16) {
-    const uint8x16_t v = vld1q_u8(p + i);
-    vs = vpadalq_u16(vs, vpaddlq_u8(v));
-    vq = vpadalq_u16(vq, vmull_u8(vget_low_u8(v), vget_low_u8(v)));
-    vq = vpadalq_u16(vq, vmull_u8(vget_high_u8(v), vget_high_u8(v)));
-    vmin = vminq_u8(vmin, v);
-    vmax = vmaxq_u8(vmax, v);
+    const uint8x16_t raw = vld1q_u8(p + i);
+    const uint8x16_t v = kPooled4 ? vbicq_u8(raw, alpha) : raw;
+    if constexpr (kMoments) {
+      vs = vpadalq_u16(vs, vpaddlq_u8(v));
+      vq = vpadalq_u16(vq, vmull_u8(vget_low_u8(v), vget_low_u8(v)));
+      vq = vpadalq_u16(vq, vmull_u8(vget_high_u8(v), vget_high_u8(v)));
+    }
+    if constexpr (kExtremes) {
+      vmin = vminq_u8(vmin, kPooled4 ? vorrq_u8(raw, alpha) : raw);
+      vmax = vmaxq_u8(vmax, v);
+    }
   }
   alignas(16) uint32_t s32[4], q32[4];
   alignas(16) uint8_t m8[32];
@@ -424,32 +445,56 @@ void reduce_plane(const uint8_t* p, size_t n, uint64_t* sum, uint64_t* sumsq, ui
   }
 #endif
   for (; i < n; ++i) {
+    if (kPooled4 && i % 4 == 3) continue;
     const uint32_t x = p[i];
     s += x;
     q += x * x;
     mn = x < mn ? static_cast<uint8_t>(x) : mn;
     mx = x > mx ? static_cast<uint8_t>(x) : mx;
   }
-  *sum += s;
-  *sumsq += q;
-  *lo = mn;
-  *hi = mx;
+  if constexpr (kMoments) {
+    acc->sum[c] += s;
+    acc->sumsq[c] += q;
+  }
+  if constexpr (kExtremes) {
+    acc->min[c] = mn;
+    acc->max[c] = mx;
+  }
+}
+
+// The statistics acc asks for, compiled without the others.
+template <bool kPooled4>
+void reduce_plane(const uint8_t* p, size_t n, ReduceAcc* acc, unsigned c) {
+  if (acc->moments && acc->extremes) return reduce_plane_t<kPooled4, true, true>(p, n, acc, c);
+  if (acc->moments) return reduce_plane_t<kPooled4, true, false>(p, n, acc, c);
+  if (acc->extremes) return reduce_plane_t<kPooled4, false, true>(p, n, acc, c);
 }
 
 void reduce(const uint8_t* src, size_t n, unsigned cin, ReduceAcc* acc) {
   uint8_t plane[3][kChunk];
 #if defined(__SSSE3__)  // x86 flushes its 32-bit lanes: one channel in one call
-  if (cin == 1) return reduce_plane(src, n, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
+  if (cin == 1) return reduce_plane<false>(src, n, acc, 0);
 #endif
   for (size_t start = 0; start < n; start += kChunk) {
     const size_t m = n - start < kChunk ? n - start : kChunk;
     if (cin == 1) {  // NEON's 32-bit lanes hold at most kChunk bytes' squares
-      reduce_plane(src + start, m, &acc->sum[0], &acc->sumsq[0], &acc->min[0], &acc->max[0]);
+      reduce_plane<false>(src + start, m, acc, 0);
       continue;
     }
     deinterleave(src + start * cin, m, cin, plane[0], plane[1], plane[2]);
-    for (unsigned c = 0; c < 3; ++c) reduce_plane(plane[c], m, &acc->sum[c], &acc->sumsq[c], &acc->min[c], &acc->max[c]);
+    for (unsigned c = 0; c < 3; ++c) reduce_plane<false>(plane[c], m, acc, c);
   }
+}
+
+void reduce_pooled4(const uint8_t* src, size_t n, ReduceAcc* acc) {
+#if defined(__SSSE3__)  // x86 flushes its 32-bit lanes: one call
+  reduce_plane<true>(src, 4 * n, acc, 0);
+#else  // NEON's 32-bit lanes: kChunk pixels a call, as reduce
+  for (size_t start = 0; start < n; start += kChunk) {
+    const size_t m = n - start < kChunk ? n - start : kChunk;
+    reduce_plane<true>(src + 4 * start, 4 * m, acc, 0);
+  }
+#endif
 }
 
 // Narrowing (PackParams in kernels.h) with the same integer arithmetic as the scalar
@@ -726,7 +771,7 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
 
 }  // namespace
 
-extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, pack,
+extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, reduce_pooled4, pack,
                                          flat_narrow,   planar_narrow, resample2, resample2_windows, gather_windows, yuv,
                                          PIXNORM_XSIMD_TARGET};
 

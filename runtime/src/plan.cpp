@@ -127,7 +127,9 @@ void per_image_params(const pixnorm_plan* p, uint64_t count, uint64_t s1, uint64
   double sc = 0.0, bi = 0.0;
   // A constant image is its own mean: every mode gives exactly 0. Folded, it would give a
   // rounding residue, and with a tiny epsilon a scale past float's range (NaN outputs).
-  if (!(std_x > 0.0)) {
+  // minmax reduces the extremes only (no sums): for it, constant means hi == lo.
+  const bool constant = p->desc.mode == PIXNORM_MODE_MINMAX ? !(hi > lo) : !(std_x > 0.0);
+  if (constant) {
     *scale = *bias = 0.0f;
     return;
   }
@@ -405,14 +407,24 @@ pixnorm_status contiguous_planes(const pixnorm_plan* p, const uint8_t* pixels, s
   return PIXNORM_OK;
 }
 
-// Adds rows [y0, y1) to acc.
-void reduce_rows(const RowKernels* k, const uint8_t* pixels, size_t w, unsigned cin, size_t row_bytes, size_t y0,
-                 size_t y1, ReduceAcc* acc) {
+// Adds rows [y0, y1) to acc: per channel, or pooled into channel 0 (statistics over all
+// channels). Pooled rows need no deinterleaving, which is several times cheaper: 1- and 3-byte
+// pixels are reduced as one channel of w * cin bytes, 4-byte pixels with their alpha masked.
+void reduce_rows(const RowKernels* k, const uint8_t* pixels, size_t w, unsigned cin, bool pooled, size_t row_bytes,
+                 size_t y0, size_t y1, ReduceAcc* acc) {
+  const auto add = [&](const uint8_t* row, size_t n) {
+    if (!pooled)
+      k->reduce(row, n, cin, acc);
+    else if (cin == 4)
+      k->reduce_pooled4(row, n, acc);
+    else
+      k->reduce(row, n * cin, 1, acc);
+  };
   if (row_bytes == w * cin) {
-    if (y0 < y1) k->reduce(pixels + y0 * row_bytes, w * (y1 - y0), cin, acc);
+    if (y0 < y1) add(pixels + y0 * row_bytes, w * (y1 - y0));
     return;
   }
-  for (size_t y = y0; y < y1; ++y) k->reduce(pixels + y * row_bytes, w, cin, acc);
+  for (size_t y = y0; y < y1; ++y) add(pixels + y * row_bytes, w);
 }
 
 enum Phase { kNormalize, kReduce, kResample };
@@ -431,9 +443,8 @@ struct RunJob {
   Phase phase;
 };
 
-// Statistics over all channels of a 1- or 3-byte format need no deinterleaving: a row is then
-// reduced as one channel of w * cin bytes, which is several times cheaper.
-bool reduce_as_bytes(const pixnorm_plan* p) { return !p->desc.per_channel && p->cin != 4; }
+// Statistics over all channels: reduced into channel 0 (reduce_rows).
+bool reduce_pooled(const pixnorm_plan* p) { return !p->desc.per_channel; }
 
 size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 
@@ -447,10 +458,7 @@ void run_band(const RunJob& j, unsigned band) {
                    j.row_bytes, scratch);
       return;
     case kReduce:
-      if (reduce_as_bytes(p))
-        reduce_rows(p->kernels, j.rows, p->w * p->cin, 1, j.row_bytes, y0, y1, &j.accs[band]);
-      else
-        reduce_rows(p->kernels, j.rows, p->w, p->cin, j.row_bytes, y0, y1, &j.accs[band]);
+      reduce_rows(p->kernels, j.rows, p->w, p->cin, reduce_pooled(p), j.row_bytes, y0, y1, &j.accs[band]);
       return;
     case kNormalize:
       break;
@@ -578,7 +586,9 @@ pixnorm_status run_one(const pixnorm_plan* p, const Planes& src, void* dst) {
     return PIXNORM_OK;
   }
   ReduceAcc accs[kMaxThreads];
-  for (unsigned b = 0; b < bands; ++b) reduce_acc_init(&accs[b]);
+  // minmax needs the extremes only, the other per-image modes the moments only.
+  const bool minmax = p->desc.mode == PIXNORM_MODE_MINMAX;
+  for (unsigned b = 0; b < bands; ++b) reduce_acc_init(&accs[b], !minmax, minmax);
   job.accs = accs;
   job.phase = kReduce;
   run_bands(p, job);
@@ -601,15 +611,8 @@ pixnorm_status run_one(const pixnorm_plan* p, const Planes& src, void* dst) {
       per_image_params(p, plane, acc.sum[j], acc.sumsq[j], acc.min[j], acc.max[j], &scale[o], &bias[o]);
     }
   } else {
-    uint64_t s1 = 0, s2 = 0;
-    unsigned lo = 255, hi = 0;
-    for (unsigned j = 0; j < (reduce_as_bytes(p) ? 1u : p->cout); ++j) {
-      s1 += acc.sum[j];
-      s2 += acc.sumsq[j];
-      lo = acc.min[j] < lo ? acc.min[j] : lo;
-      hi = acc.max[j] > hi ? acc.max[j] : hi;
-    }
-    per_image_params(p, plane * p->cout, s1, s2, lo, hi, &scale[0], &bias[0]);
+    // Pooled: the whole image's statistics are in channel 0.
+    per_image_params(p, plane * p->cout, acc.sum[0], acc.sumsq[0], acc.min[0], acc.max[0], &scale[0], &bias[0]);
     for (unsigned c = 1; c < p->cout; ++c) {
       scale[c] = scale[0];
       bias[c] = bias[0];
@@ -863,7 +866,7 @@ pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_form
   if (k == nullptr) return fail(PIXNORM_ERROR_UNSUPPORTED, "sums: backend %s is not available", pixnorm_backend_name(b));
   ReduceAcc acc;
   reduce_acc_init(&acc);
-  reduce_rows(k, pixels, width, cin, row_bytes, 0, height, &acc);
+  reduce_rows(k, pixels, width, cin, false, row_bytes, 0, height, &acc);
   sums->channels = channels;
   sums->pixels += n;
   for (unsigned c = 0; c < channels; ++c) {
