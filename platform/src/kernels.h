@@ -117,7 +117,8 @@ struct RowKernels {
 // lane are 0x80 (zero), so the 32-bit lane is the byte itself. Narrow vectors (16 and 32 bytes)
 // repeat the window's first 16 bytes in every block; wide ones (64 bytes) load 32 bytes from
 // the window (16 lanes' bytes lie within 6 pixels) and first move 32-bit words into each block:
-// lane l takes word words[k][l]. channel[k][l] is lane l's output channel (0..2).
+// lane l takes word words[k][l] (xsimd's AVX-512 build; Highway's AVX-512 targets use the
+// 32-byte tables, which measured faster). channel[k][l] is lane l's output channel (0..2).
 struct WindowTables {
   alignas(64) uint8_t bytes[3][64];
   alignas(64) int32_t words[3][16];
