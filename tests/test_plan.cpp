@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "backends.h"
@@ -506,6 +507,28 @@ TEST_CASE("plan: runs split over threads equal single-threaded runs bit for bit"
       }
     }
   }
+  // Below PIXNORM_MIN_BAND_PIXELS per band a run uses fewer bands (the default, a large value,
+  // and values that are not numbers, which fall back to the default): the same bytes.
+  const char* kept = std::getenv("PIXNORM_MIN_BAND_PIXELS");
+  const std::string restore = kept != nullptr ? kept : "";
+  for (const char* v : {"", "131072", "100000000", "0", "-5", "12x", "3000"}) {
+    CAPTURE(v);
+    setenv("PIXNORM_MIN_BAND_PIXELS", v, 1);
+    const Image im = make_image(PIXNORM_FORMAT_RGB8, 301, 97, 5, 1, 77);
+    for (pixnorm_mode m : {PIXNORM_MODE_STANDARDIZE, PIXNORM_MODE_SAMPLE_STANDARDIZE}) {
+      pixnorm_plan_desc d = desc_of(PIXNORM_FORMAT_RGB8, 301, 97, PIXNORM_LAYOUT_NCHW, m, PIXNORM_BACKEND_AUTO);
+      const PlanPtr one = plan_or_fail(s.get(), d);
+      d.threads = 4;
+      const PlanPtr many = plan_or_fail(s.get(), d);
+      const size_t n = pixnorm_plan_output_elements(one.get());
+      Guarded want(n, 0), got(n, 1);
+      REQUIRE(pixnorm_plan_run(one.get(), im.data(), im.row_bytes, want.data()) == PIXNORM_OK);
+      REQUIRE(pixnorm_plan_run(many.get(), im.data(), im.row_bytes, got.data()) == PIXNORM_OK);
+      REQUIRE(got.guards_intact());
+      REQUIRE(got.same_bits(want));
+    }
+  }
+  setenv("PIXNORM_MIN_BAND_PIXELS", restore.c_str(), 1);
   pixnorm_plan_desc d = desc_of(PIXNORM_FORMAT_RGB8, 8, 8, PIXNORM_LAYOUT_NCHW, PIXNORM_MODE_STANDARDIZE);
   d.threads = 65;
   pixnorm_plan* p = nullptr;

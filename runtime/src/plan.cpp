@@ -1,6 +1,7 @@
 // Plans: validation and folding at creation, then allocation-free runs.
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -478,11 +479,26 @@ void run_band(const RunJob& j, unsigned band) {
   }
 }
 
+// Pixels of output per band below which a run uses fewer bands than threads: waking a worker
+// and waiting for it costs tens of microseconds (about 60 us on the two-core virtual machine of
+// the benchmark in README), as long as normalizing about 150k pixels. There, 224x224 and 448x448
+// images ran slower on two threads than on one, 640x480 1.45x faster. PIXNORM_MIN_BAND_PIXELS
+// (read at planning) overrides it: the tests split even tiny images with 1.
+constexpr size_t kMinBandPixels = 131072;
+
+size_t min_band_pixels_from_env() {
+  const char* v = std::getenv("PIXNORM_MIN_BAND_PIXELS");
+  if (v == nullptr || *v == '\0') return kMinBandPixels;
+  char* end = nullptr;
+  const unsigned long long x = std::strtoull(v, &end, 10);
+  return (*end == '\0' && x >= 1 && v[0] != '-') ? static_cast<size_t>(x) : kMinBandPixels;
+}
+
 // Worker threads owned by a plan, created at planning; a run hands each its row band and
 // waits for all of them, so a run allocates nothing. Runs of one plan are serialized.
 class Pool {
  public:
-  explicit Pool(unsigned threads) : threads_(threads) {}
+  Pool(unsigned threads, size_t min_band_pixels) : threads_(threads), min_band_pixels_(min_band_pixels) {}
 #if PIXNORM_WITH_THREADS
   ~Pool() {
     {
@@ -521,8 +537,13 @@ class Pool {
     for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
   }
 #endif
-  // Bands for an image of h rows: no more bands than rows.
-  unsigned bands(size_t h) const { return h < threads_ ? static_cast<unsigned>(h) : threads_; }
+  // Bands for an image of w x h pixels: no more bands than rows, none under min_band_pixels_.
+  unsigned bands(size_t w, size_t h) const {
+    size_t n = w * h / min_band_pixels_;
+    n = n < threads_ ? n : threads_;
+    n = n < h ? n : h;
+    return n < 1 ? 1u : static_cast<unsigned>(n);
+  }
 
  private:
 #if PIXNORM_WITH_THREADS
@@ -549,6 +570,7 @@ class Pool {
   bool stop_ = false;
 #endif
   unsigned threads_;
+  size_t min_band_pixels_;
 };
 
 void run_bands(const pixnorm_plan* p, const RunJob& job) {
@@ -568,7 +590,7 @@ pixnorm_status run_one(const pixnorm_plan* p, const Planes& src, void* dst) {
   if (src.p[0] == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: pixels is NULL");
   const pixnorm_status st = check_planes(p, src);
   if (st != PIXNORM_OK) return st;
-  const unsigned bands = p->pool ? p->pool->bands(h) : 1;
+  const unsigned bands = p->pool ? p->pool->bands(w, h) : 1;
   RunJob job{p, src, nullptr, 0, dst, p->scale, p->bias, nullptr, bands, kNormalize};
   if (p->geo == nullptr) {  // the source region in place
     const size_t x0 = p->desc.roi_width ? p->desc.roi_x : 0, y0 = p->desc.roi_width ? p->desc.roi_y : 0;
@@ -763,7 +785,7 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
     return st;
   }
   if (desc->threads > 1) {
-    plan->pool = new (std::nothrow) Pool(desc->threads);
+    plan->pool = new (std::nothrow) Pool(desc->threads, min_band_pixels_from_env());
     if (plan->pool == nullptr || !plan->pool->start()) {
       pixnorm_plan_free(plan);
       return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: cannot start %u threads", desc->threads - 1);

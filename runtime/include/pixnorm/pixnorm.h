@@ -194,9 +194,12 @@ typedef struct pixnorm_plan_desc {
    * for sample-standardize; otherwise >= 0, replacing it. */
   double epsilon;
   pixnorm_backend backend;
-  /* 0 or 1: runs use the caller's thread only. N (<= 64): each run splits the image into N row
-   * bands, one on the caller's thread and N - 1 on worker threads the plan starts at creation
-   * (PIXNORM_ERROR_UNSUPPORTED in a build without threads). Runs of one plan are serialized. */
+  /* 0 or 1: runs use the caller's thread only. N (<= 64): each run splits the image into up to
+   * N row bands, one on the caller's thread and the others on worker threads the plan starts at
+   * creation (PIXNORM_ERROR_UNSUPPORTED in a build without threads). Runs of one plan are
+   * serialized. A band gets at least 131072 output pixels (fewer bands for smaller images:
+   * waking a worker costs more than it saves there); the environment variable
+   * PIXNORM_MIN_BAND_PIXELS, read when the plan is created, sets another minimum. */
   uint32_t threads;
 
   /* ---- geometry: all zero (the defaults) reads the whole image at its size. The steps are
