@@ -51,10 +51,10 @@ HWY_INLINE float NormScalar(uint8_t x, float scale, float bias) {
   return product + bias;
 }
 
-HWY_INLINE VF LoadBytesAsFloat(const uint8_t* p) {
-  const DF df;
-  const DI di;
-  const DQ dq;
+template <class D = DF>
+HWY_INLINE hn::Vec<D> LoadBytesAsFloat(const uint8_t* p, D df = D()) {
+  const hn::RebindToSigned<D> di;
+  const hn::Rebind<uint8_t, D> dq;
   return hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(dq, p)));
 }
 
@@ -74,10 +74,9 @@ HWY_INLINE VF QuarterAsFloat(V8 v) {
 
 // Four float vectors from one full byte vector: on ARM one wide load and register widening
 // (uxtl) beat four narrow loads; on x86 a widening load (vpmovzxbd) from memory is cheaper.
-template <class VS>
+template <class VS, class D = DF>
 HWY_INLINE void Store4(const uint8_t* HWY_RESTRICT src, float* HWY_RESTRICT dst, VS s0, VS s1, VS s2, VS s3, VS b0,
-                       VS b1, VS b2, VS b3) {
-  const DF df;
+                       VS b1, VS b2, VS b3, D df = D()) {
   const DU8 du8;
   const size_t N = hn::Lanes(df);
 #if HWY_ARCH_ARM
@@ -88,10 +87,10 @@ HWY_INLINE void Store4(const uint8_t* HWY_RESTRICT src, float* HWY_RESTRICT dst,
   hn::StoreU(Norm(QuarterAsFloat<3>(v), s3, b3), df, dst + 3 * N);
 #else
   (void)du8;
-  hn::StoreU(Norm(LoadBytesAsFloat(src), s0, b0), df, dst);
-  hn::StoreU(Norm(LoadBytesAsFloat(src + N), s1, b1), df, dst + N);
-  hn::StoreU(Norm(LoadBytesAsFloat(src + 2 * N), s2, b2), df, dst + 2 * N);
-  hn::StoreU(Norm(LoadBytesAsFloat(src + 3 * N), s3, b3), df, dst + 3 * N);
+  hn::StoreU(Norm(LoadBytesAsFloat(src, df), s0, b0), df, dst);
+  hn::StoreU(Norm(LoadBytesAsFloat(src + N, df), s1, b1), df, dst + N);
+  hn::StoreU(Norm(LoadBytesAsFloat(src + 2 * N, df), s2, b2), df, dst + 2 * N);
+  hn::StoreU(Norm(LoadBytesAsFloat(src + 3 * N, df), s3, b3), df, dst + 3 * N);
 #endif
 }
 
@@ -107,26 +106,37 @@ HWY_INLINE size_t HeadToAlign(const float* dst, size_t stride, size_t n,
   return (a + head * stride * sizeof(float)) % bytes == 0 ? head : 0;
 }
 
+// Float vectors of the kernels bound by their stores (Flat; InterleaveWindows below): 256-bit
+// on AVX-512 targets. There, with the same instructions, 512-bit vectors measured about 5% slower
+// in the flat kernel (224x224 RGB8 to NHWC: 11.0-11.6 against 10.4-10.8 us; GRAY8 3.75 against
+// 3.5-3.6 us; 1920x1080, bound by memory traffic, within 1%) and 25% slower in the window kernel.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+using DFlat = hn::CappedTag<float, 8>;
+#else
+using DFlat = DF;
+#endif
+
 void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, const float* scale,
           const float* bias, unsigned period) {
-  const DF df;
+  const DFlat df;
+  using V = hn::Vec<DFlat>;
   const size_t N = hn::Lanes(df);
-  const size_t head = n >= 4 * N ? HeadToAlign(dst, 1, n) : 0;
+  const size_t head = n >= 4 * N ? HeadToAlign(dst, 1, n, N * sizeof(float)) : 0;
   for (size_t i = 0; i < head; ++i) dst[i] = NormScalar(src[i], scale[i % period], bias[i % period]);
   src += head;
   dst += head;
   n -= head;
   if (period == 1) {
-    const VF s = hn::Set(df, scale[0]), b = hn::Set(df, bias[0]);
+    const V s = hn::Set(df, scale[0]), b = hn::Set(df, bias[0]);
     if (n < N) {
       for (size_t i = 0; i < n; ++i) dst[i] = NormScalar(src[i], scale[0], bias[0]);
       return;
     }
     size_t i = 0;
-    for (; i + 4 * N <= n; i += 4 * N) Store4(src + i, dst + i, s, s, s, s, b, b, b, b);
-    for (; i + N <= n; i += N) hn::StoreU(Norm(LoadBytesAsFloat(src + i), s, b), df, dst + i);
+    for (; i + 4 * N <= n; i += 4 * N) Store4(src + i, dst + i, s, s, s, s, b, b, b, b, df);
+    for (; i + N <= n; i += N) hn::StoreU(Norm(LoadBytesAsFloat(src + i, df), s, b), df, dst + i);
     // The tail recomputes the last full vector: the values it rewrites are identical.
-    if (i < n) hn::StoreU(Norm(LoadBytesAsFloat(src + n - N), s, b), df, dst + n - N);
+    if (i < n) hn::StoreU(Norm(LoadBytesAsFloat(src + n - N, df), s, b), df, dst + n - N);
     return;
   }
   // period 3: three vectors hold a whole number of periods (N is a power of two); the head
@@ -141,19 +151,19 @@ void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, co
     for (size_t j = 0; j < n; ++j) dst[j] = NormScalar(src[j], pattern[j % (3 * N)], pattern[3 * N + j % (3 * N)]);
     return;
   }
-  const VF s0 = hn::Load(df, pattern), s1 = hn::Load(df, pattern + N), s2 = hn::Load(df, pattern + 2 * N);
-  const VF b0 = hn::Load(df, pattern + 3 * N), b1 = hn::Load(df, pattern + 4 * N);
-  const VF b2 = hn::Load(df, pattern + 5 * N);
+  const V s0 = hn::Load(df, pattern), s1 = hn::Load(df, pattern + N), s2 = hn::Load(df, pattern + 2 * N);
+  const V b0 = hn::Load(df, pattern + 3 * N), b1 = hn::Load(df, pattern + 4 * N);
+  const V b2 = hn::Load(df, pattern + 5 * N);
   size_t i = 0;
   // Twelve vectors: three byte vectors, four periods of the three-vector pattern.
   for (; i + 12 * N <= n; i += 12 * N) {
-    Store4(src + i, dst + i, s0, s1, s2, s0, b0, b1, b2, b0);
-    Store4(src + i + 4 * N, dst + i + 4 * N, s1, s2, s0, s1, b1, b2, b0, b1);
-    Store4(src + i + 8 * N, dst + i + 8 * N, s2, s0, s1, s2, b2, b0, b1, b2);
+    Store4(src + i, dst + i, s0, s1, s2, s0, b0, b1, b2, b0, df);
+    Store4(src + i + 4 * N, dst + i + 4 * N, s1, s2, s0, s1, b1, b2, b0, b1, df);
+    Store4(src + i + 8 * N, dst + i + 8 * N, s2, s0, s1, s2, b2, b0, b1, b2, df);
   }
   for (; i + 3 * N <= n; i += 3 * N) {
-    const VF x0 = LoadBytesAsFloat(src + i), x1 = LoadBytesAsFloat(src + i + N);
-    const VF x2 = LoadBytesAsFloat(src + i + 2 * N);
+    const V x0 = LoadBytesAsFloat(src + i, df), x1 = LoadBytesAsFloat(src + i + N, df);
+    const V x2 = LoadBytesAsFloat(src + i + 2 * N, df);
     hn::StoreU(Norm(x0, s0, b0), df, dst + i);
     hn::StoreU(Norm(x1, s1, b1), df, dst + i + N);
     hn::StoreU(Norm(x2, s2, b2), df, dst + i + 2 * N);
@@ -161,9 +171,9 @@ void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, co
   if (i < n) {
     // Recompute the last whole block that starts in phase, then the few elements after it.
     const size_t last = n - 3 * N, j = last - last % 3;
-    hn::StoreU(Norm(LoadBytesAsFloat(src + j), s0, b0), df, dst + j);
-    hn::StoreU(Norm(LoadBytesAsFloat(src + j + N), s1, b1), df, dst + j + N);
-    hn::StoreU(Norm(LoadBytesAsFloat(src + j + 2 * N), s2, b2), df, dst + j + 2 * N);
+    hn::StoreU(Norm(LoadBytesAsFloat(src + j, df), s0, b0), df, dst + j);
+    hn::StoreU(Norm(LoadBytesAsFloat(src + j + N, df), s1, b1), df, dst + j + N);
+    hn::StoreU(Norm(LoadBytesAsFloat(src + j + 2 * N, df), s2, b2), df, dst + j + 2 * N);
     for (size_t k = j + 3 * N; k < n; ++k) dst[k] = NormScalar(src[k], pattern[k % 3], pattern[3 * N + k % 3]);
   }
 }
@@ -295,15 +305,10 @@ HWY_INLINE void InterleaveBlock(const uint8_t* HWY_RESTRICT src, unsigned cin, i
 // byte shuffles straight into the low byte of each 32-bit lane. One period is N pixels (N float
 // lanes), three float vectors; vector k starts at element kN, inside pixel kN / 3. The window is
 // the 16 bytes from that pixel, repeated in every 128-bit block (LoadDup128), and one in-block
-// shuffle (pshufb) places the bytes. AVX-512 targets run it on 256-bit vectors (DWindow): a
+// shuffle (pshufb) places the bytes. AVX-512 targets run it on 256-bit vectors (DFlat): a
 // 16-byte window cannot feed four blocks, and the 512-bit form (a 32-byte load, then a 32-bit
 // lane permutation, vpermd, before the shuffle, as the xsimd AVX-512 build does) measured about
 // 25% slower than the 256-bit one on the same CPU (BGRA8 224x224: 15.1-15.7 against 11.6-11.8 us).
-#if HWY_TARGET <= HWY_AVX3
-using DWindow = hn::CappedTag<float, 8>;
-#else
-using DWindow = DF;
-#endif
 
 // Window bytes as floats: `bytes` shuffles each 128-bit block.
 template <class D, class VB>
@@ -315,7 +320,7 @@ HWY_INLINE hn::Vec<D> WindowAsFloat(D df, const uint8_t* HWY_RESTRICT window, VB
 
 void InterleaveWindows(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, float* HWY_RESTRICT dst,
                        const float* scale, const float* bias) {
-  const DWindow df;
+  const DFlat df;
   const size_t N = hn::Lanes(df);
   if (n < N) return scalar_kernels()->interleave(src, n, cin, swap, dst, scale, bias);
   const WindowTables& t = window_tables(N, cin, swap);
@@ -329,7 +334,7 @@ void InterleaveWindows(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, 
   const auto bi0 = hn::TableLookupLanes(bv, i0), bi1 = hn::TableLookupLanes(bv, i1);
   const auto bi2 = hn::TableLookupLanes(bv, i2);
   // Tables in registers: the stores through dst could otherwise alias them.
-  const hn::Repartition<uint8_t, DWindow> du8;
+  const hn::Repartition<uint8_t, DFlat> du8;
   const auto x0 = hn::Load(du8, t.bytes[0]), x1 = hn::Load(du8, t.bytes[1]), x2 = hn::Load(du8, t.bytes[2]);
   const size_t o1 = t.first[1] * cin, o2 = t.first[2] * cin;
   const auto period = [&](const uint8_t* HWY_RESTRICT from, size_t at) {
