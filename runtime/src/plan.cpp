@@ -481,9 +481,9 @@ void run_band(const RunJob& j, unsigned band) {
 
 // Pixels of output per band below which a run uses fewer bands than threads: waking a worker
 // and waiting for it costs tens of microseconds (about 60 us on the two-core virtual machine of
-// the benchmark in README), as long as normalizing about 150k pixels. There, 224x224 and 448x448
-// images ran slower on two threads than on one, 640x480 1.45x faster. PIXNORM_MIN_BAND_PIXELS
-// (read at planning) overrides it: the tests split even tiny images with 1.
+// the benchmark in README), about as long as normalizing 130k-250k pixels. There, 224x224 and
+// 448x448 images ran slower on two threads than on one, 640x480 1.45x faster.
+// PIXNORM_MIN_BAND_PIXELS (read at planning) overrides it: the tests split even tiny images with 1.
 constexpr size_t kMinBandPixels = 131072;
 
 size_t min_band_pixels_from_env() {
