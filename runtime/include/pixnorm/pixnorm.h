@@ -199,7 +199,8 @@ typedef struct pixnorm_plan_desc {
    * creation (PIXNORM_ERROR_UNSUPPORTED in a build without threads). Runs of one plan are
    * serialized. A band gets at least 131072 output pixels (fewer bands for smaller images:
    * waking a worker costs more than it saves there); the environment variable
-   * PIXNORM_MIN_BAND_PIXELS, read when the plan is created, sets another minimum. */
+   * PIXNORM_MIN_BAND_PIXELS, read when the plan is created, sets another minimum. A worker spins
+   * (yielding its core) for up to 200 us after its band before it sleeps. */
   uint32_t threads;
 
   /* ---- geometry: all zero (the defaults) reads the whole image at its size. The steps are
