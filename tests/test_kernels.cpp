@@ -299,6 +299,13 @@ void check_reduce_equal(const ReduceAcc& a, const ReduceAcc& b, unsigned channel
   }
 }
 
+// The x86 reductions take VNNI dot products where the CPU has them (reduce_vnni): the tests run
+// each backend with them and without.
+struct VnniScope {
+  explicit VnniScope(bool on) { set_vnni_enabled(on); }
+  ~VnniScope() { set_vnni_enabled(true); }
+};
+
 // The statistics a reduction may be asked for: all, the moments only (sample-standardize and
 // the like), the extremes only (minmax).
 struct ReduceAsk {
@@ -309,7 +316,9 @@ constexpr ReduceAsk kReduceAsks[] = {{true, true}, {true, false}, {false, true}}
 
 TEST_CASE("kernels: reduce (sums, sums of squares, min, max) for 1, 3 and 4 channels") {
   const auto src_all = random_bytes(4 * 5000 + 64, 4);
-  for (const auto& b : simd_backends()) {
+  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+    const VnniScope scope(vnni);  // both paths on CPUs with VNNI
+    CAPTURE(vnni);
     CAPTURE(b.name);
     for (unsigned cin : {1u, 3u, 4u}) {
       const unsigned channels = cin == 4 ? 3 : cin;
@@ -389,7 +398,9 @@ TEST_CASE("kernels: reduce_pooled4 pools the first three bytes of every pixel; e
       }
     }
   }
-  for (const auto& b : simd_backends()) {
+  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+    const VnniScope scope(vnni);  // both paths on CPUs with VNNI
+    CAPTURE(vnni);
     CAPTURE(b.name);
     for (const auto* data : {&random_px, &framed}) {
       for (size_t n : lengths()) {
@@ -423,7 +434,9 @@ TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
   const size_t n = size_t(1) << 20;
   std::vector<uint8_t> src(3 * n, 255);
   src[12345] = 0;  // one low value: min must see it
-  for (const auto& b : simd_backends()) {
+  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+    const VnniScope scope(vnni);  // both paths on CPUs with VNNI
+    CAPTURE(vnni);
     CAPTURE(b.name);
     for (unsigned cin : {1u, 3u}) {
       ReduceAcc want, got;
@@ -438,7 +451,9 @@ TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
   std::vector<uint8_t> px(4 * n, 255);
   for (size_t i = 3; i < px.size(); i += 4) px[i] = 0;
   px[4 * 777 + 1] = 3;
-  for (const auto& b : simd_backends()) {
+  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+    const VnniScope scope(vnni);  // both paths on CPUs with VNNI
+    CAPTURE(vnni);
     CAPTURE(b.name);
     ReduceAcc want, got;
     reduce_acc_init(&want);

@@ -168,6 +168,15 @@ PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned c
 // The scalar reference: the oracle of every test.
 const RowKernels* scalar_kernels();
 
+// Sums and squares of bytes through VNNI dot products (reduce_vnni.cpp), for the x86 reduce and
+// reduce_pooled4 kernels: when acc asks for the moments and the CPU has AVX-512 VNNI (bits 512)
+// or AVX-VNNI (bits 256), adds the whole 64- or 32-byte blocks of p[0, nbytes) to channel c of
+// acc (the extremes too when asked; pooled4: every fourth byte skipped, as reduce_pooled4) and
+// returns the bytes it took; otherwise 0, and the caller reduces them itself.
+size_t reduce_vnni(unsigned bits, bool pooled4, const uint8_t* p, size_t nbytes, ReduceAcc* acc, unsigned c);
+// Tests turn the VNNI path off to check the other one on CPUs that have VNNI (default on).
+void set_vnni_enabled(bool enabled);
+
 // Whether fused narrow kernels may round INT8/UINT8 output by one addition: every
 // float(x) * scale[c] + bias[c] (x in 0..255, c < channels) lies within +-2^22.
 bool narrow_fits(const float* scale, const float* bias, unsigned channels);

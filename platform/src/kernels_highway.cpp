@@ -467,8 +467,21 @@ HWY_INLINE void FlushedBlocks(size_t nvec, Add add, Flush flush) {
   }
 }
 
+// On x86 CPUs with VNNI the moments of whole vectors go through reduce_vnni (kernels.h): one dot
+// product per vector for the squares. The rest, and other CPUs, take the loops below.
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+constexpr unsigned kVnniBits = HWY_TARGET <= HWY_AVX3 ? 512 : 256;
+#else
+constexpr unsigned kVnniBits = 0;
+#endif
+
 template <bool kMoments, bool kExtremes>
 void ReduceT(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, ReduceAcc* acc) {
+  if (kVnniBits != 0 && kMoments && cin == 1) {
+    const size_t done = reduce_vnni(kVnniBits, false, src, n, acc, 0);
+    src += done;
+    n -= done;
+  }
   const DU8 du8;
   const D64 d64;
   const D32 d32;
@@ -529,6 +542,11 @@ void ReduceT(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, ReduceAcc*
 // of every pixel zeroed for the sums, squares and maximum, and set to 255 for the minimum.
 template <bool kMoments, bool kExtremes>
 void ReducePooled4T(const uint8_t* HWY_RESTRICT src, size_t n, ReduceAcc* acc) {
+  if (kVnniBits != 0 && kMoments) {
+    const size_t done = reduce_vnni(kVnniBits, true, src, 4 * n, acc, 0);
+    src += done;
+    n -= done / 4;
+  }
   const DU8 du8;
   const D64 d64;
   const D32 d32;

@@ -334,12 +334,23 @@ void interleave(const uint8_t* src, size_t n, unsigned cin, int swap, float* dst
 #endif
 
 // ---------------------------------------------------------------- reduction
+#if defined(__AVX512BW__)
+constexpr unsigned kVnniBits = 512;
+#else
+constexpr unsigned kVnniBits = 256;
+#endif
+
 // Sums and sums of squares (kMoments), min and max (kExtremes) of n bytes into channel c of acc;
 // kPooled4: n / 4 four-byte pixels whose fourth bytes are skipped (zeroed for the sums and the
 // maximum, set to 255 for the minimum).
 template <bool kPooled4, bool kMoments, bool kExtremes>
 void reduce_plane_t(const uint8_t* p, size_t n, ReduceAcc* acc, unsigned c) {
   size_t i = 0;
+#if defined(__AVX2__)
+  // CPUs with VNNI: the moments of whole vectors through reduce_vnni (kernels.h); not for the
+  // short planes of the per-channel path, where its final sums would cost more than they save.
+  if (kMoments && n >= 1024) i = reduce_vnni(kVnniBits, kPooled4, p, n, acc, c);
+#endif
   uint64_t s = 0, q = 0;
   uint8_t mn = acc->min[c], mx = acc->max[c];
 #if defined(__SSSE3__)
