@@ -39,6 +39,24 @@ namespace {
 
 constexpr size_t kFlushVectors = 4096;
 
+// Adds a vector loop's lanes to channel c of acc: n64 lanes of byte sums, then n64 lanes of dot
+// products (sum(x^2) = dots + 128 * sums); with bytes, n8 lane minima, then n8 lane maxima.
+void Merge(const int64_t* lanes, size_t n64, const uint8_t* bytes, size_t n8, ReduceAcc* acc, unsigned c) {
+  uint64_t s = 0;
+  int64_t d = 0;
+  for (size_t k = 0; k < n64; ++k) {
+    s += static_cast<uint64_t>(lanes[k]);
+    d += lanes[n64 + k];
+  }
+  acc->sum[c] += s;
+  acc->sumsq[c] += static_cast<uint64_t>(d) + 128 * s;
+  if (bytes == nullptr) return;
+  for (size_t k = 0; k < n8; ++k) {
+    if (bytes[k] < acc->min[c]) acc->min[c] = bytes[k];
+    if (bytes[n8 + k] > acc->max[c]) acc->max[c] = bytes[n8 + k];
+  }
+}
+
 template <bool kPooled4, bool kExtremes>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) size_t Vnni512(const uint8_t* p, size_t nbytes,
                                                                         ReduceAcc* acc, unsigned c) {
@@ -80,20 +98,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) size_t Vnni512(const uint
   _mm512_store_si512(lanes + 8, dot64);
   _mm512_store_si512(bytes, lo);
   _mm512_store_si512(bytes + 64, hi);
-  uint64_t s = 0;
-  int64_t d = 0;
-  for (int k = 0; k < 8; ++k) {
-    s += static_cast<uint64_t>(lanes[k]);
-    d += lanes[8 + k];
-  }
-  acc->sum[c] += s;
-  acc->sumsq[c] += static_cast<uint64_t>(d) + 128 * s;
-  if (kExtremes && whole > 0) {
-    for (int k = 0; k < 64; ++k) {
-      if (bytes[k] < acc->min[c]) acc->min[c] = bytes[k];
-      if (bytes[64 + k] > acc->max[c]) acc->max[c] = bytes[64 + k];
-    }
-  }
+  Merge(lanes, 8, kExtremes && whole > 0 ? bytes : nullptr, 64, acc, c);
   return whole;
 }
 
@@ -137,20 +142,7 @@ __attribute__((target("avx2,avxvnni"))) size_t Vnni256(const uint8_t* p, size_t 
   _mm256_store_si256(reinterpret_cast<__m256i*>(lanes + 4), dot64);
   _mm256_store_si256(reinterpret_cast<__m256i*>(bytes), lo);
   _mm256_store_si256(reinterpret_cast<__m256i*>(bytes + 32), hi);
-  uint64_t s = 0;
-  int64_t d = 0;
-  for (int k = 0; k < 4; ++k) {
-    s += static_cast<uint64_t>(lanes[k]);
-    d += lanes[4 + k];
-  }
-  acc->sum[c] += s;
-  acc->sumsq[c] += static_cast<uint64_t>(d) + 128 * s;
-  if (kExtremes && whole > 0) {
-    for (int k = 0; k < 32; ++k) {
-      if (bytes[k] < acc->min[c]) acc->min[c] = bytes[k];
-      if (bytes[32 + k] > acc->max[c]) acc->max[c] = bytes[32 + k];
-    }
-  }
+  Merge(lanes, 4, kExtremes && whole > 0 ? bytes : nullptr, 32, acc, c);
   return whole;
 }
 
