@@ -137,7 +137,7 @@ def fifo_is_written_like_a_pipe():
         with open(fifo, "rb") as f:
             got["data"] = f.read()
 
-    t = threading.Thread(target=reader)
+    t = threading.Thread(target=reader, daemon=True)  # a broken build leaves it blocked in open()
     t.start()
     r = run(["apply", "-q", "--preset", "imagenet", photo(), "-o", fifo])
     t.join(60)
