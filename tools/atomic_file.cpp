@@ -8,9 +8,11 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "cli_error.h"
+#include "output_target.h"
 
 namespace pixnorm_cli {
 namespace {
@@ -40,51 +42,88 @@ void install_signal_cleanup() {
 
 std::string errno_text() { return std::strerror(errno); }
 
-std::string directory_of(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
+struct Input {
+  dev_t dev;
+  ino_t ino;
+  std::string path;
+};
+std::vector<Input> g_inputs;
 
 }  // namespace
 
+void register_input(const std::string& path) {
+  struct stat st;
+  if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  g_inputs.push_back({st.st_dev, st.st_ino, path});
+}
+
+// Only a regular file is at risk: writing to a device or a pipe that is also read replaces nothing.
+void refuse_input_as_output(const std::string& output, const std::string& option) {
+  struct stat st;
+  if (output == "-" || ::stat(output.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  for (const Input& in : g_inputs)
+    if (in.dev == st.st_dev && in.ino == st.st_ino)
+      throw usage_error(option + " " + output + ": is " +
+                        (in.path == output ? std::string("also an input") : "the same file as " + in.path + ", an input") +
+                        " of this command; writing it would replace that input: give another output file");
+}
+
 AtomicFile::AtomicFile(const std::string& path) : path_(path) {
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (base.empty()) throw data_error(path, "not a file name");
-  std::string temp = dir + "." + base + ".XXXXXX";
-  if (temp.size() >= sizeof(g_temp_path)) throw data_error(path, "path too long");
+  if (path.empty()) throw data_error("''", "not a file name");
+  refuse_input_as_output(path, "output");
+  if (path == "-") {
+    fd_ = STDOUT_FILENO;
+    direct_ = borrowed_ = true;
+    return;
+  }
+  pixnorm_output::Target target;
+  const char* why = nullptr;
+  if (const int err = pixnorm_output::resolve(path, &target, &why)) {
+    errno = err;
+    throw data_error(path, why ? why : "cannot write: " + errno_text());
+  }
+  if (target.kind == pixnorm_output::Target::kDescriptor) {
+    fd_ = target.fd;
+    direct_ = borrowed_ = true;
+    return;
+  }
+  if (target.kind == pixnorm_output::Target::kDirect) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd_ < 0) throw data_error(path, "cannot open: " + errno_text());
+    direct_ = true;
+    return;
+  }
+  target_ = target.path;
+  const std::string dir = pixnorm_output::directory_of(target_);
 
   install_signal_cleanup();
-  std::vector<char> name(temp.begin(), temp.end());
-  name.push_back('\0');
-  // Block the signals while the name is published, so the handler never sees half of it.
+  // Block the signals while the name is published, so the handler never sees half of it and
+  // no temporary is created without its handler knowing it.
   sigset_t block, old;
   sigemptyset(&block);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&block, sig);
   sigprocmask(SIG_BLOCK, &block, &old);
-  fd_ = mkstemp(name.data());
+  std::string temp;
+  fd_ = pixnorm_output::create_temp(target_, &temp);
   const int err = errno;
-  if (fd_ >= 0) {
-    std::memcpy(g_temp_path, name.data(), name.size());
+  if (fd_ >= 0 && temp.size() < sizeof(g_temp_path)) {
+    std::memcpy(g_temp_path, temp.c_str(), temp.size() + 1);
     g_temp_armed = 1;
   }
   sigprocmask(SIG_SETMASK, &old, nullptr);
   if (fd_ < 0) {
     errno = err;
-    throw data_error(path, "cannot create a temporary file in " + directory_of(path) + ": " + errno_text());
+    throw data_error(path, "cannot create a temporary file in " + dir + ": " + errno_text());
   }
-  temp_path_ = name.data();
+  temp_path_ = temp;
 
-  // mkstemp makes the file private (0600); give the result the permissions of a plain new file.
-  const mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd_, 0666 & ~mask);
+  // Replacing a file keeps its permissions (a new one gets 0666 less the umask).
+  struct stat st;
+  if (::stat(target_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) fchmod(fd_, st.st_mode & 07777);
 }
 
 AtomicFile::~AtomicFile() {
-  if (fd_ >= 0) close(fd_);
+  if (fd_ >= 0 && !borrowed_) close(fd_);
   if (!temp_path_.empty()) {
     g_temp_armed = 0;
     unlink(temp_path_.c_str());
@@ -105,16 +144,24 @@ void AtomicFile::write(const void* data, size_t size) {
 }
 
 void AtomicFile::commit() {
+  if (direct_) {
+    // No fsync: devices and pipes refuse it, and there is no rename to make durable.
+    const int fd = fd_;
+    fd_ = -1;
+    if (!borrowed_ && close(fd) != 0) throw data_error(path_, "cannot write: " + errno_text());
+    return;
+  }
   if (fsync(fd_) != 0) throw data_error(path_, "cannot write: " + errno_text());
   const int fd = fd_;
   fd_ = -1;
   if (close(fd) != 0) throw data_error(path_, "cannot write: " + errno_text());
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) throw data_error(path_, "cannot replace: " + errno_text());
+  if (std::rename(temp_path_.c_str(), target_.c_str()) != 0)
+    throw data_error(path_, "cannot replace" + (target_ == path_ ? "" : " " + target_) + ": " + errno_text());
   g_temp_armed = 0;
   temp_path_.clear();
   // The rename itself is durable only once the directory entry is on disk; a failure here
   // leaves a complete file in place, so it is not an error.
-  const int dir = open(directory_of(path_).c_str(), O_RDONLY | O_DIRECTORY);
+  const int dir = open(pixnorm_output::directory_of(target_).c_str(), O_RDONLY | O_DIRECTORY);
   if (dir >= 0) {
     fsync(dir);
     close(dir);

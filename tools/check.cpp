@@ -23,19 +23,28 @@ constexpr double kBetterRatio = 0.5, kBetterMargin = 0.5;  // an alternative fit
 
 void print_check_help(FILE* out) {
   std::fprintf(out,
-               "Usage: pixnorm check (--stats FILE | --preset NAME) [--raw WxH:FORMAT] IMAGE... [--plot OUT.png]\n"
+               "Usage: pixnorm check (--stats FILE | --preset NAME) [--mode MODE] [--raw WxH:FORMAT] IMAGE... [--plot OUT.png]\n"
                "\n"
-               "Normalizes a sample of production images with frozen statistics (standardize mode, as\n"
-               "'pixnorm apply' does by default) and reports, per channel, the mean and std of the\n"
-               "normalized values. Statistics that match the model's training data give about mean 0 and\n"
-               "std 1 on images like the training images. Warnings, each with the numbers behind it:\n"
-               "  far from 0 / 1   a channel's |mean| > %g, or its std outside %g..%g\n"
+               "Normalizes a sample of production images with frozen statistics (standardize mode unless\n"
+               "--mode, as 'pixnorm apply' does) and reports, per channel, the mean and std of the\n"
+               "normalized values against the expected ones. Statistics fitted to the model's training\n"
+               "data (a mean and a std per channel) describe it: on images like the training images,\n"
+               "standardize gives about mean 0 and std 1, center mean 0 and the statistics' std, rescale\n"
+               "the statistics' mean and std. Conventions say nothing of the data: statistics without a\n"
+               "std (caffe) or with one std mapping 0..255 onto a fixed range (std / rescale of 1, 127.5,\n"
+               "128 or 255 for every channel: tf, unit, a Hugging Face mean 0.5 std 0.5); for them the\n"
+               "expected values are those of typical photographs (ImageNet's mean and std, 0..255 units:\n"
+               "R 123.7/58.4, G 116.3/57.1, B 103.5/57.4) through the same formula. Warnings, each with the\n"
+               "numbers behind it:\n"
+               "  far from expected  a channel's mean more than %g expected std from the expected mean, or\n"
+               "                   its std outside %g..%g times the expected std\n"
                "  red/blue swap    the fit with R and B exchanged is clearly better: the images' channel order\n"
                "                   is probably the reverse of the statistics' (RGB8 given for BGR data, ...)\n"
                "  units            the fit with rescale times 255 or divided by 255 is clearly better: 0..255\n"
                "                   statistics used on 0..1 values or the reverse (the std of the normalized\n"
                "                   values is then about 1/255 or 255)\n"
-               "The fit is the sum over channels of |mean| + |ln std|, 0 for a perfect match; an alternative is\n"
+               "The fit is the sum over channels of |mean - expected mean| / expected std + |ln(std / expected\n"
+               "std)|, 0 for a perfect match; an alternative is\n"
                "clearly better when its fit is at most %g times the actual one and lower by %g or more. A\n"
                "small or unusual sample (a few dark images) moves the means: use representative images.\n"
                "\n"
@@ -43,6 +52,7 @@ void print_check_help(FILE* out) {
                "  --stats FILE        the statistics to check (JSON)\n"
                "  --preset NAME       built-in statistics instead: imagenet, tf, caffe or unit\n"
                "  --raw WxH:FORMAT    the inputs are raw pixel files, as for 'pixnorm apply'\n"
+               "  --mode MODE         standardize (default), center or rescale, as for 'pixnorm apply'\n"
                "  --plot FILE         also draw per-channel histograms into a PNG of %d x (%d + %d per channel)\n"
                "                      pixels: the uint8 values before, the normalized values after\n"
                "  -h, --help          this help\n"
@@ -77,11 +87,59 @@ Moments moments(const Histogram& h, const std::array<double, 256>& value) {
   return m;
 }
 
-// 0 for mean 0 and std 1; a channel that never varies counts as far off.
-double fit_of(const std::vector<Moments>& ms) {
-  double f = 0;
-  for (const Moments& m : ms) f += std::fabs(m.mean) + std::fabs(std::log(std::max(m.std, 1e-12)));
-  return f;
+// 0 for the expected mean and std; a channel that never varies counts as far off.
+double deviation(const Moments& m, double mean, double std) {
+  return std::fabs(m.mean - mean) / std + std::fabs(std::log(std::max(m.std, 1e-12 * std) / std));
+}
+
+// ImageNet's mean and std in 0..255 units, R, G, B: what typical photographs give.
+constexpr double kPhotoMean[3] = {123.675, 116.28, 103.53};
+constexpr double kPhotoStd[3] = {58.395, 57.12, 57.375};
+
+struct Expected {
+  double mean[3], std[3];  // per output channel, in the statistics' order
+  std::string basis;
+};
+
+// A std that maps 0..255 onto a fixed range (std / rescale of 1, 127.5, 128 or 255, the same
+// for every channel), or no std at all: a convention, not a description of the data.
+bool is_convention(const pixnorm_stats_values& v) {
+  if (!v.has_std) return true;
+  const double first = v.std[0] / v.rescale;
+  for (uint32_t c = 1; c < v.channels; ++c)
+    if (v.std[c] != v.std[0] || v.mean[c] != v.mean[0]) return false;
+  for (double fixed_range : {1.0, 127.5, 128.0, 255.0})
+    if (std::fabs(first - fixed_range) <= 1e-6 * fixed_range) return true;
+  return false;
+}
+
+Expected expectations(const pixnorm_stats_values& v, pixnorm_mode mode) {
+  Expected e;
+  const bool gray = v.channel_order == PIXNORM_ORDER_GRAY;
+  const bool convention = is_convention(v);
+  e.basis = convention ? "statistics that do not describe the data: typical photographs, ImageNet's mean and std"
+                       : "statistics fitted to the data";
+  for (unsigned c = 0; c < (gray ? 1u : 3u); ++c) {
+    const unsigned i = v.channels == 1 ? 0 : c;
+    const unsigned rgb = v.channel_order == PIXNORM_ORDER_BGR ? 2 - c : c;
+    // The data's mean and std in units of x * rescale.
+    double mean = v.mean[i], std = v.std[i];
+    if (convention) {
+      mean = (gray ? 0.299 * kPhotoMean[0] + 0.587 * kPhotoMean[1] + 0.114 * kPhotoMean[2] : kPhotoMean[rgb]) * v.rescale;
+      std = (gray ? (kPhotoStd[0] + kPhotoStd[1] + kPhotoStd[2]) / 3 : kPhotoStd[rgb]) * v.rescale;
+    }
+    if (mode == PIXNORM_MODE_RESCALE) {
+      e.mean[c] = mean;
+      e.std[c] = std;
+    } else if (mode == PIXNORM_MODE_CENTER) {
+      e.mean[c] = mean - v.mean[i];
+      e.std[c] = std;
+    } else {
+      e.mean[c] = (mean - v.mean[i]) / (v.std[i] + v.epsilon);
+      e.std[c] = std / (v.std[i] + v.epsilon);
+    }
+  }
+  return e;
 }
 
 std::string units_of(double rescale) {
@@ -109,12 +167,21 @@ int run(int argc, char** argv) {
                                       {"--preset", nullptr, true},
                                       {"--raw", nullptr, true},
                                       {"--plot", nullptr, true},
+                                      {"--mode", nullptr, true},
                                       {"--help", "-h", false}},
                                      help);
   if (a.has("--help")) {
     print_check_help(stdout);
     return kExitOk;
   }
+  const std::string mode_name = a.has("--mode") ? a.get("--mode") : "standardize";
+  const pixnorm_mode mode = mode_name == "standardize" ? PIXNORM_MODE_STANDARDIZE
+                            : mode_name == "center"    ? PIXNORM_MODE_CENTER
+                            : mode_name == "rescale"   ? PIXNORM_MODE_RESCALE
+                                                       : throw usage_error("--mode: unknown value '" + mode_name +
+                                                                           "' (standardize, center or rescale)");
+  if (a.has("--plot") && a.get("--plot") == "-")
+    throw usage_error("--plot -: the report goes to standard output; give a file");
   const bool raw = a.has("--raw");
   const ImageInfo raw_spec = raw ? parse_raw_spec(a.get("--raw")) : ImageInfo();
   const StatsHandle stats = load_stats_option(a, help);
@@ -133,7 +200,7 @@ int run(int argc, char** argv) {
   desc.format = gray ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
   desc.width = 256;
   desc.height = 1;
-  desc.mode = PIXNORM_MODE_STANDARDIZE;
+  desc.mode = mode;
   pixnorm_plan* raw_plan = nullptr;
   pixnorm_status st = pixnorm_plan_create(stats.get(), &desc, &raw_plan);
   if (st != PIXNORM_OK) throw library_failure(kExitData, label, st);
@@ -167,6 +234,25 @@ int run(int argc, char** argv) {
     pixels += uint64_t{info.width} * info.height;
   }
 
+  // What the normalized values should look like. Statistics fitted to the data (a mean and a
+  // std per channel) describe it: standardize should give mean 0 and std 1, center mean 0 and
+  // the data's std, rescale the data's mean and std. Conventions (no std, or one std that maps
+  // 0..255 onto a fixed range: the tf, unit and caffe presets, a Hugging Face mean 0.5 std 0.5)
+  // say nothing of the data: then typical photographs (ImageNet's mean and std) are expected.
+  const Expected expected = expectations(v, mode);
+  auto linear = [&](unsigned c, double factor, double x) {  // the mode's output, in double
+    const unsigned i = v.channels == 1 ? 0 : c;
+    const double y = x * v.rescale * factor;
+    if (mode == PIXNORM_MODE_RESCALE) return y;
+    if (mode == PIXNORM_MODE_CENTER) return y - v.mean[i];
+    return (y - v.mean[i]) / (v.std[i] + v.epsilon);
+  };
+  auto fit_of = [&](const std::vector<Moments>& ms) {
+    double f = 0;
+    for (unsigned c = 0; c < ms.size(); ++c) f += deviation(ms[c], expected.mean[c], expected.std[c]);
+    return f;
+  };
+
   // The actual moments, from the library's values.
   std::vector<Moments> actual;
   for (unsigned c = 0; c < channels; ++c) {
@@ -179,9 +265,8 @@ int run(int argc, char** argv) {
   auto hypothesis = [&](bool swap, double factor) {
     std::vector<Moments> ms;
     for (unsigned c = 0; c < channels; ++c) {
-      const unsigned i = v.channels == 1 ? 0 : c;
       std::array<double, 256> value;
-      for (int x = 0; x < 256; ++x) value[x] = (x * v.rescale * factor - v.mean[i]) / (v.std[i] + v.epsilon);
+      for (int x = 0; x < 256; ++x) value[x] = linear(c, factor, x);
       ms.push_back(moments(hist[swap ? channels - 1 - c : c], value));
     }
     return Hypothesis{swap, factor, fit_of(ms)};
@@ -201,16 +286,19 @@ int run(int argc, char** argv) {
   std::vector<std::string> warnings;
   for (unsigned c = 0; c < channels; ++c) {
     const Moments& m = actual[c];
+    const double em = expected.mean[c], es = expected.std[c];
     std::vector<std::string> off;
-    if (std::fabs(m.mean) > kMaxAbsMean)
-      off.push_back("mean " + fixed(m.mean) + " (|mean| > " + fixed(kMaxAbsMean, "%g") + ")");
+    if (std::fabs(m.mean - em) > kMaxAbsMean * es)
+      off.push_back("mean " + fixed(m.mean) + (em == 0 && es == 1 ? " (|mean| > " + fixed(kMaxAbsMean, "%g") + ")"
+                                                                 : " (more than " + fixed(kMaxAbsMean, "%g") +
+                                                                       " expected std from the expected mean)"));
     if (m.std == 0)
       off.push_back("std 0 (every sample has the same value)");
-    else if (m.std < kMinStd || m.std > kMaxStd)
-      off.push_back("std " + fixed(m.std) + " (outside " + fixed(kMinStd, "%g") + ".." + fixed(kMaxStd, "%g") + ")");
+    else if (m.std < kMinStd * es || m.std > kMaxStd * es)
+      off.push_back("std " + fixed(m.std) + " (outside " + fixed(kMinStd * es) + ".." + fixed(kMaxStd * es) + ")");
     if (!off.empty())
-      warnings.push_back("channel " + name(c) + " far from mean 0, std 1: " + off[0] +
-                         (off.size() > 1 ? ", " + off[1] : ""));
+      warnings.push_back("channel " + name(c) + " far from mean " + fixed(em) + ", std " + fixed(es) + ": " +
+                         off[0] + (off.size() > 1 ? ", " + off[1] : ""));
   }
   const Hypothesis* best = nullptr;
   for (const Hypothesis& h : alternatives)
@@ -259,7 +347,12 @@ int run(int argc, char** argv) {
   std::printf("statistics: %s (%s)\n", label.c_str(), describe_stats(v).c_str());
   std::printf("sample: %zu image%s, %llu pixels\n", a.operands.size(), a.operands.size() == 1 ? "" : "s",
               static_cast<unsigned long long>(pixels));
-  std::printf("normalized values (standardize mode), per channel:\n");
+  std::printf("expected (%s): ", expected.basis.c_str());
+  for (unsigned c = 0; c < channels; ++c)
+    std::printf("%s%s mean %s std %s", c ? ", " : "", name(c).c_str(), fixed(expected.mean[c]).c_str(),
+                fixed(expected.std[c]).c_str());
+  std::printf("\n");
+  std::printf("normalized values (%s mode), per channel:\n", mode_name.c_str());
   std::printf("  channel       mean        std        min        max\n");
   for (unsigned c = 0; c < channels; ++c) {
     float lo = 0, hi = 0;
@@ -273,7 +366,8 @@ int run(int argc, char** argv) {
       }
     std::printf("  %-7s %10.5g %10.5g %10.5g %10.5g\n", name(c).c_str(), actual[c].mean, actual[c].std, lo, hi);
   }
-  std::printf("fit (sum over channels of |mean| + |ln std|; 0 = mean 0 and std 1): %.3g\n", fit);
+  std::printf("fit (sum over channels of |mean - expected| / expected std + |ln(std / expected std)|; 0 = as "
+              "expected): %.3g\n", fit);
   for (const Hypothesis& h : alternatives) {
     std::string what = h.swap ? "R and B exchanged" : "";
     if (h.factor != 1)

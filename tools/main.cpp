@@ -199,7 +199,9 @@ void print_apply_help(FILE* out) {
                "  --dtype TYPE        f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8\n"
                "  --quant-scale S     int8/uint8: the model input's scale: q = clamp(round(f / S) + Z), round\n"
                "  --quant-zero-point Z  half to even, f the normalized value (TFLite input quantization)\n"
-               "  -o, --output FILE   the .npy file to write (required)\n"
+               "  -o, --output FILE   the .npy file to write (required); '-' is standard output. A device or a\n"
+               "                      FIFO (/dev/null, a named pipe) is written directly as the images come;\n"
+               "                      a symbolic link is followed and its target replaced; an input is refused\n"
                "  -q, --quiet         no summary line on stderr\n"
                "  -h, --help          this help\n"
                "\n"
@@ -637,9 +639,52 @@ int run_bench(char** argv) {
   }
   argv[1] = const_cast<char*>("pixnorm_bench");
   execvp("pixnorm_bench", argv + 1);
+  // Asking for help is not a failure: say what bench does and what it needs.
+  for (int i = 2; argv[i]; ++i)
+    if (std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0) {
+      std::printf("Usage: pixnorm bench [--quick] [--json] [--sizes WxH,...] [--threads 1,2] [...]\n"
+                  "\n"
+                  "Times every backend and CPU target against a memset of the output by running pixnorm_bench,\n"
+                  "which lists its options with --help. It was not found beside %s, in %s/../bench or on\n"
+                  "PATH: build it with -DPIXNORM_BUILD_BENCH=ON (the default) and install it beside pixnorm.\n",
+                  len > 0 ? self : "pixnorm", dir.c_str());
+      return kExitOk;
+    }
   std::fprintf(stderr, "pixnorm: bench: pixnorm_bench not found beside %s, in %s/../bench or on PATH "
                        "(build with -DPIXNORM_BUILD_BENCH=ON)\n", len > 0 ? self : "pixnorm", dir.c_str());
   return kExitData;
+}
+
+// Every file a command line names, other than its outputs, may be read: registered, so that an
+// output naming one of them (under any spelling) is refused before any work, not after a fit.
+// Options whose value is an output: -o/--output and check's --plot.
+void guard_inputs(int argc, char** argv) {
+  std::vector<std::pair<std::string, std::string>> outputs;  // option, file
+  bool operands_only = false;
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (operands_only || arg == "-" || arg.empty() || arg[0] != '-') {
+      register_input(arg);
+      continue;
+    }
+    if (arg == "--") {
+      operands_only = true;
+      continue;
+    }
+    const size_t eq = arg.find('=');
+    const std::string name = arg.compare(0, 2, "--") == 0 && eq != std::string::npos ? arg.substr(0, eq) : arg;
+    const bool is_output = name == "-o" || name == "--output" || name == "--plot";
+    if (arg.size() > 2 && arg.compare(0, 2, "-o") == 0 && arg[2] != '-') {
+      outputs.push_back({"-o", arg.substr(2)});
+    } else if (is_output && eq != std::string::npos && name != arg) {
+      outputs.push_back({name, arg.substr(eq + 1)});
+    } else if (is_output && i + 1 < argc) {
+      outputs.push_back({name, argv[++i]});
+    } else if (eq != std::string::npos && name != arg) {
+      register_input(arg.substr(eq + 1));
+    }
+  }
+  for (const auto& out : outputs) refuse_input_as_output(out.second, out.first);
 }
 
 int run(int argc, char** argv) {
@@ -648,6 +693,7 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
   const std::string command = argv[1];
+  if (command != "bench") guard_inputs(argc - 2, argv + 2);
   if (command == "apply") return run_apply(argc - 2, argv + 2);
   if (command == "stats") return run_stats(argc - 2, argv + 2);
   if (command == "check") return run_check(argc - 2, argv + 2);
@@ -655,7 +701,17 @@ int run(int argc, char** argv) {
   if (command == "merge") return run_merge(argc - 2, argv + 2);
   if (command == "bench") return run_bench(argv);
   if (command == "info") {
-    if (argc > 2) throw usage_error("info takes no arguments");
+    if (argc == 3 && (std::strcmp(argv[2], "-h") == 0 || std::strcmp(argv[2], "--help") == 0)) {
+      std::printf("Usage: pixnorm info\n"
+                  "\n"
+                  "Prints the version, the backends compiled in, the CPU targets each supports on this CPU\n"
+                  "(best first) and the one that runs. PIXNORM_FORCE_SCALAR=1 in the environment makes the\n"
+                  "automatic choice scalar.\n"
+                  "\n"
+                  "Exit status: 0.\n");
+      return kExitOk;
+    }
+    if (argc > 2) throw usage_error("info takes no arguments (see pixnorm info --help)");
     return run_info();
   }
   if (command == "-h" || command == "--help" || command == "help") {

@@ -256,10 +256,16 @@ void print_import_help(FILE* out) {
                "                 y = x * rescale_factor when do_rescale (default true; rescale_factor default\n"
                "                 1/255), then (y - image_mean) / image_std when do_normalize (default true;\n"
                "                 false gives mean 0, std 1). image_mean and image_std: 1 or 3 numbers, RGB;\n"
-               "                 do_flip_channel_order true (MobileViT) gives BGR.\n"
+               "                 do_flip_channel_order true (MobileViT) gives BGR. rescale_offset true (ALIGN,\n"
+               "                 EfficientNet) subtracts 1 after rescaling (x/127.5 - 1: -1..1), folded into the\n"
+               "                 mean; EfficientNet's include_top (its default) divides by image_std twice,\n"
+               "                 folded into the std.\n"
                "  --from keras   two NumPy .npy files: the mean, then the std (not the variance: take the\n"
                "                 square root of a Normalization layer's), each float32 or float64,\n"
                "                 little-endian, of shape (C,), (1, 1, C) or (1, 1, 1, C), C = 1 or 3.\n"
+               "                 Values no 0..255 pixels could give are refused: with --units raw a mean in\n"
+               "                 0..255 and a std in (0, 127.5], with --units unit a mean in 0..1 and a std in\n"
+               "                 (0, 0.5] (a larger std is usually the variance, a larger mean the wrong units).\n"
                "\n"
                "Options:\n"
                "  --units UNITS          keras, required (.npy files carry no units): raw = the statistics are\n"
@@ -314,6 +320,30 @@ void check_values(const NpyVector& v, const std::string& path, bool is_std) {
   }
 }
 
+// Statistics of 0..255 pixels lie within bounds (a std is largest, 127.5, for half black and
+// half white): a value outside them comes from a mistake, usually the variance given as the std
+// or the wrong --units, and would normalize every image wrongly without any other sign.
+void check_range(const NpyVector& v, const std::string& path, bool is_std, const std::string& units) {
+  const bool raw = units == "raw";
+  const double top = raw ? 255.0 : 1.0;
+  const double bound = is_std ? top / 2 : top;
+  const double slack = 1e-6 * bound;  // float32 rounding of a bound itself
+  for (size_t i = 0; i < v.values.size(); ++i) {
+    const double x = v.values[i];
+    if (x >= (is_std ? 0.0 : -slack) && x <= bound + slack) continue;
+    std::string why = "entry " + std::to_string(i) + " is " + short_number(x) + ": the " +
+                      (is_std ? "std" : "mean") + " of pixels in " + (raw ? "0..255" : "0..1") + " units (--units " +
+                      units + ") lies in " + (is_std ? "(0, " + short_number(bound) + "]" : "[0, " + short_number(bound) + "]");
+    if (is_std && std::sqrt(x) <= bound)
+      why += "; this looks like the variance: give its square root (" + short_number(std::sqrt(x)) + ")";
+    else if (!raw && x <= bound * 255 + slack)
+      why += "; the values look like 0..255 units: give --units raw";
+    else if (raw && x * 255 <= bound + slack)
+      why += "; the values look like 0..1 units: give --units unit";
+    throw data_error(path, why);
+  }
+}
+
 int run_import(int argc, char** argv) {
   const std::string help = "pixnorm stats import --help";
   const ParsedArgs a = parse_options(argc, argv,
@@ -359,6 +389,8 @@ int run_import(int argc, char** argv) {
     stdv = hf.std;
     units = units_of(hf.rescale);
     if (!hf.processor.empty()) extra = ", \"processor\": " + json_quote(hf.processor);
+    if (hf.rescale_offset) extra += ", \"rescale_offset\": true";
+    if (hf.include_top) extra += ", \"include_top\": true";
   } else {
     if (a.operands.size() != 2) throw usage_error("--from keras takes two files: MEAN.npy STD.npy");
     if (!a.has("--units"))
@@ -371,6 +403,8 @@ int run_import(int argc, char** argv) {
     const NpyVector s = parse_npy_vector(read_small_file(a.operands[1], kMaxImportBytes), a.operands[1]);
     check_values(m, a.operands[0], false);
     check_values(s, a.operands[1], true);
+    check_range(m, a.operands[0], false, units);
+    check_range(s, a.operands[1], true, units);
     mean = m.values;
     stdv = s.values;
     if (mean.size() == 1 && stdv.size() == 3) mean.assign(3, mean[0]);

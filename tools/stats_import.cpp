@@ -324,7 +324,7 @@ class HfFields {
   // A number or an array of 1 or 3 numbers ("image_mean": 0.5 is allowed by the processors).
   std::vector<double> vector(const char* key, bool positive) const {
     const JsonValue* v = find(key);
-    if (!v) refuse(key, "is missing (needed because do_normalize is true or absent)");
+    if (!v) refuse(key, "is missing (needed because do_normalize is true or absent, or include_top is true)");
     std::vector<double> out;
     if (v->type == JsonValue::kArray) {
       if (v->items.size() != 1 && v->items.size() != 3)
@@ -462,21 +462,35 @@ HfPreprocessing parse_hf_config(const std::string& json, const std::string& name
   if (hf.processor.empty()) hf.processor = f.text("feature_extractor_type");
   // Processors flip RGB to BGR themselves (MobileViT): the model then sees BGR.
   if (f.flag("do_flip_channel_order", false)) hf.order = PIXNORM_ORDER_BGR;
+  // EfficientNet's processor (ALIGN uses it) rescales as x * rescale_factor - 1 with
+  // rescale_offset (1/127.5 gives -1..1), and with include_top (its default: true) divides by
+  // image_std once more after normalizing, with mean 0.
+  const bool efficientnet = hf.processor.compare(0, 26, "EfficientNetImageProcessor") == 0;
+  double offset = 0;
   if (f.flag("do_rescale", true)) {
     const JsonValue* r = f.find("rescale_factor");
     hf.rescale = r ? f.number("rescale_factor", *r) : 1.0 / 255.0;
     if (!(hf.rescale > 0)) f.refuse("rescale_factor", "must be > 0");
+    if (f.flag("rescale_offset", false)) offset = 1.0;
   }
-  if (f.flag("do_normalize", true)) {
+  const bool normalize = f.flag("do_normalize", true);
+  const bool include_top = efficientnet && f.flag("include_top", true);
+  if (normalize) {
     hf.mean = f.vector("image_mean", false);
     hf.std = f.vector("image_std", true);
-    // One value stands for every channel: expand it to match the other field.
-    if (hf.mean.size() == 1 && hf.std.size() == 3) hf.mean.assign(3, hf.mean[0]);
-    if (hf.std.size() == 1 && hf.mean.size() == 3) hf.std.assign(3, hf.std[0]);
   } else {
     hf.mean = {0.0};
-    hf.std = {1.0};
+    hf.std = include_top ? f.vector("image_std", true) : std::vector<double>{1.0};
   }
+  // One value stands for every channel: expand it to match the other field.
+  if (hf.mean.size() == 1 && hf.std.size() == 3) hf.mean.assign(3, hf.mean[0]);
+  if (hf.std.size() == 1 && hf.mean.size() == 3) hf.std.assign(3, hf.std[0]);
+  // (x * r - offset - mean) / std [/ std]: the offset joins the mean, the second division the std.
+  for (double& m : hf.mean) m += offset;
+  if (include_top && normalize)
+    for (double& s : hf.std) s *= s;
+  hf.rescale_offset = offset != 0;
+  hf.include_top = include_top;
   return hf;
 }
 

@@ -19,11 +19,14 @@ struct HfPreprocessing {
   double rescale = 1.0;
   std::vector<double> mean, std;  // same count, 1 or 3; 0 and 1 without do_normalize
   std::string processor;          // image_processor_type or feature_extractor_type, if given
+  bool rescale_offset = false;    // folded into mean: x * rescale - 1
+  bool include_top = false;       // EfficientNet: folded into std (divided by image_std twice)
 };
 
 // Hugging Face image processors: y = x * rescale_factor when do_rescale (default true,
-// rescale_factor default 1/255), then (y - image_mean) / image_std when do_normalize (default
-// true). `name` is used in messages.
+// rescale_factor default 1/255; minus 1 with rescale_offset), then (y - image_mean) / image_std
+// when do_normalize (default true), then / image_std again with EfficientNet's include_top
+// (default true for that processor). `name` is used in messages.
 HfPreprocessing parse_hf_config(const std::string& json, const std::string& name);
 
 struct NpyVector {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "error.h"
+#include "output_target.h"
 #include "pixnorm/pixnorm.h"
 
 using pixnorm::fail;
@@ -720,35 +721,36 @@ bool write_all(int fd, const std::string& data) {
   return true;
 }
 
-// Opens a fresh file beside `path`; O_EXCL with a unique name avoids mkstemp's mode 0600,
-// so the umask applies as for any new file.
-int create_temp(const std::string& path, std::string* temp) {
-  static std::atomic<unsigned> counter{0};
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    struct timespec ts;
-    ::clock_gettime(CLOCK_REALTIME, &ts);
-    char suffix[64];
-    std::snprintf(suffix, sizeof(suffix), ".tmp.%ld.%u.%lx", long(::getpid()), counter++,
-                  (unsigned long)ts.tv_nsec);
-    *temp = path + suffix;
-    int fd = ::open(temp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd >= 0 || errno != EEXIST) return fd;
-  }
-  return -1;
-}
-
 pixnorm_status save(const pixnorm_stats& stats, const char* path) {
   const std::string data = serialize(stats);
-  const std::string target = path;
-  const size_t slash = target.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
+  pixnorm_output::Target target;
+  const char* why = nullptr;
+  if (const int err = pixnorm_output::resolve(path, &target, &why))
+    return fail(PIXNORM_ERROR_IO, "%s: %s", path, why ? why : std::strerror(err));
+  if (target.kind != pixnorm_output::Target::kReplace) {
+    // A device, a FIFO or an inherited descriptor: written in place, as there is no file to
+    // replace (renaming over /dev/null would turn it into a regular file).
+    const bool own = target.kind == pixnorm_output::Target::kDirect;
+    const int fd = own ? ::open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY) : target.fd;
+    if (fd < 0) return fail(PIXNORM_ERROR_IO, "%s: cannot open: %s", path, std::strerror(errno));
+    bool ok = write_all(fd, data);
+    int err = errno;
+    if (own && ::close(fd) != 0 && ok) {
+      ok = false;
+      err = errno;
+    }
+    if (!ok) return fail(PIXNORM_ERROR_IO, "%s: cannot write: %s", path, std::strerror(err));
+    return PIXNORM_OK;
+  }
+  const std::string& file = target.path;  // a symbolic link's target: the link stays
   std::string temp;
-  int fd = create_temp(target, &temp);
+  int fd = pixnorm_output::create_temp(file, &temp);
   if (fd < 0)
-    return fail(PIXNORM_ERROR_IO, "%s: cannot create a temporary file: %s", path, std::strerror(errno));
+    return fail(PIXNORM_ERROR_IO, "%s: cannot create a temporary file in %s: %s", path,
+                pixnorm_output::directory_of(file).c_str(), std::strerror(errno));
   // Replacing a file keeps its permissions.
   struct stat st;
-  if (::stat(path, &st) == 0 && S_ISREG(st.st_mode)) (void)::fchmod(fd, st.st_mode & 07777);
+  if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) (void)::fchmod(fd, st.st_mode & 07777);
   const char* step = nullptr;
   if (!write_all(fd, data)) step = "write";
   else if (::fsync(fd) != 0) step = "sync";
@@ -757,7 +759,7 @@ pixnorm_status save(const pixnorm_stats& stats, const char* path) {
     step = "close";
     err = errno;
   }
-  if (!step && ::rename(temp.c_str(), path) != 0) {
+  if (!step && ::rename(temp.c_str(), file.c_str()) != 0) {
     step = "rename";
     err = errno;
   }
@@ -766,7 +768,7 @@ pixnorm_status save(const pixnorm_stats& stats, const char* path) {
     return fail(PIXNORM_ERROR_IO, "%s: cannot %s: %s", path, step, std::strerror(err));
   }
   // Makes the rename itself durable; a failure here loses nothing already written.
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dfd = ::open(pixnorm_output::directory_of(file).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);

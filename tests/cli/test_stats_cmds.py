@@ -182,7 +182,7 @@ def help_texts():
         assert w in r.stdout, f"stats import --help does not mention {w}"
     r = run(["check", "--help"])
     assert r.returncode == 0, r
-    for w in ("--stats", "--preset", "--plot", "--raw", "|mean| > 1", "0.5..2", "swap", "units", "960 x (40 + 180",
+    for w in ("--stats", "--preset", "--plot", "--raw", "--mode", "1 expected std", "0.5..2", "swap", "units", "960 x (40 + 180",
               "Exit status: 0 no warning, 3 a warning"):
         assert w in r.stdout, f"check --help does not mention {w!r}"
     for args in (["stats"], ["stats", "frobnicate"], ["check"], ["check", "--frob"]):
@@ -400,16 +400,18 @@ def import_keras():
     for shape in [(3,), (1, 1, 3), (1, 1, 1, 3)]:
         for dtype in ("<f4", "<f8"):
             for units, rescale in (("raw", 1.0), ("unit", 1 / 255)):
+                # In the units declared: 0..1 statistics are the 0..255 ones divided by 255.
+                mean_u, std_u = [v * rescale for v in mean3], [v * rescale for v in std3]
                 m = path("mean.npy")
-                np.save(m, np.array(mean3, dtype).reshape(shape))
-                s = write_npy("std.npy", npy_bytes(std3, dtype, shape, version=2 if dtype == "<f8" else 1))
+                np.save(m, np.array(mean_u, dtype).reshape(shape))
+                s = write_npy("std.npy", npy_bytes(std_u, dtype, shape, version=2 if dtype == "<f8" else 1))
                 out = path("keras.json")
                 r = run(["stats", "import", "--from", "keras", m, s, "--units", units, "-o", out])
                 assert r.returncode == 0, f"{shape} {dtype} {units}: {r.stderr}"
                 doc = read_json(out)
                 assert doc["channel_order"] == "RGB" and doc["rescale"] == rescale, doc
-                want_m = [float(v) for v in np.array(mean3, dtype)]
-                want_s = [float(v) for v in np.array(std3, dtype)]
+                want_m = [float(v) for v in np.array(mean_u, dtype)]
+                want_s = [float(v) for v in np.array(std_u, dtype)]
                 assert doc["mean"] == want_m and doc["std"] == want_s, f"{shape} {dtype}: {doc}"
                 assert doc["source"] == {"imported_from": "keras", "files": [m, s], "units": units}, doc["source"]
                 assert ("0..255" if units == "raw" else "0..1 units") in r.stderr, r.stderr

@@ -174,7 +174,9 @@ PIXNORM_API const char* pixnorm_stats_get_field(const pixnorm_stats* stats, cons
  * With buffer == NULL or too small, stores the size needed (with the final NUL) in *size
  * and returns PIXNORM_ERROR_TOO_LARGE (buffer too small) or PIXNORM_OK (buffer == NULL). */
 PIXNORM_API pixnorm_status pixnorm_stats_serialize(const pixnorm_stats* stats, char* buffer, size_t* size);
-/* Writes atomically: a temporary file beside `path`, then a rename. */
+/* Writes atomically: a temporary file beside `path`, then a rename (a symbolic link is followed
+ * and its target replaced). A character device or FIFO (/dev/null, a named pipe) and
+ * /dev/stdout, /dev/fd/N are written directly; a folder, block device or socket is refused. */
 PIXNORM_API pixnorm_status pixnorm_stats_save(const pixnorm_stats* stats, const char* path);
 
 /* ---------------------------------------------------------------- plans */
