@@ -59,5 +59,18 @@ expect_output leak "definitely lost"
 # A forced probe failure means "not checked", never "clean": it cannot turn an error into a pass.
 run invalid_read "eq 77" PIXNORM_VALGRIND_PROBE_FAIL=1
 
+# The probe is linked like the program: one that loads libhwy is probed with libhwy, so on a CPU
+# where valgrind cannot run libhwy's initializer it is skipped, and checked everywhere else.
+if "${CC:-cc}" -O0 "$tmp/clean.c" -o "$tmp/with_hwy" -Wl,--no-as-needed -lhwy 2>/dev/null; then
+  rc=0
+  "$check" "$tmp/with_hwy" >"$tmp/with_hwy.out" 2>&1 || rc=$?
+  case "$rc" in
+    0) echo "with libhwy: memcheck ran (valgrind runs libhwy's initializer on this CPU)" ;;
+    77) expect_output with_hwy "libhwy.so"
+        echo "with libhwy: skipped here: $(grep -m1 SKIPPED "$tmp/with_hwy.out")" ;;
+    *) echo "FAIL: with_hwy: exit $rc"; sed 's/^/  | /' "$tmp/with_hwy.out"; fails=$((fails + 1)) ;;
+  esac
+fi
+
 if [ "$fails" != 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "valgrind-check: skip on a failed probe, failure on memcheck errors: OK"
