@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define W 7 /* odd sizes so that SIMD kernels also run their tails */
 #define H 5
@@ -32,6 +33,18 @@ int main(void) {
     for (int i = 0; i < W * 3 + 1; ++i) pixels[y][i] = (uint8_t)((y * 61 + i * 37) & 255);
 
   printf("pixnorm %s\n", pixnorm_version());
+  /* The header compiled against and the library linked must be the same release; so must the
+   * version the build system found (CMake package or pkg-config), when it passes one. */
+  if (strcmp(pixnorm_version(), PIXNORM_VERSION_STRING) != 0) {
+    fprintf(stderr, "consumer: library %s, header %s\n", pixnorm_version(), PIXNORM_VERSION_STRING);
+    goto done;
+  }
+#ifdef PIXNORM_EXPECT_VERSION
+  if (strcmp(pixnorm_version(), PIXNORM_EXPECT_VERSION) != 0) {
+    fprintf(stderr, "consumer: library %s, build system found %s\n", pixnorm_version(), PIXNORM_EXPECT_VERSION);
+    goto done;
+  }
+#endif
   if (!check(pixnorm_stats_preset("imagenet", &stats), "pixnorm_stats_preset")) goto done;
   pixnorm_plan_desc_init(&desc);
   desc.format = PIXNORM_FORMAT_RGB8;
