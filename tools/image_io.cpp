@@ -357,6 +357,13 @@ ImageInfo probe(Input& in) {
     if (!stbi_info_from_callbacks(&kCallbacks, &in, &w, &h, &channels))
       throw data_error(path, std::string("cannot decode: corrupt or truncated ") + kind + " header");
   }
+  bool from_16bit = false;
+  {
+    const StbBudget budget(StbBudget::kProbe);
+    in.rewind();
+    from_16bit = stbi_is_16_bit_from_callbacks(&kCallbacks, &in) != 0;
+    in.rewind();
+  }
   // stb reports a top-down BMP (first row stored first) with a negative height.
   if (h < 0 && h >= -static_cast<int>(PIXNORM_MAX_DIMENSION) && std::strcmp(kind, "BMP") == 0) h = -h;
   if (w < 0 || h < 0) throw data_error(path, std::string("cannot decode: corrupt ") + kind + " header (negative size)");
@@ -373,6 +380,7 @@ ImageInfo probe(Input& in) {
                                " bytes can hold");
   ImageInfo info;
   info.kind = kind;
+  info.from_16bit = from_16bit;
   info.width = static_cast<uint32_t>(w);
   info.height = static_cast<uint32_t>(h);
   switch (channels) {
