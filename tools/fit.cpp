@@ -184,8 +184,8 @@ void print_fit_help(FILE* out) {
                "Computes the exact per-channel mean and population standard deviation (ddof=0) of the\n"
                "images under FOLDER and writes them as a statistics file for 'pixnorm apply --stats'. The\n"
                "sums of x and x*x are exact integers, so the result does not depend on the order of the\n"
-               "files, the threads or the sharding. Memory grows by about 40 bytes per file (the identities\n"
-               "that count each file once, and the file record), not with the images' sizes.\n"
+               "files, the threads or the sharding. Memory grows by at most about 72 bytes per file (the\n"
+               "identities that count each file once, and the file record), not with the images' sizes.\n"
                "\n"
                "Files: FOLDER is searched recursively (class sub-folders such as flower_photos/daisy/) in\n"
                "byte-wise order of the relative paths. Taken by name: .jpg .jpeg .png .bmp .gif (first frame)\n"
@@ -288,8 +288,9 @@ uint64_t path_hash(const std::string& rel) {
   return h ^ (h >> 31);
 }
 
-// (device, inode) pairs seen, in an open-addressing table: about 32 bytes per entry, for the
-// identity of every file a fit takes (hard links and symbolic links count a file once).
+// (device, inode) pairs seen, in an open-addressing table kept at most half full (32 to 64
+// bytes per entry): the identity of every file and folder a walk takes, so that hard and
+// symbolic links count a file once.
 class DevInoSet {
  public:
   // false when the pair was already in the set.

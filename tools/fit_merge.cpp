@@ -1,8 +1,8 @@
 // pixnorm merge (shard files into one) and pixnorm stats show (a statistics file, readable).
-#include <algorithm>
-#include <cerrno>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
