@@ -764,6 +764,8 @@ def edited_checkpoint_refused():
 
     resumed(sum_up, False, ["changed or damaged"])
     resumed(lambda d: d.update(images="1003"), True, ["inconsistent", "1003 images"])
+    resumed(lambda d: d.update(images="7"), True, ["inconsistent", "7 images and 0 skipped files from 6 files"])
+    resumed(lambda d: d.update(images="5"), True, ["inconsistent", "5 images and 0 skipped files, but 6 files done"])
     resumed(lambda d: d.update(sum=[str(int(d["pixels"]) * 256)] * 3), True, ["not the sums of any 0..255"])
     resumed(lambda d: d.update(pixels=str(int(d["pixels"]) * 10**9)), True, [])
     # Unedited, it resumes.
