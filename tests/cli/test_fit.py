@@ -18,6 +18,7 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import sys
@@ -892,6 +893,11 @@ def outputs_checked_up_front():
         assert r.returncode == 1 and out + suffix in r.stderr and "is a folder" in r.stderr and word in r.stderr, r.stderr
         assert not os.path.exists(out) and "skipped" not in r.stderr
         os.rmdir(out + suffix)
+    # A FIFO (or a device) is not replaced by a regular file: refused before any image is read.
+    os.mkfifo(out)
+    r = run(["fit", root, "-o", out], timeout=60)
+    assert r.returncode == 1 and "not a regular file" in r.stderr and stat.S_ISFIFO(os.stat(out).st_mode), r.stderr
+    os.remove(out)
     fit(root, out)
 
 
