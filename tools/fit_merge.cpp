@@ -238,10 +238,10 @@ int run_merge(int argc, char** argv) {
       const uint64_t n = shared[i * parts.size() + k] + shared[k * parts.size() + i];
       if (i >= k || n == 0) continue;
       const Part &first = parts[i], &second = parts[k];
-      throw data_error(second.path, std::to_string(n) + " of its " + std::to_string(second.files) +
-                                        " files are also in " + described(first) + ": they would count twice (" +
-                                        described(second) + "); merge parts that cover different files, such as "
-                                        "the N shards of one --shard I/N");
+      throw CliError(kExitData, described(second) + " shares " + std::to_string(n) + " of its " +
+                                    std::to_string(second.files) + " files with " + described(first) +
+                                    ": their images would count twice; merge parts that cover different files, "
+                                    "such as the N shards of one --shard I/N");
     }
   std::vector<uint64_t> merged_keys(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) merged_keys[i] = keys[i].first;

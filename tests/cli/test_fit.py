@@ -544,7 +544,7 @@ def merge_refusals():
         f.write("untouched")
     cases = [("raw.json", "units"), ("resized.json", "resize"), ("sampled.json", "sample"),
              ("grayparts.json", "channel order"), ("plain.json", "accumulators"), ("edited.json", "changed"),
-             ("ma.json", "twice"), ("copy_of_ma.json", "also in"), ("missing.json", "missing.json")]
+             ("ma.json", "twice"), ("copy_of_ma.json", "shares"), ("missing.json", "missing.json")]
     for name, word in cases:
         r = run(["merge", a, os.path.join(WORK, name), "-o", out])
         assert r.returncode == 1 and name in r.stderr and word in r.stderr, (name, r.stderr)
@@ -684,7 +684,7 @@ def merge_refuses_overlapping_parts():
         if ok:
             assert r.returncode == 0, (parts, r.stderr)
         else:
-            assert r.returncode == 1 and "also in" in r.stderr and "count twice" in r.stderr, (parts, r.stderr)
+            assert r.returncode == 1 and "shares" in r.stderr and "count twice" in r.stderr, (parts, r.stderr)
             assert all(os.path.join(WORK, p) in r.stderr for p in parts[-2:]), (parts, r.stderr)
             assert not os.path.exists(out), parts
         return r
