@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <string>
 
@@ -273,7 +275,7 @@ void add_part(Accumulators& acc, const Accumulators& part, const std::string& na
 }
 
 OwnedStats build_stats(const Accumulators& acc, double rescale, const std::string& subject,
-                       const std::string& source_json) {
+                       const std::string& source_json, const std::string& files_json) {
   const uint32_t n = acc.channels;
   if (acc.images == 0 || n == 0) throw data_error(subject, "no images to fit");
   pixnorm_stats_values v{};
@@ -314,6 +316,7 @@ OwnedStats build_stats(const Accumulators& acc, double rescale, const std::strin
                 ", \"sum_sq\": " + list(n, sums_sq) + ", \"min\": " + list(n, raw_mins) +
                 ", \"max\": " + list(n, raw_maxs) + "}",
             subject);
+  if (!files_json.empty()) set_field(raw, "files", files_json, subject);
   set_field(raw, "source", source_json, subject);
   return stats;
 }
@@ -365,13 +368,124 @@ Accumulators read_accumulators(const pixnorm_stats* stats, const std::string& na
   for (uint32_t c = 0; c < n && values.channels == n; ++c)
     if (pixels.is_zero() || ratio_to_double(BigUint(acc.sum[c]), pixels) * values.rescale != values.mean[c])
       throw data_error(name, "its mean does not follow from its accumulators: the file was changed after the fit");
+  check_accumulators(acc, what);
+  return acc;
+}
+
+void check_accumulators(const Accumulators& acc, const std::string& what) {
+  auto bad = [&](const std::string& why) { return CliError(kExitData, what + ": " + why); };
+  const BigUint pixels(acc.pixels);
   // Sums that no 0..255 samples give; the std computation relies on pixels * sum_sq >= sum^2.
-  for (uint32_t c = 0; c < n; ++c) {
+  for (uint32_t c = 0; c < acc.channels; ++c) {
     const BigUint s1(acc.sum[c]), s2(acc.sum_sq[c]), top(255);
     if (compare(s1, top * pixels) > 0 || compare(s2, top * s1) > 0 || compare(pixels * s2, s1 * s1) < 0)
       throw bad("\"sum\" and \"sum_sq\" of channel " + std::to_string(c) + " are not the sums of any 0..255 values");
+    if (!pixels.is_zero() && acc.min[c] > acc.max[c]) throw bad("min above max in channel " + std::to_string(c));
+    const BigUint lo(acc.min[c]), hi(acc.max[c]);
+    if (!pixels.is_zero() && (compare(s1, lo * pixels) < 0 || compare(s1, hi * pixels) > 0))
+      throw bad("\"sum\" of channel " + std::to_string(c) + " is outside min and max times the pixels");
   }
-  return acc;
+}
+
+// ---------------------------------------------------------------- file records
+
+namespace {
+
+uint64_t finalize(uint64_t h) {  // splitmix64's finalizer
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+constexpr char kRecordMagic[] = "pixnorm-files 1\n";
+constexpr size_t kRecordHeader = sizeof(kRecordMagic) - 1 + 8;
+
+std::string hex64(uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+uint64_t file_key(const std::string& canonical_path) {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (const char c : canonical_path) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return finalize(h);
+}
+
+std::string record_path(const std::string& stats_path) { return stats_path + ".files"; }
+
+RecordField record_field(const std::vector<uint64_t>& sorted_keys) {
+  RecordField f;
+  f.count = sorted_keys.size();
+  uint64_t h = 0x6a09e667f3bcc908ull;
+  for (const uint64_t k : sorted_keys) h = finalize(h ^ k) + 0x9e3779b97f4a7c15ull;
+  f.digest = finalize(h ^ f.count);
+  return f;
+}
+
+std::string record_field_json(const RecordField& field) {
+  return "{\"count\": \"" + std::to_string(field.count) + "\", \"digest\": \"" + hex64(field.digest) +
+         "\", \"key\": \"canonical path\"}";
+}
+
+RecordField read_record_field(const pixnorm_stats* stats, const std::string& name) {
+  const char* raw = pixnorm_stats_get_field(stats, "files");
+  if (!raw)
+    throw data_error(name, "no \"files\" field: it was written by an older pixnorm and does not say which files it "
+                           "covers, so images it shares with the other parts cannot be found; fit it again");
+  const Json j = parse_json(raw, name + ": field \"files\"");
+  const Json *count = j.find("count"), *digest = j.find("digest"), *key = j.find("key");
+  BigUint n;
+  RecordField f;
+  char* end = nullptr;
+  if (j.kind != Json::kObject || !count || count->kind != Json::kString || !BigUint::from_decimal(count->text, &n) ||
+      n.bits() > 64 || !digest || digest->kind != Json::kString || digest->text.size() != 16 ||
+      digest->text.find_first_not_of("0123456789abcdef") != std::string::npos || !key ||
+      key->text != "canonical path")
+    throw data_error(name, "field \"files\" must be {\"count\": \"N\", \"digest\": \"16 hex digits\", \"key\": "
+                           "\"canonical path\"}");
+  f.count = n.to_u128().lo;
+  f.digest = std::strtoull(digest->text.c_str(), &end, 16);
+  return f;
+}
+
+std::string encode_record(const std::vector<uint64_t>& sorted_keys) {
+  std::string out(kRecordMagic, sizeof(kRecordMagic) - 1);
+  auto put = [&](uint64_t v) {
+    for (int i = 0; i < 8; ++i) out += char(uint8_t(v >> (8 * i)));
+  };
+  out.reserve(kRecordHeader + 8 * sorted_keys.size());
+  put(sorted_keys.size());
+  for (const uint64_t k : sorted_keys) put(k);
+  return out;
+}
+
+std::vector<uint64_t> decode_record(const std::string& bytes, const RecordField& expected, const std::string& name) {
+  auto get = [&](size_t at) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + size_t(i)]);
+    return v;
+  };
+  const size_t magic = sizeof(kRecordMagic) - 1;
+  if (bytes.size() < kRecordHeader || bytes.compare(0, magic, kRecordMagic) != 0 || (bytes.size() - kRecordHeader) % 8)
+    throw data_error(name, "not a pixnorm file record, or a damaged one");
+  const uint64_t count = get(magic);
+  if (count != (bytes.size() - kRecordHeader) / 8) throw data_error(name, "damaged: its size does not match its count");
+  std::vector<uint64_t> keys(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    keys[i] = get(kRecordHeader + 8 * i);
+    if (i && keys[i] <= keys[i - 1]) throw data_error(name, "damaged: its keys are not in increasing order");
+  }
+  const RecordField f = record_field(keys);
+  if (f.count != expected.count || f.digest != expected.digest)
+    throw data_error(name, "does not belong to its statistics file (other files, or changed since): it covers " +
+                               std::to_string(f.count) + " files where the statistics file says " +
+                               std::to_string(expected.count) + ", or another set of them");
+  return keys;
 }
 
 }  // namespace pixnorm_cli

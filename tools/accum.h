@@ -88,10 +88,41 @@ std::string shortest_double(double v);
 // pixel_count, image_count, skipped_count, accumulators (raw 0..255 units, integers as decimal
 // strings) and `source_json` last. Throws CliError naming `subject` when there is nothing to
 // write (no images, or a channel with std 0).
+// `files_json`, when given, is written as the field "files" just before "source".
 OwnedStats build_stats(const Accumulators& acc, double rescale, const std::string& subject,
-                       const std::string& source_json);
+                       const std::string& source_json, const std::string& files_json = "");
 // The accumulators and counts of a file written by build_stats; throws CliError naming `name`.
 Accumulators read_accumulators(const pixnorm_stats* stats, const std::string& name);
+// Throws CliError "<what>: ..." unless `acc` holds the sums of some 0..255 samples (per channel
+// sum <= 255 * pixels, sum_sq <= 255 * sum, pixels * sum_sq >= sum^2) whose min and max go
+// with them (min <= max, min * pixels <= sum <= max * pixels).
+void check_accumulators(const Accumulators& acc, const std::string& what);
+
+// ---------------------------------------------------------------- file records
+// What a fit covered, so that merge can refuse parts that share a file: the sorted 64-bit keys
+// of the files it took (skipped ones included), each a hash of the file's canonical absolute
+// path (symbolic links resolved). They are kept beside the statistics file, in STATS.json.files
+// (8 bytes per file: the statistics file itself must stay under the runtime's 1 MiB), and the
+// statistics file's field "files" holds their count and digest, which tie the two together.
+
+// The key of a file from its canonical path (realpath).
+uint64_t file_key(const std::string& canonical_path);
+// The name of the record beside a statistics file.
+std::string record_path(const std::string& stats_path);
+struct RecordField {
+  uint64_t count = 0;
+  uint64_t digest = 0;
+};
+RecordField record_field(const std::vector<uint64_t>& sorted_keys);
+std::string record_field_json(const RecordField& field);
+// The field "files" of a statistics file; throws CliError naming `name` when it is missing
+// (written by an older pixnorm) or malformed.
+RecordField read_record_field(const pixnorm_stats* stats, const std::string& name);
+// The bytes of a record file, and back: "pixnorm-files 1\n", the count as 8 bytes, then the keys
+// (little-endian, strictly increasing). decode_record throws CliError naming `name` unless the
+// bytes are such a record whose count and digest are those of `expected`.
+std::string encode_record(const std::vector<uint64_t>& sorted_keys);
+std::vector<uint64_t> decode_record(const std::string& bytes, const RecordField& expected, const std::string& name);
 
 }  // namespace pixnorm_cli
 

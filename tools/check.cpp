@@ -55,6 +55,8 @@ void print_check_help(FILE* out) {
                "  --mode MODE         standardize (default), center or rescale, as for 'pixnorm apply'\n"
                "  --plot FILE         also draw per-channel histograms into a PNG of %d x (%d + %d per channel)\n"
                "                      pixels: the uint8 values before, the normalized values after\n"
+               "  -q, --quiet         print only the warnings (nothing when there is none); the exit status\n"
+               "                      says the result, errors are still printed\n"
                "  -h, --help          this help\n"
                "\n"
                "Images: as for 'pixnorm apply' (PNG, JPEG, BMP, GIF, PGM/PPM, TGA); they may differ in size.\n"
@@ -168,6 +170,7 @@ int run(int argc, char** argv) {
                                       {"--raw", nullptr, true},
                                       {"--plot", nullptr, true},
                                       {"--mode", nullptr, true},
+                                      {"--quiet", "-q", false},
                                       {"--help", "-h", false}},
                                      help);
   if (a.has("--help")) {
@@ -344,6 +347,10 @@ int run(int argc, char** argv) {
     out.commit();
   }
 
+  if (a.has("--quiet")) {
+    for (const std::string& w : warnings) std::printf("warning: %s\n", w.c_str());
+    return warnings.empty() ? kExitOk : kExitCheckWarning;
+  }
   std::printf("statistics: %s (%s)\n", label.c_str(), describe_stats(v).c_str());
   std::printf("sample: %zu image%s, %llu pixels\n", a.operands.size(), a.operands.size() == 1 ? "" : "s",
               static_cast<unsigned long long>(pixels));

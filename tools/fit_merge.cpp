@@ -1,12 +1,18 @@
 // pixnorm merge (shard files into one) and pixnorm stats show (a statistics file, readable).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "accum.h"
+#include "atomic_file.h"
 #include "cli_error.h"
 #include "fit.h"
 #include "fit_json.h"
@@ -40,7 +46,33 @@ struct Part {
   std::string path, real_path;
   pixnorm_stats_values values;
   std::string folder, resize, sample, shard;
+  size_t files = 0;  // in its file record
 };
+
+std::string shown(const std::string& json_text);
+
+// The keys of the files a part covers, from its record beside it, checked against the
+// statistics file's field "files".
+std::vector<uint64_t> load_record(const pixnorm_stats* stats, const std::string& path) {
+  const RecordField field = read_record_field(stats, path);
+  const std::string name = record_path(path);
+  std::ifstream in(name, std::ios::binary);
+  if (!in.is_open())
+    throw data_error(name, std::string("cannot read the file record of ") + path + ": " + std::strerror(errno) +
+                               " (fit writes it beside the statistics file: copy it along with them)");
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return decode_record(bytes.str(), field, name);
+}
+
+// A part as messages describe it: "b.json (shard 1/2 of data)".
+std::string described(const Part& p) {
+  std::string what;
+  if (p.shard != "null") what = "shard " + shown(p.shard) + " of " + shown(p.folder);
+  else if (p.folder != "null") what = shown(p.folder);
+  else what = "a merge";
+  return p.path + " (" + what + ")";
+}
 
 // The JSON text of a source member, for comparison: "null" when absent.
 std::string member_text(const Json& source, const char* key) {
@@ -63,8 +95,17 @@ void print_merge_help(FILE* out) {
                "to the last digit, as one fit over all the files, apart from its \"source\" field.\n"
                "\n"
                "The parts must have the same units (rescale), channel order, --resize and --sample; files\n"
-               "without accumulators, and the same shard of one folder given twice, are refused, naming the\n"
-               "file. Missing shards are reported but allowed.\n"
+               "without accumulators are refused, naming the file. Missing shards are reported but allowed.\n"
+               "\n"
+               "No image may count twice: each part's file record (PART.json.files, written beside it by fit\n"
+               "and merge: a hash of each file's canonical path) must exist, match the part, and share no file\n"
+               "with the other parts'; otherwise the merge is refused, naming both parts. So the same shard\n"
+               "fitted twice (under any spelling of the folder), a whole fit with one of its shards, shards\n"
+               "of different --shard counts (0/2 and 0/3), or a merged file with one of its own parts are\n"
+               "refused; a merged file merges with parts disjoint from it. The output's record is the union\n"
+               "of the parts'. Parts written before file records existed are refused: fit them again.\n"
+               "Paths are compared after resolving links: parts fitted on several machines are checked\n"
+               "against each other when the data set has the same path on each (a shared mount).\n"
                "\n"
                "Options:\n"
                "  -o, --output FILE  the statistics file to write (required; atomically, only on success)\n"
@@ -144,6 +185,7 @@ int run_merge(int argc, char** argv) {
 
   Accumulators total;
   std::vector<Part> parts;
+  std::vector<std::pair<uint64_t, uint32_t>> keys;  // every part's file keys, with the part's index
   for (const std::string& path : inputs) {
     const OwnedStats stats = load(path);
     Part p;
@@ -155,6 +197,9 @@ int run_merge(int argc, char** argv) {
       if (q.real_path == p.real_path) throw data_error(path, "given twice: its images would count twice");
     pixnorm_stats_get(stats.get(), &p.values);
     const Accumulators acc = read_accumulators(stats.get(), path);
+    const std::vector<uint64_t> record = load_record(stats.get(), path);
+    p.files = record.size();
+    for (const uint64_t k : record) keys.emplace_back(k, uint32_t(parts.size()));
     const char* source_raw = pixnorm_stats_get_field(stats.get(), "source");
     if (!source_raw) throw data_error(path, "no \"source\" field: its --resize and --sample cannot be checked");
     const Json source = parse_json(source_raw, path + ": field \"source\"");
@@ -175,13 +220,31 @@ int run_merge(int argc, char** argv) {
       if (p.resize != first.resize) differ("was fitted with resize", p.resize, first.resize);
       if (p.sample != first.sample) differ("was fitted with sample", p.sample, first.sample);
     }
-    for (const Part& q : parts)
-      if (q.folder == p.folder && q.shard == p.shard && p.shard != "null")
-        throw data_error(path, "is shard " + shown(p.shard) + " of " + shown(p.folder) + ", as " + q.path +
-                                   " is: the same images would count twice");
     add_part(total, acc, path);
     parts.push_back(p);
   }
+
+  // Files in two parts: the first pair of parts that share any, with how many they share.
+  std::sort(keys.begin(), keys.end());
+  std::vector<uint64_t> shared(parts.size() * parts.size(), 0);
+  bool overlap = false;
+  for (size_t i = 1; i < keys.size(); ++i)
+    if (keys[i].first == keys[i - 1].first) {
+      ++shared[keys[i - 1].second * parts.size() + keys[i].second];
+      overlap = true;
+    }
+  for (size_t i = 0; overlap && i < parts.size(); ++i)
+    for (size_t k = 0; k < parts.size(); ++k) {
+      const uint64_t n = shared[i * parts.size() + k] + shared[k * parts.size() + i];
+      if (i >= k || n == 0) continue;
+      const Part &first = parts[i], &second = parts[k];
+      throw CliError(kExitData, described(second) + " shares " + std::to_string(n) + " of its " +
+                                    std::to_string(second.files) + " files with " + described(first) +
+                                    ": their images would count twice; merge parts that cover different files, "
+                                    "such as the N shards of one --shard I/N");
+    }
+  std::vector<uint64_t> merged_keys(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) merged_keys[i] = keys[i].first;
 
   // Shards left out are allowed (a partial merge is a sample), but said.
   for (size_t i = 0; i < parts.size(); ++i) {
@@ -215,8 +278,20 @@ int run_merge(int argc, char** argv) {
   const std::string source = "{\"merged\": " + merged + "], \"folders\": " + folders + "], \"resize\": " +
                              first.resize + ", \"sample\": " + first.sample + ", \"tool\": " +
                              json_quote(std::string("pixnorm ") + pixnorm_version()) + "}";
-  const OwnedStats stats = build_stats(total, first.values.rescale, output, source);
-  if (pixnorm_stats_save(stats.get(), output.c_str()) != PIXNORM_OK) throw CliError(kExitData, pixnorm_last_error());
+  const OwnedStats stats =
+      build_stats(total, first.values.rescale, output, source, record_field_json(record_field(merged_keys)));
+  const std::string record = record_path(output);
+  {
+    const std::string bytes = encode_record(merged_keys);
+    AtomicFile file(record);
+    file.write(bytes.data(), bytes.size());
+    file.commit();
+  }
+  if (pixnorm_stats_save(stats.get(), output.c_str()) != PIXNORM_OK) {
+    const std::string message = pixnorm_last_error();
+    ::unlink(record.c_str());  // it would not belong to the file left at the output
+    throw CliError(kExitData, message);
+  }
   std::fprintf(stderr, "pixnorm: wrote %s: %zu file%s merged, %llu images, %llu skipped, %s pixels per channel\n",
                output.c_str(), parts.size(), parts.size() == 1 ? "" : "s",
                static_cast<unsigned long long>(total.images), static_cast<unsigned long long>(total.skipped),

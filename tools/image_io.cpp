@@ -232,6 +232,32 @@ bool pnm_header_ok(Input& in) {
   return true;
 }
 
+// 16 bits per sample, from the header stb_image has just accepted: a PNG's IHDR bit depth, a
+// PGM/PPM's maximum value above 255 (read as pnm_header_ok reads it). Cheaper than
+// stbi_is_16_bit, which parses the header again through the callbacks.
+bool header_16bit(Input& in, const char* kind) {
+  const bool png = std::strcmp(kind, "PNG") == 0;
+  if (!png && std::strcmp(kind, "PGM") != 0 && std::strcmp(kind, "PPM") != 0) return false;
+  ByteReader r(in);
+  if (png) {
+    r.skip(24);  // signature, IHDR length and type, width, height
+    return r.get() == 16;
+  }
+  const auto space = [](int c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  r.skip(2);
+  int c = r.get();
+  long long value = 0;
+  for (int number = 0; number < 3; ++number) {
+    for (;;) {
+      while (!r.at_end() && space(c)) c = r.get();
+      if (r.at_end() || c != '#') break;
+      while (!r.at_end() && c != '\n' && c != '\r') c = r.get();
+    }
+    for (value = 0; !r.at_end() && c >= '0' && c <= '9' && value <= INT_MAX; c = r.get()) value = value * 10 + (c - '0');
+  }
+  return value > 255;
+}
+
 // Holds what stb allocates during one call to `bytes` (see stb_image_impl.c). What decoding
 // needs at most, the worst case being an interlaced 16-bit RGBA PNG, is about 26 bytes per
 // pixel and twice the compressed data; stbi_info needs only small fixed structures.
@@ -357,6 +383,7 @@ ImageInfo probe(Input& in) {
     if (!stbi_info_from_callbacks(&kCallbacks, &in, &w, &h, &channels))
       throw data_error(path, std::string("cannot decode: corrupt or truncated ") + kind + " header");
   }
+  const bool from_16bit = header_16bit(in, kind);
   // stb reports a top-down BMP (first row stored first) with a negative height.
   if (h < 0 && h >= -static_cast<int>(PIXNORM_MAX_DIMENSION) && std::strcmp(kind, "BMP") == 0) h = -h;
   if (w < 0 || h < 0) throw data_error(path, std::string("cannot decode: corrupt ") + kind + " header (negative size)");
@@ -373,6 +400,7 @@ ImageInfo probe(Input& in) {
                                " bytes can hold");
   ImageInfo info;
   info.kind = kind;
+  info.from_16bit = from_16bit;
   info.width = static_cast<uint32_t>(w);
   info.height = static_cast<uint32_t>(h);
   switch (channels) {

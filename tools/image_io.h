@@ -16,6 +16,7 @@ struct ImageInfo {
   uint32_t height = 0;
   pixnorm_format format = PIXNORM_FORMAT_RGB8;
   const char* kind = "raw";  // for messages: "PNG", "JPEG", ...
+  bool from_16bit = false;   // the file has 16 bits per sample (PNG, PGM/PPM): decoded to 8 bits
 };
 
 struct Image {

@@ -1,8 +1,10 @@
 #include "progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace pixnorm_cli {
 namespace {
@@ -19,7 +21,17 @@ std::string clock_text(double seconds) {
 
 }  // namespace
 
-Progress::Progress() : enabled_(isatty(STDERR_FILENO) == 1) {}
+Progress::Progress(bool allowed) : enabled_(allowed && isatty(STDERR_FILENO) == 1) {}
+
+unsigned Progress::columns() {
+  struct winsize ws;
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* env = std::getenv("COLUMNS")) {
+    const long n = std::strtol(env, nullptr, 10);
+    if (n > 0 && n < 10000) return unsigned(n);
+  }
+  return 80;
+}
 
 void Progress::start(uint64_t total, uint64_t base) {
   total_ = total;
@@ -37,23 +49,40 @@ void Progress::update(uint64_t done, uint64_t skipped, bool force) {
   last_draw_ = now;
   const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double rate = elapsed > 0 && done > base_ ? double(done - base_) / elapsed : 0.0;
-  char line[160];
-  int n = std::snprintf(line, sizeof(line), "\r%llu", static_cast<unsigned long long>(done));
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%llu", static_cast<unsigned long long>(done));
+  std::string count = buf, percent;
   if (total_ > 0) {
-    const int width = 24;
-    const int filled = int(double(width) * double(done) / double(total_));
-    std::string bar(size_t(filled), '#');
-    bar.resize(size_t(width), '.');
-    n += std::snprintf(line + n, sizeof(line) - size_t(n), "/%llu [%s] %3d%%",
-                       static_cast<unsigned long long>(total_), bar.c_str(), int(100.0 * double(done) / double(total_)));
+    std::snprintf(buf, sizeof(buf), "/%llu", static_cast<unsigned long long>(total_));
+    count += buf;
+    std::snprintf(buf, sizeof(buf), " %3d%%", int(100.0 * double(done) / double(total_)));
+    percent = buf;
   }
-  n += std::snprintf(line + n, sizeof(line) - size_t(n), " images, %.0f/s", rate);
-  if (skipped > 0) n += std::snprintf(line + n, sizeof(line) - size_t(n), ", %llu skipped",
-                                      static_cast<unsigned long long>(skipped));
-  if (total_ > 0 && rate > 0 && done < total_)
-    std::snprintf(line + n, sizeof(line) - size_t(n), ", ETA %s",
-                  clock_text(double(total_ - done) / rate).c_str());
-  std::fprintf(stderr, "%s\033[K", line);  // clears what a longer previous line left
+  std::snprintf(buf, sizeof(buf), " images, %.0f/s", rate);
+  std::string tail = buf;
+  if (skipped > 0) {
+    std::snprintf(buf, sizeof(buf), ", %llu skipped", static_cast<unsigned long long>(skipped));
+    tail += buf;
+  }
+  std::string eta;
+  if (total_ > 0 && rate > 0 && done < total_) eta = ", ETA " + clock_text(double(total_ - done) / rate);
+  // What does not fit goes, least useful first: the bar shrinks, then the ETA, then the rest is cut.
+  const size_t room = columns() > 1 ? columns() - 1 : 1;
+  std::string text = count + percent + tail + eta;
+  if (total_ > 0) {
+    const size_t bar_room = text.size() + 3 < room ? room - text.size() - 3 : 0;
+    const size_t width = bar_room < 24 ? bar_room : 24;
+    if (width >= 5) {
+      const size_t filled = size_t(double(width) * double(done) / double(total_));
+      std::string bar(filled < width ? filled : width, '#');
+      bar.resize(width, '.');
+      text = count + " [" + bar + "]" + percent + tail + eta;
+    }
+  }
+  if (text.size() > room) text = count + percent + tail;
+  if (text.size() > room) text.resize(room);
+  const std::string line = "\r" + text;
+  std::fprintf(stderr, "%s\033[K", line.c_str());  // clears what a longer previous line left
   std::fflush(stderr);
   drawn_ = true;
 }

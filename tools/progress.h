@@ -1,4 +1,6 @@
-// A one-line progress bar on stderr, drawn only when stderr is a terminal.
+// A one-line progress bar on stderr, drawn only when stderr is a terminal, never wider than
+// the terminal less one column (a line that fills the last column wraps on some terminals,
+// and the carriage return then redraws below instead of over it).
 #ifndef PIXNORM_TOOLS_PROGRESS_H
 #define PIXNORM_TOOLS_PROGRESS_H
 
@@ -10,7 +12,8 @@ namespace pixnorm_cli {
 
 class Progress {
  public:
-  Progress();  // enabled when stderr is a terminal
+  // Enabled when `allowed` and stderr is a terminal.
+  explicit Progress(bool allowed = true);
   ~Progress() { finish(); }  // an error message then starts on a clean line
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -28,6 +31,7 @@ class Progress {
  private:
   using Clock = std::chrono::steady_clock;
   void erase();
+  static unsigned columns();  // the terminal's width, else $COLUMNS, else 80
   bool enabled_;
   bool drawn_ = false;
   uint64_t total_ = 0, base_ = 0, done_ = 0, skipped_ = 0;

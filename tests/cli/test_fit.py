@@ -15,8 +15,12 @@ import math
 import os
 import pty
 import re
+import shlex
 import shutil
+import signal
+import stat
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -38,11 +42,11 @@ M64 = (1 << 64) - 1
 
 # ---------------------------------------------------------------- running the CLI
 
-def run(args, env=None, **kw):
+def run(args, env=None, timeout=120, **kw):
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([PIXNORM] + [str(a) for a in args], capture_output=True, text=True, env=full_env,
-                          cwd=WORK, timeout=120, **kw)
+                          cwd=WORK, timeout=timeout, **kw)
 
 
 def fit(folder, out, *args, env=None):
@@ -534,12 +538,13 @@ def merge_refusals():
     with open(edited, "w") as f:
         json.dump(doc, f)
     shutil.copy(a, os.path.join(WORK, "copy_of_ma.json"))
+    shutil.copy(a + ".files", os.path.join(WORK, "copy_of_ma.json.files"))
     out = os.path.join(WORK, "merge_out.json")
     with open(out, "w") as f:
         f.write("untouched")
     cases = [("raw.json", "units"), ("resized.json", "resize"), ("sampled.json", "sample"),
              ("grayparts.json", "channel order"), ("plain.json", "accumulators"), ("edited.json", "changed"),
-             ("ma.json", "twice"), ("copy_of_ma.json", "shard 0/2"), ("missing.json", "missing.json")]
+             ("ma.json", "twice"), ("copy_of_ma.json", "shares"), ("missing.json", "missing.json")]
     for name, word in cases:
         r = run(["merge", a, os.path.join(WORK, name), "-o", out])
         assert r.returncode == 1 and name in r.stderr and word in r.stderr, (name, r.stderr)
@@ -559,7 +564,7 @@ def stats_show():
     assert r.returncode == 0, r
     text = r.stdout
     for word in ("pixnorm-stats version 1", "RGB", "1/255", "epsilon", "image_count", "source", "scale", "bias",
-                 "extra fields        min, max, pixel_count, image_count, skipped_count, accumulators, source"):
+                 "extra fields        min, max, pixel_count, image_count, skipped_count, accumulators, files, source"):
         assert word in text, f"stats show lacks {word!r}:\n{text}"
     for c in range(3):
         for key in ("mean", "std"):
@@ -631,9 +636,13 @@ def memory_stays_flat():
     root = os.path.join(WORK, "many")
     os.makedirs(root)
     first = os.path.join(root, "00000.png")  # PNG: slow enough to decode to be watched
-    put(first, image((300, 400, 3)))
-    for k in range(1, 2000):  # hard links: 2000 images, one file's worth of disk
-        os.link(first, os.path.join(root, f"{k:05d}.png"))
+    # One row of noise: compressed, 2000 copies take little disk (hard links would be counted
+    # once, as one file), and decoding still inflates and unfilters every row.
+    x = np.zeros((300, 400, 3), np.uint8)
+    x[0] = image((400, 3))
+    put(first, x)
+    for k in range(1, 2000):
+        shutil.copy(first, os.path.join(root, f"{k:05d}.png"))
     proc = subprocess.Popen([PIXNORM, "fit", root, "-o", os.path.join(WORK, "many.json"), "--threads", "2"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     samples = []
@@ -654,6 +663,374 @@ def memory_stays_flat():
     assert peak <= early + 2048, f"peak RSS grows with the images: {early} KiB after a third, {peak} KiB at the end"
     print(f"  peak RSS {peak} KiB over 2000 images of 400x300 ({early} KiB after the first third, "
           f"{len(samples)} samples)")
+
+
+# ---------------------------------------------------------------- overlap, links, special files
+
+def summary_of(r):
+    lines = [l for l in r.stderr.splitlines() if l.startswith("pixnorm: wrote ")]
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+@test
+def merge_refuses_overlapping_parts():
+    root = colour_folder("small")
+    out = os.path.join(WORK, "overlap_out.json")
+    _, whole, _ = fit(root, os.path.join(WORK, "ov_whole.json"))
+
+    def merge(*parts, ok=False):
+        r = run(["merge"] + [os.path.join(WORK, p) for p in parts] + ["-o", out])
+        if ok:
+            assert r.returncode == 0, (parts, r.stderr)
+        else:
+            assert r.returncode == 1 and "shares" in r.stderr and "count twice" in r.stderr, (parts, r.stderr)
+            assert all(os.path.join(WORK, p) in r.stderr for p in parts[-2:]), (parts, r.stderr)
+            assert not os.path.exists(out), parts
+        return r
+
+    # The same shard under two spellings of the folder (run from WORK: relative paths).
+    fit("small", os.path.join(WORK, "ov_a.json"), "--shard", "0/2")
+    fit("./small/", os.path.join(WORK, "ov_b.json"), "--shard", "0/2")
+    merge("ov_a.json", "ov_b.json")
+    # A whole fit with one of its shards; shards of different counts.
+    merge("ov_whole.json", "ov_a.json")
+    for i in range(3):
+        fit(root, os.path.join(WORK, f"ov3_{i}.json"), "--shard", f"{i}/3")
+    merge("ov_a.json", "ov3_0.json")
+    # A merged file with one of its parts is refused; with the part it lacks, it is the whole.
+    merge("ov3_0.json", "ov3_1.json", ok=True)
+    os.replace(out, os.path.join(WORK, "ov_01.json"))
+    os.replace(out + ".files", os.path.join(WORK, "ov_01.json.files"))
+    merge("ov_01.json", "ov3_1.json")
+    merge("ov_01.json", "ov3_2.json", ok=True)
+    with open(out) as f:
+        assert without_source(f.read()) == without_source(whole), "merge of a merge differs from one fit"
+    with open(out + ".files", "rb") as f:
+        record = f.read()
+    assert record[:16] == b"pixnorm-files 1\n" and len(record) == 24 + 8 * 24, len(record)
+    os.remove(out)
+    os.remove(out + ".files")
+    # A link to the folder, or the folder through a link, is the same folder.
+    os.symlink(root, os.path.join(WORK, "small_link"))
+    fit(os.path.join(WORK, "small_link"), os.path.join(WORK, "ov_c.json"), "--shard", "1/2")
+    fit(root, os.path.join(WORK, "ov_d.json"), "--shard", "1/2")
+    merge("ov_c.json", "ov_d.json")
+    merge("ov_a.json", "ov_c.json", ok=True)
+    os.remove(out)
+    # Parts without a record (older files) or with a record that is missing or not theirs.
+    with open(os.path.join(WORK, "ov_a.json")) as f:
+        doc = json.load(f)
+    del doc["files"]
+    with open(os.path.join(WORK, "ov_old.json"), "w") as f:
+        json.dump(doc, f)
+    r = run(["merge", os.path.join(WORK, "ov_old.json"), os.path.join(WORK, "ov_c.json"), "-o", out])
+    assert r.returncode == 1 and "ov_old.json" in r.stderr and "older pixnorm" in r.stderr, r.stderr
+    shutil.copy(os.path.join(WORK, "ov_a.json"), os.path.join(WORK, "ov_norecord.json"))
+    r = run(["merge", os.path.join(WORK, "ov_norecord.json"), os.path.join(WORK, "ov_c.json"), "-o", out])
+    assert r.returncode == 1 and "ov_norecord.json.files" in r.stderr, r.stderr
+    shutil.copy(os.path.join(WORK, "ov_c.json.files"), os.path.join(WORK, "ov_norecord.json.files"))
+    r = run(["merge", os.path.join(WORK, "ov_norecord.json"), os.path.join(WORK, "ov_d.json"), "-o", out])
+    assert r.returncode == 1 and "does not belong" in r.stderr, r.stderr
+    assert not os.path.exists(out)
+
+
+@test
+def edited_checkpoint_refused():
+    root = colour_folder("gen")
+    out = os.path.join(WORK, "edit.json")
+    checkpoint = out + ".checkpoint"
+    mark = ',\n"check": "'
+
+    def resumed(edit, resign, words):
+        r = run(["fit", root, "-o", out, "--threads", 1], env={"PIXNORM_FIT_STOP_AFTER": "6"})
+        assert r.returncode == 1 and os.path.exists(checkpoint), r.stderr
+        with open(checkpoint) as f:
+            text = f.read()
+        body = text[:text.rindex(mark)]
+        doc = json.loads(text)
+        edit(doc)
+        body = body[:body.index('"done"')] + ", ".join(
+            f'"{k}": {json.dumps(doc[k])}' for k in ("done", "list_hash", "channels", "images", "skipped",
+                                                     "images_16bit", "pixels", "sum", "sum_sq", "min", "max"))
+        check = f"{path_hash_bytes(body.encode()):016x}" if resign else doc["check"]
+        with open(checkpoint, "w") as f:
+            f.write(body + mark + check + '"}\n')
+        r = run(["fit", root, "-o", out, "--resume"])
+        assert r.returncode == 1 and checkpoint in r.stderr and all(w in r.stderr for w in words), (words, r.stderr)
+        assert not os.path.exists(out)
+
+    def sum_up(doc):  # a mean of about 0.75 where it was about 0.5, every 0..255 check still met
+        doc["sum"] = [str(int(int(doc["pixels"]) * 191)) for _ in doc["sum"]]
+        doc["sum_sq"] = [str(int(int(doc["pixels"]) * 191 * 191 + 10)) for _ in doc["sum"]]
+        doc["min"], doc["max"] = [0] * len(doc["sum"]), [255] * len(doc["sum"])
+
+    resumed(sum_up, False, ["changed or damaged"])
+    resumed(lambda d: d.update(images="1003"), True, ["inconsistent", "1003 images"])
+    resumed(lambda d: d.update(images="7"), True, ["inconsistent", "7 images and 0 skipped files from 6 files"])
+    resumed(lambda d: d.update(images="5"), True, ["inconsistent", "5 images and 0 skipped files, but 6 files done"])
+    resumed(lambda d: d.update(sum=[str(int(d["pixels"]) * 256)] * 3), True, ["not the sums of any 0..255"])
+    resumed(lambda d: d.update(pixels=str(int(d["pixels"]) * 10**9)), True, [])
+    # Unedited, it resumes.
+    r = run(["fit", root, "-o", out], env={"PIXNORM_FIT_STOP_AFTER": "6"})
+    doc, _, r = fit(root, out, "--resume")
+    assert "resumed after 6 files" in r.stderr and doc["image_count"] == 24, r.stderr
+
+
+def path_hash_bytes(data):
+    h = 1469598103934665603
+    for b in data:
+        h = ((h ^ b) * 1099511628211) & M64
+    h ^= h >> 30
+    h = (h * 0xbf58476d1ce4e5b9) & M64
+    h ^= h >> 27
+    h = (h * 0x94d049bb133111eb) & M64
+    return h ^ (h >> 31)
+
+
+@test
+def special_files_skipped():
+    root = colour_folder("fifo", 6)
+    os.mkfifo(os.path.join(root, "cat", "blocked.png"))
+    os.mkfifo(os.path.join(root, "zz.jpg"))
+    r = run(["fit", root, "-o", os.path.join(WORK, "fifo.json")], timeout=60)  # blocked forever before
+    assert r.returncode == 0, r.stderr
+    assert "6 images, 0 skipped" in r.stderr and "2 special files (FIFOs, devices or sockets) left out" in r.stderr, r.stderr
+    r = run(["fit", root, "-o", os.path.join(WORK, "fifo.json"), "--strict"], timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+@test
+def links_count_each_file_once():
+    root = os.path.join(WORK, "links")
+    shutil.rmtree(root, ignore_errors=True)
+    for k in range(6):
+        put(os.path.join(root, "ab"[k % 2], f"i{k}.ppm"), image((5, 4, 3)))
+    plain = os.path.join(WORK, "links_plain.json")
+    doc_plain, _, _ = fit(root, plain)
+    assert doc_plain["image_count"] == 6
+    # Folders that link to each other (a loop), a link to a sibling folder, a second link to a
+    # file and a hard link: still the same six files.
+    os.symlink("../b", os.path.join(root, "a", "to_b"))
+    os.symlink("../a", os.path.join(root, "b", "to_a"))
+    os.symlink("a", os.path.join(root, "c"))
+    os.symlink("a/i0.ppm", os.path.join(root, "again.ppm"))
+    os.link(os.path.join(root, "b", "i1.ppm"), os.path.join(root, "hard.ppm"))
+    out = os.path.join(WORK, "links.json")
+    doc, _, r = fit(root, out)
+    assert doc["image_count"] == 6, (doc["image_count"], r.stderr)
+    for key in ("mean", "std", "accumulators"):
+        assert doc[key] == doc_plain[key], key
+    line = summary_of(r)
+    assert "2 files reached again through links, counted once" in line, line
+    assert "folders reached again through links, walked once" in line, line
+    # Each part of a sharded fit takes its files under the same names: the shards add up.
+    for i in range(2):
+        fit(root, os.path.join(WORK, f"links{i}.json"), "--shard", f"{i}/2")
+    r = run(["merge", os.path.join(WORK, "links0.json"), os.path.join(WORK, "links1.json"), "-o", out])
+    assert r.returncode == 0, r.stderr
+    with open(out) as f:
+        assert json.load(f)["accumulators"] == doc_plain["accumulators"]
+
+
+@test
+def unreadable_subfolder_skipped():
+    """Root reads any folder whatever its mode, so as root the fit runs as user nobody
+    (setpriv), in a folder that user can reach; otherwise as the current user."""
+    as_root = os.geteuid() == 0
+    prefix = []
+    if as_root:
+        if not shutil.which("setpriv"):
+            print("  note: running as root without setpriv: unreadable folders not checked")
+            return
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    base = tempfile.mkdtemp(prefix="pixnorm_fit_unreadable_")
+    try:
+        os.chmod(base, 0o777)
+        for k in range(4):
+            put(os.path.join(base, "data", ["ok", "locked", "ok2", "ok"][k], f"i{k}.ppm"), image((3, 3, 3)))
+        for dirpath, dirs, files in os.walk(base):
+            for d in dirs:
+                os.chmod(os.path.join(dirpath, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(dirpath, f), 0o644)
+        locked = os.path.join(base, "data", "locked")
+        os.chmod(locked, 0)
+        out = os.path.join(base, "out.json")
+
+        def go(*extra):
+            return subprocess.run(prefix + [PIXNORM, "fit", os.path.join(base, "data"), "-o", out] + list(extra),
+                                  capture_output=True, text=True, timeout=60)
+
+        probe = subprocess.run(prefix + ["ls", locked], capture_output=True, text=True)
+        if probe.returncode == 0:
+            print("  note: the locked folder is readable here: unreadable folders not checked")
+            return
+        r = go()
+        assert r.returncode == 0, r.stderr
+        assert f"pixnorm: skipped folder {locked}" in r.stderr, r.stderr
+        assert "3 images, 0 skipped" in r.stderr and "1 unreadable folder skipped" in r.stderr, r.stderr
+        os.remove(out)
+        os.remove(out + ".files")
+        r = go("--strict")
+        assert r.returncode == 1 and locked in r.stderr and "--strict" in r.stderr, r.stderr
+        assert not os.path.exists(out)
+    finally:
+        for dirpath, dirs, _ in os.walk(base):
+            for d in dirs:
+                os.chmod(os.path.join(dirpath, d), 0o755)
+        os.chmod(os.path.join(base, "data", "locked"), 0o755)
+        shutil.rmtree(base)
+
+
+@test
+def outputs_checked_up_front():
+    root = colour_folder("gen")
+    out = os.path.join(WORK, "upfront.json")
+    for suffix, word in ((".checkpoint", "checkpoint"), (".files", "file record")):
+        os.makedirs(out + suffix)
+        r = run(["fit", root, "-o", out])
+        assert r.returncode == 1 and out + suffix in r.stderr and "is a folder" in r.stderr and word in r.stderr, r.stderr
+        assert not os.path.exists(out) and "skipped" not in r.stderr
+        os.rmdir(out + suffix)
+    # A FIFO (or a device) is not replaced by a regular file: refused before any image is read.
+    os.mkfifo(out)
+    r = run(["fit", root, "-o", out], timeout=60)
+    assert r.returncode == 1 and "not a regular file" in r.stderr and stat.S_ISFIFO(os.stat(out).st_mode), r.stderr
+    os.remove(out)
+    fit(root, out)
+
+
+@test
+def sixteen_bit_counted():
+    root = os.path.join(WORK, "deep")
+    shutil.rmtree(root, ignore_errors=True)
+    x8 = [image((5, 7, 3)), image((4, 3, 1)).repeat(3, axis=2), image((6, 2, 3))]
+    # v * 257 reduces to v whether the reduction keeps the high byte or rounds v * 255 / 65535.
+    write_png(os.path.join(WORK, "tmp16.png"), x8[0].astype(np.uint16) * 257, depth=16)
+    os.makedirs(root)
+    shutil.move(os.path.join(WORK, "tmp16.png"), os.path.join(root, "a16.png"))
+    with open(os.path.join(root, "b16.ppm"), "wb") as f:
+        f.write(b"P6\n3 4\n65535\n" + (x8[1].astype(">u2") * 257).tobytes())
+    put(os.path.join(root, "c8.ppm"), x8[2])
+    ref_root = os.path.join(WORK, "deep8")
+    shutil.rmtree(ref_root, ignore_errors=True)
+    for name, x in zip(("a16.png", "b16.ppm", "c8.ppm"), x8):
+        put(os.path.join(ref_root, name), x)
+    doc8, _, _ = fit(ref_root, os.path.join(WORK, "deep8.json"))
+    doc, _, r = fit(root, os.path.join(WORK, "deep.json"))
+    assert "2 16-bit images reduced to 8 bits" in summary_of(r), r.stderr
+    assert doc["accumulators"] == doc8["accumulators"], (doc["accumulators"], doc8["accumulators"])
+    assert "16-bit" not in r.stderr.replace(summary_of(r), "") and "16-bit" not in summary_of(
+        fit(ref_root, os.path.join(WORK, "deep8.json"))[2])
+    assert "16-bit" in run(["fit", "--help"]).stdout
+    # Resumed, the count covers the files done before the interruption too.
+    out = os.path.join(WORK, "deep_resumed.json")
+    run(["fit", root, "-o", out], env={"PIXNORM_FIT_STOP_AFTER": "2"})
+    _, _, r = fit(root, out, "--resume")
+    assert "2 16-bit images reduced to 8 bits" in summary_of(r), r.stderr
+
+
+@test
+def quiet():
+    root = colour_folder("gen")
+    out = os.path.join(WORK, "quiet.json")
+    with open(out + ".checkpoint", "w") as f:
+        f.write("left over")  # "starting over" is a note: quiet too
+    doc, _, r = fit(root, out, "-q")
+    assert r.stderr == "" and r.stdout == "" and doc["image_count"] == 24, r.stderr
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([PIXNORM, "fit", root, "-o", out, "--quiet"], stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    assert proc.wait(60) == 0 and read_all(master) == b""
+    with open(os.path.join(root, "cat", "broken.png"), "wb") as f:
+        f.write(b"not a png")
+    r = run(["fit", root, "-o", out, "-q"])  # a skipped file is still said
+    assert r.returncode == 0 and r.stderr.startswith("pixnorm: skipped ") and len(r.stderr.splitlines()) == 1, r.stderr
+    r = run(["fit", os.path.join(WORK, "nope"), "-o", out, "-q"])  # so are errors
+    assert r.returncode == 1 and "nope" in r.stderr, r
+    os.remove(os.path.join(root, "cat", "broken.png"))
+    # check -q: only the warnings.
+    img = os.path.join(DATA, "astronaut.png")
+    r = run(["check", "--stats", out, img, "-q"])
+    assert r.returncode in (0, 3) and all(l.startswith("warning: ") for l in r.stdout.splitlines()), r
+    full = run(["check", "--stats", out, img])
+    assert full.returncode == r.returncode and "result:" in full.stdout and "result:" not in r.stdout, (full, r)
+    assert [l for l in full.stdout.splitlines() if l.startswith("warning: ")] == r.stdout.splitlines()
+    r = run(["check", "--stats", os.path.join(WORK, "nope.json"), img, "-q"])
+    assert r.returncode == 1 and "nope.json" in r.stderr, r
+
+
+def read_all(fd):
+    data = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(fd)
+    return data
+
+
+@test
+def progress_fits_a_narrow_terminal():
+    import fcntl
+    import struct
+    import termios
+    root = colour_folder("gen")
+    with open(os.path.join(root, "cat", "broken.png"), "wb") as f:
+        f.write(b"not a png")  # ", 1 skipped" makes the line longer
+    out = os.path.join(WORK, "narrow.json")
+    # The terminal's own width; then $COLUMNS where the terminal has none (a new pty says 0).
+    for cols, env in ((40, {}), (60, {}), (0, {"COLUMNS": "30"})):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+        full_env = dict(os.environ, **env)
+        proc = subprocess.Popen([PIXNORM, "fit", root, "-o", out, "--threads", "1"], stderr=slave,
+                                stdout=subprocess.DEVNULL, env=full_env)
+        os.close(slave)
+        text = read_all(master).decode()
+        assert proc.wait(60) == 0
+        width = cols or int(env["COLUMNS"])
+        drawn = [seg.replace("\x1b[K", "") for seg in text.split("\r")]
+        bars = [seg for seg in drawn if "images" in seg and "pixnorm:" not in seg]
+        assert any("25/25" in seg for seg in bars), repr(text)
+        for seg in bars:
+            assert len(seg) <= width - 1, f"{len(seg)} columns in a {width}-column terminal: {seg!r}"
+    os.remove(os.path.join(root, "cat", "broken.png"))
+
+
+@test
+def interrupt_saves_and_says_how_to_resume():
+    root = colour_folder("gen")
+    out = os.path.join(WORK, "sigint.json")
+    checkpoint = out + ".checkpoint"
+    _, whole, _ = fit(root, os.path.join(WORK, "sigint_whole.json"))
+    for threads in (1, 3):
+        env = dict(os.environ, PIXNORM_FIT_PAUSE_AFTER="7")
+        proc = subprocess.Popen([PIXNORM, "fit", "gen", "-o", "sigint.json", "--threads", str(threads)], cwd=WORK,
+                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env, text=True)
+        line = proc.stderr.readline()
+        assert "paused after 7 files" in line, line
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        assert proc.wait(60) == 128 + signal.SIGINT, (proc.returncode, rest)
+        assert f"interrupted after 7 files, saved in sigint.json.checkpoint; continue with:" in rest, rest
+        command = rest.strip().splitlines()[-1].strip()
+        assert command == f"pixnorm fit --resume gen -o sigint.json --threads {threads}", command
+        with open(checkpoint) as f:
+            assert json.load(f)["done"] == "7"
+        assert not os.path.exists(out)
+        argv = shlex.split(command)
+        r = subprocess.run([PIXNORM] + argv[1:], cwd=WORK, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and "resumed after 7 files" in r.stderr, r.stderr
+        with open(out) as f:
+            assert without_source(f.read()) == without_source(whole), "the resumed fit differs from one uninterrupted"
+        assert not os.path.exists(checkpoint)
+        os.remove(out)
 
 
 def main():

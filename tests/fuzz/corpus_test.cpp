@@ -6,8 +6,9 @@
 //                           crash is right) are only read; the path and the memory entry points
 //                           agree on every file; a zlib bomb and headers claiming more than the
 //                           limits or the file allow are refused before the memory is spent.
-//   corpus_test merge DIR   tools/accum: the accumulators of every seed read; every bad-* file
-//                           is refused with a message naming it.
+//   corpus_test merge DIR   tools/accum: the accumulators and the "files" field (when there is
+//                           one) of every seed read; every bad-* file is refused with a message
+//                           naming it.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -99,6 +100,7 @@ void check_merge_parts(const std::filesystem::path& dir) {
       const OwnedStats stats(raw);
       try {
         read_accumulators(stats.get(), full);
+        if (pixnorm_stats_get_field(stats.get(), "files")) read_record_field(stats.get(), full);
       } catch (const CliError& e) {
         outcome = e.what();
       }

@@ -1,10 +1,12 @@
 // pixnorm merge's reading of a part (tools/accum, tools/fit_json): a statistics file, its
-// "accumulators" and "source" fields. Any bytes are read or refused with a message naming the
-// file; a part that is read merges with itself (two shards of the same counts) into statistics
-// with exactly its mean and std, whose accumulators read back as the merged ones.
+// "accumulators", "files" and "source" fields, and the same bytes taken for a file record. Any
+// bytes are read or refused with a message naming the file; a record that is read encodes back
+// to the same bytes; a part that is read merges with itself (two shards of the same counts) into
+// statistics with exactly its mean and std, whose accumulators read back as the merged ones.
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "accum.h"
 #include "cli_error.h"
@@ -43,6 +45,22 @@ bool refused_cleanly(const std::string& subject, Body body) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  std::vector<uint64_t> keys;
+  RecordField claimed;  // the count and digest the bytes would need: those of what they hold
+  if (size >= 24) {
+    for (int i = 7; i >= 0; --i) claimed.count = claimed.count << 8 | data[16 + i];
+    std::vector<uint64_t> guess;
+    for (size_t at = 24; at + 8 <= size && guess.size() < claimed.count; at += 8) {
+      uint64_t k = 0;
+      for (int i = 7; i >= 0; --i) k = k << 8 | data[at + size_t(i)];
+      guess.push_back(k);
+    }
+    claimed.digest = record_field(guess).digest;
+  }
+  if (refused_cleanly("part.json.files", [&] { keys = decode_record(bytes, claimed, "part.json.files"); }))
+    FUZZ_CHECK(encode_record(keys) == bytes, "a record that reads does not encode back to its bytes");
+
   pixnorm_stats* raw = nullptr;
   if (pixnorm_stats_parse(reinterpret_cast<const char*>(data), size, kName.c_str(), &raw) != PIXNORM_OK) return 0;
   const OwnedStats stats(raw);
@@ -54,6 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         part = read_accumulators(stats.get(), kName);
         if (const char* source = pixnorm_stats_get_field(stats.get(), "source"))
           parse_json(source, kName + ": field \"source\"");
+        if (pixnorm_stats_get_field(stats.get(), "files")) read_record_field(stats.get(), kName);
       }))
     return 0;
 
