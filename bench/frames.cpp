@@ -98,6 +98,7 @@ struct Case {
   uint32_t resize_short;
   const char* recipe;
   bool all_dtypes;  // f32 only otherwise
+  pixnorm_interp interp;  // bilinear (OpenCV's) unless given
 };
 
 const char* dtype_name(pixnorm_dtype t) {
@@ -190,9 +191,14 @@ int run_frames(const Options& o, const pixnorm_stats* stats) {
     t_resize = median_seconds(o, cv_resize);
 #endif
 
-    std::vector<Case> cases = {{PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_STRETCH, 0, "stretch", true},
-                               {PIXNORM_FORMAT_NV12, "nv12", PIXNORM_FIT_STRETCH, 0, "stretch", true}};
-    if (group == 0) cases.push_back({PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_CENTER_CROP, 256, "crop256", false});
+    std::vector<Case> cases = {{PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_STRETCH, 0, "stretch", true, PIXNORM_INTERP_BILINEAR},
+                               {PIXNORM_FORMAT_NV12, "nv12", PIXNORM_FIT_STRETCH, 0, "stretch", true, PIXNORM_INTERP_BILINEAR}};
+    if (group == 0) cases.push_back({PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_CENTER_CROP, 256, "crop256", false,
+                                     PIXNORM_INTERP_BILINEAR});
+    // torchvision's recipe on a PIL image, Pillow's bytes (pil-bilinear)
+    if (group == 0)
+      cases.push_back({PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_CENTER_CROP, 256, "pil-crop256", false,
+                       PIXNORM_INTERP_PIL_BILINEAR});
     std::vector<float> out_f32(kElements), scalar_f32(kElements);
     std::vector<int8_t> out_i8(kElements), scalar_i8(kElements);
     std::vector<uint16_t> out_f16(kElements);
@@ -219,7 +225,7 @@ int run_frames(const Options& o, const pixnorm_stats* stats) {
           d.threads = 1;
           d.out_width = kOut;
           d.out_height = kOut;
-          d.interp = PIXNORM_INTERP_BILINEAR;
+          d.interp = cs.interp;
           d.fit = cs.fit;
           d.resize_short = cs.resize_short;
           if (dt == PIXNORM_DTYPE_INT8) {
@@ -332,12 +338,12 @@ int run_frames(const Options& o, const pixnorm_stats* stats) {
         std::printf(
             "%s  {\"backend\": \"%s\", \"target\": \"%s\", \"auto\": %s, \"threads\": %u, \"source_format\": \"%s\", "
             "\"source_width\": %u, \"source_height\": %u, \"out_width\": %u, \"out_height\": %u, \"layout\": \"%s\", "
-            "\"dtype\": \"%s\", \"recipe\": \"%s\", \"interp\": \"bilinear\", \"mode\": \"%s\", "
+            "\"dtype\": \"%s\", \"recipe\": \"%s\", \"interp\": \"%s\", \"mode\": \"%s\", "
             "\"seconds\": %.9g, \"cv_resize_seconds\": %s, \"ratio_cv_resize\": %s, \"goal_ratio_cv_resize\": %g, "
             "\"f32_seconds\": %s, \"ratio_f32\": %s, \"goal_ratio_f32\": %g, \"opencv_mean_abs_diff\": %s}",
             first ? "" : ",\n", r.backend.c_str(), r.target.c_str(), r.is_auto ? "true" : "false", r.threads,
             r.format.c_str(), w, h, kOut, kOut, resize_only ? "nhwc" : "nchw", r.dtype.c_str(), r.recipe.c_str(),
-            resize_only ? "none" : cv ? "scale-mean" : "standardize", r.seconds,
+            r.recipe.compare(0, 4, "pil-") == 0 ? "pil-bilinear" : "bilinear", resize_only ? "none" : cv ? "scale-mean" : "standardize", r.seconds,
             num(t_resize > 0 ? t_resize : -1).c_str(), num(x_resize).c_str(), kGoalResize,
             num(r.f32_seconds > 0 ? r.f32_seconds : -1).c_str(), num(x_f32).c_str(), kGoalInt8, num(r.cv_diff).c_str());
       } else {

@@ -930,7 +930,7 @@ TEST_CASE("geometry and output type: bad descriptions and frames are refused wit
     const char* message;
   };
   const Bad bad[] = {
-      {"interp", [](pixnorm_plan_desc* d) { d->interp = static_cast<pixnorm_interp>(7); }, "interpolation"},
+      {"interp", [](pixnorm_plan_desc* d) { d->interp = static_cast<pixnorm_interp>(99); }, "interpolation"},
       {"fit", [](pixnorm_plan_desc* d) { d->fit = static_cast<pixnorm_fit>(-1); }, "fit"},
       {"matrix", [](pixnorm_plan_desc* d) { d->yuv_matrix = static_cast<pixnorm_yuv_matrix>(2); }, "matrix"},
       {"range", [](pixnorm_plan_desc* d) { d->yuv_range = static_cast<pixnorm_yuv_range>(9); }, "range"},

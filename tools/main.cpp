@@ -40,7 +40,11 @@ constexpr Named<pixnorm_mode> kModes[] = {
     {"per-image-standardization", PIXNORM_MODE_PER_IMAGE_STANDARDIZATION},
     {"minmax", PIXNORM_MODE_MINMAX}};
 constexpr Named<pixnorm_interp> kInterps[] = {
-    {"bilinear", PIXNORM_INTERP_BILINEAR}, {"area", PIXNORM_INTERP_AREA}, {"nearest", PIXNORM_INTERP_NEAREST}};
+    {"bilinear", PIXNORM_INTERP_BILINEAR},         {"area", PIXNORM_INTERP_AREA},
+    {"nearest", PIXNORM_INTERP_NEAREST},           {"pil-nearest", PIXNORM_INTERP_PIL_NEAREST},
+    {"pil-box", PIXNORM_INTERP_PIL_BOX},           {"pil-bilinear", PIXNORM_INTERP_PIL_BILINEAR},
+    {"pil-hamming", PIXNORM_INTERP_PIL_HAMMING},   {"pil-bicubic", PIXNORM_INTERP_PIL_BICUBIC},
+    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS}};
 constexpr Named<pixnorm_dtype> kDtypes[] = {{"f32", PIXNORM_DTYPE_F32},
                                             {"f16", PIXNORM_DTYPE_F16},
                                             {"int8", PIXNORM_DTYPE_INT8},
@@ -187,7 +191,9 @@ void print_apply_help(FILE* out) {
                "Geometry (in this order: --crop region, fit and resize, --flip):\n"
                "  --resize WxH        the output (model input) size; default: the image (or region) size\n"
                "  --interp INTERP     bilinear (default; half-pixel centres, as OpenCV INTER_LINEAR), area\n"
-               "                      (box average when shrinking, as INTER_AREA) or nearest\n"
+               "                      (box average when shrinking, as INTER_AREA) or nearest; Pillow's\n"
+               "                      Image.resize byte for byte: pil-nearest, pil-box, pil-bilinear\n"
+               "                      (torchvision on PIL images), pil-hamming, pil-bicubic, pil-lanczos\n"
                "  --crop center       the centre of the image with the output's aspect, resized to WxH\n"
                "  --crop WxH+X+Y      read only this region of each image\n"
                "  --resize-short N    with --crop center: torchvision's Resize(N) then CenterCrop(WxH)\n"

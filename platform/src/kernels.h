@@ -106,6 +106,14 @@ struct RowKernels {
   void (*gather_windows)(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t nblocks, uint8_t* out);
   // n pixels of separate Y, U and V bytes to interleaved RGB, each as yuv_to_rgb does.
   void (*yuv)(const uint8_t* y, const uint8_t* u, const uint8_t* v, size_t n, const YuvCoef* k, uint8_t* rgb);
+  // Pillow's 8-bit resampling passes (Resample.c), in 32-bit integers that wrap as Pillow's int:
+  //   pil_h: out[e] = clip8(2^21 + sum_{j < taps} r[off[e] + j * step] * w[j * wstride + e])
+  //   pil_v: out[e] = clip8(2^21 + sum_{j < taps} rows[j][e] * w[j])
+  // clip8(s) = clamp(s >> 22, 0, 255) (arithmetic shift), for e < n. SIMD versions of pil_h may
+  // read the four bytes r[off[e] + j * step] .. + 3 of every tap: the caller keeps them readable.
+  void (*pil_h)(const uint8_t* r, const int32_t* off, const int32_t* w, size_t wstride, unsigned taps,
+                unsigned step, size_t n, uint8_t* out);
+  void (*pil_v)(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n, uint8_t* out);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 

@@ -1318,10 +1318,58 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
   if (i < n) scalar_kernels()->yuv(y + i, u + i, v + i, n - i, k, rgb + 3 * i);
 }
 
+// Pillow's passes (kernels.h): 32-bit lanes, Mul and Add wrap like Pillow's int; DemoteTo to
+// uint8 saturates, which is clip8's clamp after the shift.
+void PilH(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT off, const int32_t* HWY_RESTRICT w,
+          size_t wstride, unsigned taps, unsigned step, size_t n, uint8_t* HWY_RESTRICT out) {
+  const DI di;
+  const DQ dq;
+  const size_t N = hn::Lanes(di);
+  const auto half = hn::Set(di, 1 << 21), low = hn::Set(di, 0xFF);
+  const int32_t* base = reinterpret_cast<const int32_t*>(r);
+  size_t e = 0;
+  for (; e + N <= n; e += N) {
+    auto o = hn::LoadU(di, off + e);
+    const auto st = hn::Set(di, static_cast<int32_t>(step));
+    auto s = half;
+    for (unsigned j = 0; j < taps; ++j, o = hn::Add(o, st)) {
+      const auto x = hn::And(hn::GatherOffset(di, base, o), low);
+      s = hn::Add(s, hn::Mul(x, hn::LoadU(di, w + j * wstride + e)));
+    }
+    hn::StoreU(hn::DemoteTo(dq, hn::ShiftRight<22>(s)), dq, out + e);
+  }
+  if (e < n) scalar_kernels()->pil_h(r, off + e, w + e, wstride, taps, step, n - e, out + e);
+}
+
+void PilV(const uint8_t* const* rows, const int32_t* HWY_RESTRICT w, unsigned taps, size_t n,
+          uint8_t* HWY_RESTRICT out) {
+  const DI di;
+  const DQ dq;
+  const size_t N = hn::Lanes(di);
+  const auto half = hn::Set(di, 1 << 21);
+  size_t e = 0;
+  for (; e + 2 * N <= n; e += 2 * N) {
+    auto s0 = half, s1 = half;
+    for (unsigned j = 0; j < taps; ++j) {
+      const auto wj = hn::Set(di, w[j]);
+      s0 = hn::Add(s0, hn::Mul(hn::PromoteTo(di, hn::LoadU(dq, rows[j] + e)), wj));
+      s1 = hn::Add(s1, hn::Mul(hn::PromoteTo(di, hn::LoadU(dq, rows[j] + e + N)), wj));
+    }
+    hn::StoreU(hn::DemoteTo(dq, hn::ShiftRight<22>(s0)), dq, out + e);
+    hn::StoreU(hn::DemoteTo(dq, hn::ShiftRight<22>(s1)), dq, out + e + N);
+  }
+  for (; e < n; ++e) {  // the reference's arithmetic (kernels_scalar.cpp)
+    uint32_t s = 1u << 21;
+    for (unsigned j = 0; j < taps; ++j) s += rows[j][e] * static_cast<uint32_t>(w[j]);
+    const int32_t v = static_cast<int32_t>(s) >> 22;
+    out[e] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+  }
+}
+
 const RowKernels* GetKernels() {
   static const RowKernels kernels = {Flat,      Planar,           Interleave, Reduce, ReducePooled4,
                                      Pack,      FlatNarrow,       PlanarNarrow, Resample2,
-                                     Resample2Windows, GatherWindows, Yuv, hwy::TargetName(HWY_TARGET)};
+                                     Resample2Windows, GatherWindows, Yuv, PilH, PilV, hwy::TargetName(HWY_TARGET)};
   return &kernels;
 }
 #endif  // HWY_TARGET == HWY_SCALAR

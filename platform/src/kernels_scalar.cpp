@@ -274,6 +274,30 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
                    const float* bias, const PackParams* pp) {
   planar_narrow_chunks(scalar_kernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
 }
+// Unsigned arithmetic: Pillow's int sums wrap (never in practice: the weights' absolute sum stays
+// under 2^23); signed overflow would be undefined here.
+inline uint8_t pil_clip8(uint32_t s) {
+  const int32_t v = static_cast<int32_t>(s) >> 22;
+  return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+void pil_h(const uint8_t* r, const int32_t* off, const int32_t* w, size_t wstride, unsigned taps, unsigned step,
+           size_t n, uint8_t* out) {
+  for (size_t e = 0; e < n; ++e) {
+    uint32_t s = 1u << 21;
+    const uint8_t* p = r + off[e];
+    for (unsigned j = 0; j < taps; ++j) s += p[j * step] * static_cast<uint32_t>(w[j * wstride + e]);
+    out[e] = pil_clip8(s);
+  }
+}
+
+void pil_v(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n, uint8_t* out) {
+  for (size_t e = 0; e < n; ++e) {
+    uint32_t s = 1u << 21;
+    for (unsigned j = 0; j < taps; ++j) s += rows[j][e] * static_cast<uint32_t>(w[j]);
+    out[e] = pil_clip8(s);
+  }
+}
 }  // namespace scalar
 
 const RowKernels* scalar_kernels() {
@@ -281,7 +305,8 @@ const RowKernels* scalar_kernels() {
                                      scalar::reduce,        scalar::reduce_pooled4, scalar::pack,          scalar::flat_narrow,
                                      scalar::planar_narrow, scalar::resample2,     scalar::resample2_windows,
                                      scalar::gather_windows,
-                                     scalar::yuv,           "scalar"};
+                                     scalar::yuv,           scalar::pil_h,         scalar::pil_v,
+                                     "scalar"};
   return &kernels;
 }
 

@@ -780,10 +780,19 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
   planar_narrow_chunks(&kXsimdKernels, src, n, cin, d0, d1, d2, scale, bias, pp);
 }
 
+// Pillow's resampling passes: the scalar reference for now (the Highway backend has SIMD versions).
+void pil_h(const uint8_t* r, const int32_t* off, const int32_t* w, size_t wstride, unsigned taps, unsigned step,
+           size_t n, uint8_t* out) {
+  scalar_kernels()->pil_h(r, off, w, wstride, taps, step, n, out);
+}
+void pil_v(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n, uint8_t* out) {
+  scalar_kernels()->pil_v(rows, w, taps, n, out);
+}
+
 }  // namespace
 
 extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, reduce_pooled4, pack,
                                          flat_narrow,   planar_narrow, resample2, resample2_windows, gather_windows, yuv,
-                                         PIXNORM_XSIMD_TARGET};
+                                         pil_h,         pil_v,     PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm

@@ -147,20 +147,26 @@ AxisMap map_axis(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_
     m.a = l / out;
     m.e0 = (src - l) / 2.0;
   } else if (d.fit == PIXNORM_FIT_LETTERBOX) {
-    // YOLO: scale by the smaller ratio, round the size, split the padding (left = round(pad/2 - 0.1)).
-    const double s = std::fmin(static_cast<double>(out) / src, static_cast<double>(out_other) / src_other);
-    double n = std::nearbyint(src * s);
-    if (n < 1) n = 1;
-    if (n > out) n = out;
-    m.n = static_cast<uint32_t>(n);
-    m.lo = static_cast<uint32_t>(std::nearbyint((out - m.n) / 2.0 - 0.1));
-    if (m.lo + m.n > out) m.lo = out - m.n;
+    letterbox_axis(src, out, src_other, out_other, &m.lo, &m.n);
     m.a = static_cast<double>(src) / m.n;
   }
   return m;
 }
 
 }  // namespace
+
+void letterbox_axis(uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other, uint32_t* lo, uint32_t* n) {
+  // YOLO: scale by the smaller ratio, round the size, split the padding (left = round(pad/2 - 0.1)).
+  const double s = std::fmin(static_cast<double>(out) / src, static_cast<double>(out_other) / src_other);
+  double len = std::nearbyint(src * s);
+  if (len < 1) len = 1;
+  if (len > out) len = out;
+  *n = static_cast<uint32_t>(len);
+  *lo = static_cast<uint32_t>(std::nearbyint((out - *n) / 2.0 - 0.1));
+  if (*lo + *n > out) *lo = out - *n;
+}
+
+bool is_pil(pixnorm_interp i) { return i >= PIXNORM_INTERP_PIL_NEAREST && i <= PIXNORM_INTERP_PIL_LANCZOS; }
 
 bool is_yuv(pixnorm_format f) { return f >= PIXNORM_FORMAT_NV12 && f <= PIXNORM_FORMAT_YUYV; }
 
@@ -194,6 +200,8 @@ Resampler::~Resampler() {
   delete[] xstart_c_;
   delete[] eoff_;
   delete[] ewx_;
+  delete[] hoff_;
+  delete[] hw_;
   for (int32_t* g : goff_) delete[] g;
 }
 
@@ -252,10 +260,17 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
   bits_ = d.interp == PIXNORM_INTERP_AREA ? 14 : 11;
   fill_ = static_cast<uint8_t>(d.letterbox_fill);
   yuv_ = yuv_coefficients(d.yuv_matrix, d.yuv_range);
-  pixnorm_status st = build_axis(&x_, map_axis(d, sw, out_w, sh, out_h, true), d.interp, bits_, d.flip != 0, "width");
-  if (st != PIXNORM_OK) return st;
-  st = build_axis(&y_, map_axis(d, sh, out_h, sw, out_w, false), d.interp, bits_, false, "height");
-  if (st != PIXNORM_OK) return st;
+  pil_ = is_pil(d.interp);
+  if (pil_) {
+    const pixnorm_status st = init_pil_axes(d, sw, sh, out_w, out_h);
+    if (st != PIXNORM_OK) return st;
+  } else {
+    pixnorm_status st =
+        build_axis(&x_, map_axis(d, sw, out_w, sh, out_h, true), d.interp, bits_, d.flip != 0, "width");
+    if (st != PIXNORM_OK) return st;
+    st = build_axis(&y_, map_axis(d, sh, out_h, sw, out_w, false), d.interp, bits_, false, "height");
+    if (st != PIXNORM_OK) return st;
+  }
 
   // The source columns read, and each output column's first tap among them.
   bool* used = alloc<bool>(sw);
@@ -290,12 +305,10 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
     const pixnorm_status gs = init_gather(d.width);
     if (gs != PIXNORM_OK) return gs;
   }
+  if (pil_) return init_pil_rows(d.width);
   if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2) return init_two_tap(d.width);
   return PIXNORM_OK;
 }
-
-// Slack after a compact row: whole-word reads past its last byte stay inside the scratch.
-constexpr size_t kCompactSlack = 16;
 
 pixnorm_status Resampler::init_two_tap(uint32_t image_width) {
   const size_t nx = x_.hi - x_.lo, n = nx * c_;
@@ -365,7 +378,7 @@ size_t Resampler::compact_row_bytes() const {
   return (static_cast<size_t>(ncols_) * c_ + kCompactSlack + 7) / 8 * 8;
 }
 size_t Resampler::compact_bytes() const { return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8; }
-size_t Resampler::scratch_bytes() const { return sums_bytes() + 2 * compact_bytes(); }
+size_t Resampler::scratch_bytes() const { return pil_ ? pil_scratch_bytes() : sums_bytes() + 2 * compact_bytes(); }
 
 const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const {
   const size_t y = roi_y_ + static_cast<size_t>(sy);
@@ -494,6 +507,7 @@ void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_
 void Resampler::rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                      size_t out_row_bytes, void* scratch) const {
   unsigned char* s = static_cast<unsigned char*>(scratch);
+  if (pil_) return rows_pil(k, src, y0, y1, out, out_row_bytes, s);
   for (uint32_t y = y0; y < y1; ++y, out += out_row_bytes) {
     if (two_tap_) {
       row2(k, src, y, out, s);

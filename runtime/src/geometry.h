@@ -104,10 +104,30 @@ class Resampler {
   Windows gather_[3];
   int32_t* goff_[3] = {nullptr, nullptr, nullptr};
   pixnorm_status init_gather(uint32_t image_width);
+  // Pillow's resampling (resample_pil.cpp): x_ and y_ hold Pillow's int32 weights (22 fractional
+  // bits); each source row a band needs goes through the horizontal pass once, into a ring of
+  // y_.taps intermediate rows, which the vertical pass reads.
+  bool pil_ = false;
+  size_t nh_ = 0;             // bytes of an intermediate row: output columns in [x_.lo, x_.hi) times c_
+  int32_t* hoff_ = nullptr;   // [nh_] byte offset of each element's first tap in the (compact) source row
+  int32_t* hw_ = nullptr;     // [x_.taps * nh_] weights, tap-major
+  size_t hsafe_lo_ = 0, hsafe_hi_ = 0;  // elements whose taps may be read as whole words (SIMD)
+  pixnorm_status init_pil_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w, uint32_t out_h);
+  pixnorm_status init_pil_rows(uint32_t image_width);
+  size_t pil_slot_bytes() const;
+  size_t pil_scratch_bytes() const;
+  void rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                size_t out_row_bytes, unsigned char* scratch) const;
   uint8_t fill_ = 0;
   YuvCoef yuv_{};
 };
 
+// 1 for the Pillow interpolations.
+bool is_pil(pixnorm_interp i);
+// The letterbox placement of one axis: content of n samples starting at lo, of `out`.
+void letterbox_axis(uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other, uint32_t* lo, uint32_t* n);
+// Slack after a compact row: whole-word reads past its last byte stay inside the scratch.
+constexpr size_t kCompactSlack = 16;
 // 1 for YUV formats.
 bool is_yuv(pixnorm_format f);
 // torchvision's Resize(r) of a sw x sh region: the shorter side becomes r, the longer

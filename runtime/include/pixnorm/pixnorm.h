@@ -89,7 +89,20 @@ typedef enum pixnorm_interp {
   PIXNORM_INTERP_BILINEAR = 0, /* half-pixel centres, edges clamped (OpenCV INTER_LINEAR) */
   PIXNORM_INTERP_AREA = 1,     /* box average over the covered source area (OpenCV INTER_AREA) when
                                 * shrinking; bilinear along an axis that grows */
-  PIXNORM_INTERP_NEAREST = 2   /* the source pixel under the output pixel's centre (INTER_NEAREST_EXACT) */
+  PIXNORM_INTERP_NEAREST = 2,  /* the source pixel under the output pixel's centre (INTER_NEAREST_EXACT) */
+  /* Pillow 9.4's Image.resize, byte for byte (8-bit fixed point, horizontal pass then vertical,
+   * the intermediate rounded to uint8; the filter's support grows with the shrink factor). The
+   * region of interest is cropped first (Image.crop), so taps never read outside it; center
+   * crop with resize_short is torchvision's Resize(resize_short) then CenterCrop (the
+   * surviving outputs only are computed); center crop alone is ImageOps.fit (the crop as
+   * Pillow's float box); letterbox resizes the content to its rounded size. YUV sources are
+   * converted to RGB at full resolution first; RGBA/BGRA are resampled as convert('RGB'). */
+  PIXNORM_INTERP_PIL_NEAREST = 3,  /* Resampling.NEAREST (Pillow's affine nearest, not INTER_NEAREST) */
+  PIXNORM_INTERP_PIL_BOX = 4,      /* Resampling.BOX */
+  PIXNORM_INTERP_PIL_BILINEAR = 5, /* Resampling.BILINEAR (torchvision's default on PIL images) */
+  PIXNORM_INTERP_PIL_HAMMING = 6,  /* Resampling.HAMMING */
+  PIXNORM_INTERP_PIL_BICUBIC = 7,  /* Resampling.BICUBIC (Image.resize's default, Hugging Face's) */
+  PIXNORM_INTERP_PIL_LANCZOS = 8   /* Resampling.LANCZOS */
 } pixnorm_interp;
 
 /* How the source region is mapped onto the output size. */

@@ -1,0 +1,282 @@
+// Pillow 9.4's Image.resize (libImaging/Resample.c for the filters, Geometry.c's affine scale for
+// NEAREST), reproduced byte for byte. The weights are computed here at planning with the same
+// double expressions in the same order (built with -ffp-contract=off, like Debian's x86 Pillow,
+// which has no FMA to contract to), then rounded to Pillow's int32 fixed point; the kernels only
+// multiply and add integers, so every backend gives Pillow's bytes.
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "error.h"
+#include "geometry.h"
+
+namespace pixnorm {
+
+namespace {
+
+constexpr int kPrecisionBits = 32 - 8 - 2;  // Pillow's PRECISION_BITS for 8-bit images
+constexpr double kPi = 3.14159265358979323846;  // M_PI
+
+template <class T>
+T* alloc_zero(size_t n) {
+  T* p = new (std::nothrow) T[n == 0 ? 1 : n];
+  if (p != nullptr) std::memset(p, 0, sizeof(T) * (n == 0 ? 1 : n));
+  return p;
+}
+
+// Pillow's filters; the Hamming window's constants are float literals there, widened to double.
+double box_filter(double x) { return x > -0.5 && x <= 0.5 ? 1.0 : 0.0; }
+double bilinear_filter(double x) {
+  if (x < 0.0) x = -x;
+  return x < 1.0 ? 1.0 - x : 0.0;
+}
+double hamming_filter(double x) {
+  if (x < 0.0) x = -x;
+  if (x == 0.0) return 1.0;
+  if (x >= 1.0) return 0.0;
+  x = x * kPi;
+  return std::sin(x) / x * (static_cast<double>(0.54f) + static_cast<double>(0.46f) * std::cos(x));
+}
+double bicubic_filter(double x) {
+  const double a = -0.5;
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+double sinc(double x) {
+  if (x == 0.0) return 1.0;
+  x = x * kPi;
+  return std::sin(x) / x;
+}
+double lanczos_filter(double x) { return -3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3) : 0.0; }
+
+struct Filter {
+  double (*f)(double);
+  double support;
+};
+
+Filter filter_of(pixnorm_interp i) {
+  switch (i) {
+    case PIXNORM_INTERP_PIL_BOX: return {box_filter, 0.5};
+    case PIXNORM_INTERP_PIL_HAMMING: return {hamming_filter, 1.0};
+    case PIXNORM_INTERP_PIL_BICUBIC: return {bicubic_filter, 2.0};
+    case PIXNORM_INTERP_PIL_LANCZOS: return {lanczos_filter, 3.0};
+    default: return {bilinear_filter, 1.0};
+  }
+}
+
+// One axis as Pillow sees it: a source of `src` samples, the box [in0, in1) (floats, as Pillow
+// parses them) resized to `total` samples, of which `n` starting at `first` are kept and placed
+// at `lo` of the plan's `out` samples.
+struct PilAxisMap {
+  uint32_t src, out, lo, n, total, first;
+  float in0, in1;
+};
+
+PilAxisMap pil_map(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other,
+                   bool is_x) {
+  PilAxisMap m{src, out, 0, out, out, 0, 0.0f, static_cast<float>(src)};
+  if (d.fit == PIXNORM_FIT_CENTER_CROP && d.resize_short != 0) {
+    // torchvision: Resize(r) of the whole region, then CenterCrop at int(round((resized - out) / 2.0)).
+    uint64_t rw, rh;
+    resize_short_size(is_x ? src : src_other, is_x ? src_other : src, d.resize_short, &rw, &rh);
+    m.total = static_cast<uint32_t>(is_x ? rw : rh);
+    m.first = static_cast<uint32_t>(std::nearbyint((static_cast<double>(m.total) - out) / 2.0));
+  } else if (d.fit == PIXNORM_FIT_CENTER_CROP) {
+    // ImageOps.fit(image, size, method) (bleed 0, centering 0.5): a float box with the output's
+    // aspect, as Python computes it.
+    const double w = is_x ? src : src_other, h = is_x ? src_other : src;
+    const double ow = is_x ? out : out_other, oh = is_x ? out_other : out;
+    const double live_ratio = w / h, out_ratio = ow / oh;
+    double cw = w, ch = h;
+    if (live_ratio == out_ratio) {
+    } else if (live_ratio >= out_ratio) {
+      cw = out_ratio * h;
+    } else {
+      ch = w / out_ratio;
+    }
+    const double left = 0.0 + (w - cw) * 0.5, top = 0.0 + (h - ch) * 0.5;
+    m.in0 = static_cast<float>(is_x ? left : top);
+    m.in1 = static_cast<float>(is_x ? left + cw : top + ch);
+  } else if (d.fit == PIXNORM_FIT_LETTERBOX) {
+    letterbox_axis(src, out, src_other, out_other, &m.lo, &m.n);
+    m.total = m.n;
+  }
+  return m;
+}
+
+// Pillow's taps of one axis into ax (start, weights; a window of K = min(ksize, src) samples,
+// moved left at the far edge, the weights placed at their source positions within it).
+pixnorm_status build_pil_axis(AxisTaps* ax, const PilAxisMap& m, pixnorm_interp interp, bool flip,
+                              const char* name) {
+  const bool nearest = interp == PIXNORM_INTERP_PIL_NEAREST;
+  const Filter filter = filter_of(interp);
+  // Pillow skips an axis whose size and box are unchanged (need_horizontal, need_vertical).
+  const bool identity = m.total == m.src && m.in0 == 0.0f && m.in1 == static_cast<float>(m.total);
+  const double scale = static_cast<double>(m.in1 - m.in0) / m.total;
+  const double filterscale = scale < 1.0 ? 1.0 : scale;
+  const double support = filter.support * filterscale;
+  const double ksize_d = std::ceil(support) * 2 + 1;
+  unsigned k = nearest || identity ? 1 : ksize_d > 1e9 ? 1000000000u : static_cast<unsigned>(ksize_d);
+  if (k > m.src) k = m.src;
+  if (k > 4096)
+    return fail(PIXNORM_ERROR_TOO_LARGE, "plan: %s shrinks %u to %u samples: over 4096 source samples per output",
+                name, m.src, m.total);
+  ax->out = m.out;
+  ax->taps = k;
+  ax->lo = flip ? m.out - m.lo - m.n : m.lo;
+  ax->hi = ax->lo + m.n;
+  ax->start = alloc_zero<int32_t>(m.out);
+  ax->weight = alloc_zero<int32_t>(static_cast<size_t>(m.out) * k);
+  int32_t* near = nearest ? alloc_zero<int32_t>(m.n) : nullptr;
+  double* w = alloc_zero<double>(static_cast<size_t>(std::ceil(support)) * 2 + 2);
+  if (ax->start == nullptr || ax->weight == nullptr || w == nullptr || (nearest && near == nullptr)) {
+    delete[] near;
+    delete[] w;
+    return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the %s taps", name);
+  }
+  if (nearest && !identity) {
+    // ImagingScaleAffine: the position advances by repeated addition from the first output.
+    const double a0 = static_cast<double>(m.in1 - m.in0) / m.total;
+    double xo = static_cast<double>(m.in0) + a0 * 0.5;
+    for (uint32_t x = 0; x < m.first + m.n; ++x, xo += a0) {
+      const int xin = xo < 0.0 ? -1 : static_cast<int>(xo);
+      if (x >= m.first) near[x - m.first] = xin >= 0 && xin < static_cast<int>(m.src) ? xin : -1;
+    }
+  }
+  const int32_t one = 1 << kPrecisionBits;
+  for (uint32_t dd = ax->lo; dd < ax->hi; ++dd) {
+    const uint32_t u = flip ? m.out - 1 - dd : dd;  // the unflipped output index
+    const uint32_t i = u - m.lo;
+    int32_t* wd = ax->weight + static_cast<size_t>(dd) * k;
+    if (identity || nearest) {
+      const int32_t s = identity ? static_cast<int32_t>(m.first + i) : near[i];
+      ax->start[dd] = s < 0 ? 0 : s;
+      wd[0] = s < 0 ? 0 : one;  // outside the source: Pillow's fill, 0
+      continue;
+    }
+    const int xx = static_cast<int>(m.first + i);
+    const double center = m.in0 + (xx + 0.5) * scale;
+    double ww = 0.0;
+    const double ss = 1.0 / filterscale;
+    int xmin = static_cast<int>(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    int xmax = static_cast<int>(center + support + 0.5);
+    if (xmax > static_cast<int>(m.src)) xmax = static_cast<int>(m.src);
+    xmax -= xmin;
+    for (int x = 0; x < xmax; ++x) {
+      const double v = filter.f((x + xmin - center + 0.5) * ss);
+      w[x] = v;
+      ww += v;
+    }
+    for (int x = 0; x < xmax; ++x)
+      if (ww != 0.0) w[x] /= ww;
+    int32_t start = xmin;
+    if (start > static_cast<int32_t>(m.src - k)) start = static_cast<int32_t>(m.src - k);
+    ax->start[dd] = start;
+    for (int x = 0; x < xmax; ++x)
+      wd[xmin - start + x] =
+          w[x] < 0 ? static_cast<int>(-0.5 + w[x] * (1 << kPrecisionBits)) : static_cast<int>(0.5 + w[x] * (1 << kPrecisionBits));
+  }
+  delete[] near;
+  delete[] w;
+  return PIXNORM_OK;
+}
+
+}  // namespace
+
+pixnorm_status Resampler::init_pil_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w,
+                                        uint32_t out_h) {
+  const pixnorm_status st =
+      build_pil_axis(&x_, pil_map(d, sw, out_w, sh, out_h, true), d.interp, d.flip != 0, "width");
+  if (st != PIXNORM_OK) return st;
+  return build_pil_axis(&y_, pil_map(d, sh, out_h, sw, out_w, false), d.interp, false, "height");
+}
+
+// After the column map (cols_, xstart_c_): the horizontal pass's per-element tables.
+pixnorm_status Resampler::init_pil_rows(uint32_t image_width) {
+  const size_t nx = x_.hi - x_.lo, k = x_.taps;
+  nh_ = nx * c_;
+  hoff_ = alloc_zero<int32_t>(nh_);
+  hw_ = alloc_zero<int32_t>(nh_ * k);
+  if (hoff_ == nullptr || hw_ == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  for (uint32_t o = x_.lo; o < x_.hi; ++o) {
+    const int32_t first = direct_ ? x_.start[o] : xstart_c_[o];
+    for (unsigned c = 0; c < c_; ++c) {
+      const size_t e = static_cast<size_t>(o - x_.lo) * c_ + c;
+      hoff_[e] = first * static_cast<int32_t>(c_) + static_cast<int32_t>(c);
+      for (size_t j = 0; j < k; ++j) hw_[j * nh_ + e] = x_.weight[static_cast<size_t>(o) * k + j];
+    }
+  }
+  // SIMD versions read a word from every tap: the elements whose last tap's word lies inside the
+  // row (the source row from the region's start, or the compact row and its slack) form one
+  // range, the others (at the row's far end; its start when flipped) go to the scalar kernel.
+  const size_t valid =
+      direct_ ? static_cast<size_t>(image_width - roi_x_) * c_ : static_cast<size_t>(ncols_) * c_ + kCompactSlack;
+  auto safe = [&](size_t e) { return static_cast<size_t>(hoff_[e]) + (k - 1) * c_ + 4 <= valid; };
+  size_t lo = 0, hi = nh_;
+  while (lo < nh_ && !safe(lo)) ++lo;
+  while (hi > lo && !safe(hi - 1)) --hi;
+  for (size_t e = lo; e < hi; ++e)
+    if (!safe(e)) lo = hi = 0;
+  hsafe_lo_ = lo;
+  hsafe_hi_ = hi;
+  return PIXNORM_OK;
+}
+
+size_t Resampler::pil_slot_bytes() const { return (nh_ + 63) / 64 * 64; }
+
+// Scratch: the compact row (formats read through it), the ring's row tags and row pointers,
+// then the ring of intermediate rows.
+size_t Resampler::pil_scratch_bytes() const {
+  const size_t r = y_.taps;
+  return compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8 + r * sizeof(const uint8_t*) + 64 + r * pil_slot_bytes();
+}
+
+void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                         size_t out_row_bytes, unsigned char* scratch) const {
+  const unsigned r = y_.taps;
+  uint8_t* compact = scratch;
+  int32_t* tag = reinterpret_cast<int32_t*>(scratch + compact_bytes());
+  const uint8_t** taps = reinterpret_cast<const uint8_t**>(scratch + compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8);
+  uint8_t* ring = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(taps + r) + 63) / 64 * 64);
+  for (unsigned i = 0; i < r; ++i) tag[i] = -1;
+  const RowKernels* ref = scalar_kernels();
+  const size_t kx = x_.taps, w = static_cast<size_t>(x_.out) * c_;
+  const size_t lo = static_cast<size_t>(x_.lo) * c_, hi = static_cast<size_t>(x_.hi) * c_;
+  int32_t wy[4096];
+  for (uint32_t yo = y0; yo < y1; ++yo, out += out_row_bytes) {
+    if (yo < y_.lo || yo >= y_.hi) {
+      std::memset(out, fill_, w);
+      continue;
+    }
+    std::memset(out, fill_, lo);
+    std::memset(out + hi, fill_, w - hi);
+    // The source rows of the window (the vertical bounds only move forward, so a ring of r rows
+    // keeps every row a later output row of this call still needs); zero weights are skipped.
+    const int32_t* wrow = y_.weight + static_cast<size_t>(yo) * r;
+    unsigned used = 0;
+    for (unsigned j = 0; j < r; ++j) {
+      if (wrow[j] == 0) continue;
+      const int32_t sy = y_.start[yo] + static_cast<int32_t>(j);
+      const unsigned slot = static_cast<unsigned>(sy) % r;
+      uint8_t* dst = ring + slot * pil_slot_bytes();
+      if (tag[slot] != sy) {
+        const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
+        if (hsafe_lo_ > 0) ref->pil_h(line, hoff_, hw_, nh_, static_cast<unsigned>(kx), c_, hsafe_lo_, dst);
+        k->pil_h(line, hoff_ + hsafe_lo_, hw_ + hsafe_lo_, nh_, static_cast<unsigned>(kx), c_, hsafe_hi_ - hsafe_lo_,
+                 dst + hsafe_lo_);
+        if (hsafe_hi_ < nh_)
+          ref->pil_h(line, hoff_ + hsafe_hi_, hw_ + hsafe_hi_, nh_, static_cast<unsigned>(kx), c_, nh_ - hsafe_hi_,
+                     dst + hsafe_hi_);
+        tag[slot] = sy;
+      }
+      taps[used] = dst;
+      wy[used++] = wrow[j];
+    }
+    k->pil_v(taps, wy, used, nh_, out + lo);
+  }
+}
+
+}  // namespace pixnorm

@@ -1,0 +1,205 @@
+// The pil-* interpolations: a few outputs of Pillow 9.4 itself (Image.resize), the kernels of
+// every backend and target against the scalar reference (sizes across vector widths, negative
+// and wrapping weights, guards after the output), and whole plans of every backend against the
+// scalar plan on random images (every filter, shrinking and growing, fits, flip, strides).
+// The CLI test tests/cli/test_pil.py compares with the installed Pillow on photos.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backends.h"
+#include "kernels.h"
+#include "pixnorm/pixnorm.h"
+
+using namespace pixnorm_test;
+
+namespace {
+
+constexpr pixnorm_interp kPil[] = {PIXNORM_INTERP_PIL_NEAREST, PIXNORM_INTERP_PIL_BOX,     PIXNORM_INTERP_PIL_BILINEAR,
+                                   PIXNORM_INTERP_PIL_HAMMING, PIXNORM_INTERP_PIL_BICUBIC, PIXNORM_INTERP_PIL_LANCZOS};
+
+// write(out) fills n bytes of a buffer guarded on both sides: they equal want, no guard changed.
+template <class Write>
+void check_guarded_bytes(const std::vector<uint8_t>& want, size_t n, Write write) {
+  const size_t guard = 64;
+  std::vector<uint8_t> got(n + 2 * guard, 0xA5);
+  write(got.data() + guard);
+  CHECK(std::memcmp(got.data() + guard, want.data(), n) == 0);
+  bool intact = true;
+  for (size_t i = 0; i < got.size(); ++i)
+    if ((i < guard || i >= guard + n) && got[i] != 0xA5) intact = false;
+  CHECK(intact);
+}
+
+// The uint8 samples a plan feeds its normalization (mode rescale without statistics, NHWC f32).
+std::vector<uint8_t> resampled(pixnorm_plan_desc d, const uint8_t* px, size_t row_bytes) {
+  d.mode = PIXNORM_MODE_RESCALE;
+  d.layout = PIXNORM_LAYOUT_NHWC;
+  d.dtype = PIXNORM_DTYPE_F32;
+  pixnorm_plan* raw = nullptr;
+  const pixnorm_status st = pixnorm_plan_create(nullptr, &d, &raw);
+  REQUIRE_MESSAGE(st == PIXNORM_OK, pixnorm_last_error());
+  PlanPtr plan(raw);
+  std::vector<float> t(pixnorm_plan_output_elements(raw));
+  REQUIRE(pixnorm_plan_run(raw, px, row_bytes, t.data()) == PIXNORM_OK);
+  std::vector<uint8_t> out(t.size());
+  for (size_t i = 0; i < t.size(); ++i) out[i] = static_cast<uint8_t>(t[i]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pil: Pillow 9.4's own outputs on a small gray image") {
+  // 9x7 gray image, pixel (x, y) = (37x + 91y + (13xy mod 50)) mod 256; outputs of
+  // np.asarray(Image.fromarray(a).resize(size, filter)).
+  std::vector<uint8_t> src(9 * 7);
+  for (int y = 0; y < 7; ++y)
+    for (int x = 0; x < 9; ++x) src[y * 9 + x] = static_cast<uint8_t>((x * 37 + y * 91 + (x * y * 13) % 50) % 256);
+  const uint8_t want4x3[6][12] = {{141, 241, 35, 135, 93, 145, 247, 43, 251, 99, 153, 207},
+                                  {68, 168, 132, 79, 132, 111, 116, 142, 146, 122, 95, 98},
+                                  {105, 144, 136, 120, 121, 129, 123, 115, 140, 131, 101, 112},
+                                  {96, 158, 131, 107, 114, 128, 130, 112, 148, 127, 101, 110},
+                                  {98, 146, 142, 116, 128, 128, 119, 122, 138, 133, 100, 107},
+                                  {93, 146, 146, 114, 133, 130, 117, 127, 134, 134, 100, 102}};
+  const uint8_t lanczos5x11[55] = {9,   61,  150, 195, 13,  39,  149, 185, 123, 58,  124, 213, 187, 64,
+                                   159, 213, 100, 92,  137, 239, 161, 47,  120, 160, 158, 51,  120, 202,
+                                   98,  39,  65,  200, 120, 47,  101, 169, 184, 50,  111, 158, 228, 99,
+                                   91,  209, 107, 131, 114, 136, 103, 91,  38,  156, 154, 0,   96};
+  pixnorm_plan_desc d;
+  pixnorm_plan_desc_init(&d);
+  d.format = PIXNORM_FORMAT_GRAY8;
+  d.width = 9;
+  d.height = 7;
+  d.backend = PIXNORM_BACKEND_SCALAR;
+  for (int f = 0; f < 6; ++f) {
+    CAPTURE(f);
+    d.interp = kPil[f];
+    d.out_width = 4;
+    d.out_height = 3;
+    CHECK(resampled(d, src.data(), 9) == std::vector<uint8_t>(want4x3[f], want4x3[f] + 12));
+  }
+  d.interp = PIXNORM_INTERP_PIL_LANCZOS;
+  d.out_width = 5;
+  d.out_height = 11;
+  CHECK(resampled(d, src.data(), 9) == std::vector<uint8_t>(lanczos5x11, lanczos5x11 + 55));
+}
+
+TEST_CASE("pil: pil_h and pil_v of every backend and target equal the scalar reference") {
+  const pixnorm::RowKernels* ref = pixnorm::scalar_kernels();
+  std::mt19937 rng(11);
+  for (const Backend& b : simd_backends()) {
+    CAPTURE(b.name);
+    select(b);
+    for (size_t n : {0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 48, 63, 64, 65, 100, 129}) {
+      for (unsigned taps : {1u, 2u, 3u, 5u, 9u}) {
+        for (unsigned step : {1u, 3u}) {
+          for (int big = 0; big < 2; ++big) {
+            CAPTURE(n);
+            CAPTURE(taps);
+            CAPTURE(step);
+            CAPTURE(big);
+            // big: weights up to +-2^26, so that the int32 sums wrap (Pillow's int does the same).
+            const int32_t span = big ? (1 << 26) : (1 << 22);
+            std::uniform_int_distribution<int32_t> wd(-span / 4, span);
+            const size_t row_len = n * 3 + taps * step + 8;
+            std::vector<uint8_t> row = random_bytes(row_len + 4, static_cast<uint32_t>(n * 31 + taps));
+            std::vector<int32_t> off(n), w(taps * (n + 5));
+            for (size_t e = 0; e < n; ++e)
+              off[e] = static_cast<int32_t>(std::uniform_int_distribution<size_t>(0, row_len - taps * step)(rng));
+            for (int32_t& x : w) x = wd(rng);
+            std::vector<uint8_t> want(n + 1);
+            ref->pil_h(row.data(), off.data(), w.data(), n + 5, taps, step, n, want.data());
+            check_guarded_bytes(want, n, [&](uint8_t* out) {
+              b.kernels->pil_h(row.data(), off.data(), w.data(), n + 5, taps, step, n, out);
+            });
+            std::vector<std::vector<uint8_t>> rows;
+            std::vector<const uint8_t*> rp;
+            for (unsigned j = 0; j < taps; ++j) rows.push_back(random_bytes(n + 1, 7 * j + static_cast<uint32_t>(n)));
+            for (auto& r : rows) rp.push_back(r.data());
+            ref->pil_v(rp.data(), w.data(), taps, n, want.data());
+            check_guarded_bytes(want, n, [&](uint8_t* out) { b.kernels->pil_v(rp.data(), w.data(), taps, n, out); });
+          }
+        }
+      }
+    }
+  }
+  restore_targets();
+}
+
+TEST_CASE("pil: plans of every backend and target equal the scalar plan") {
+  std::mt19937 rng(5);
+  const pixnorm_format formats[] = {PIXNORM_FORMAT_RGB8, PIXNORM_FORMAT_GRAY8, PIXNORM_FORMAT_BGRA8,
+                                    PIXNORM_FORMAT_NV12};
+  for (int it = 0; it < 60; ++it) {
+    pixnorm_plan_desc d;
+    pixnorm_plan_desc_init(&d);
+    d.format = formats[it % 4];
+    d.width = 1 + rng() % 90;
+    d.height = 1 + rng() % 70;
+    d.interp = kPil[it % 6];
+    // x0.1 .. x4 on each axis
+    const double fx = 0.1 + (rng() % 40) / 10.0, fy = 0.1 + (rng() % 40) / 10.0;
+    d.out_width = static_cast<uint32_t>(d.width * fx) + 1;
+    d.out_height = static_cast<uint32_t>(d.height * fy) + 1;
+    const int kind = it % 5;
+    if (kind == 1) d.fit = PIXNORM_FIT_CENTER_CROP;
+    if (kind == 2) {
+      d.fit = PIXNORM_FIT_LETTERBOX;
+      d.letterbox_fill = 114;
+    }
+    if (kind == 3) {
+      d.fit = PIXNORM_FIT_CENTER_CROP;
+      d.resize_short = std::max(d.out_width, d.out_height) + rng() % 20;
+    }
+    if (kind == 4 && d.width > 4 && d.height > 4) {
+      d.roi_x = 1;
+      d.roi_y = 2;
+      d.roi_width = d.width - 3;
+      d.roi_height = d.height - 2;
+    }
+    d.flip = static_cast<int>(rng() % 2);
+    const bool yuv = d.format == PIXNORM_FORMAT_NV12;
+    const size_t pad = rng() % 9;
+    const size_t row_bytes = static_cast<size_t>(d.width) * bpp(d.format) + pad;
+    const size_t bytes = yuv ? row_bytes * d.height + 2 * ((row_bytes + 1) / 2) * ((d.height + 1) / 2)
+                             : row_bytes * d.height;
+    const std::vector<uint8_t> px = random_bytes(bytes, static_cast<uint32_t>(it));
+    CAPTURE(it);
+    CAPTURE(d.width);
+    CAPTURE(d.height);
+    CAPTURE(d.out_width);
+    CAPTURE(d.out_height);
+    CAPTURE(d.interp);
+    CAPTURE(d.fit);
+    CAPTURE(d.flip);
+    CAPTURE(d.format);
+    d.backend = PIXNORM_BACKEND_SCALAR;
+    const std::vector<uint8_t> want = resampled(d, px.data(), row_bytes);
+    for (const Backend& b : simd_backends()) {
+      CAPTURE(b.name);
+      select(b);
+      d.backend = b.id;
+      CHECK(resampled(d, px.data(), row_bytes) == want);
+      restore_targets();
+    }
+  }
+}
+
+TEST_CASE("pil: refusals") {
+  pixnorm_plan_desc d;
+  pixnorm_plan_desc_init(&d);
+  d.width = 65536;
+  d.height = 4;
+  d.out_width = 2;
+  d.out_height = 2;
+  d.interp = PIXNORM_INTERP_PIL_LANCZOS;
+  d.mode = PIXNORM_MODE_RESCALE;
+  pixnorm_plan* p = nullptr;
+  CHECK(pixnorm_plan_create(nullptr, &d, &p) == PIXNORM_ERROR_TOO_LARGE);
+  CHECK(p == nullptr);
+  CHECK(std::string(pixnorm_last_error()).find("4096") != std::string::npos);
+}
