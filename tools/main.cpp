@@ -219,10 +219,13 @@ void print_apply_help(FILE* out) {
   print_presets(out);
   std::fprintf(out,
                "\n"
-               "Images: PNG (16-bit reduced to 8), JPEG, BMP, GIF (first frame), binary PGM/PPM, TGA (by its\n"
-               "'.tga' name, as TGA has no signature). 1 channel and gray+alpha give gray input, 3 RGB, 4 RGBA\n"
-               "(alpha dropped). JPEG EXIF orientation is not applied. The output channels follow the\n"
-               "statistics' channel order (BGR for caffe); gray images need gray statistics or no statistics.\n"
+               "Images: JPEG (libjpeg-turbo) and PNG (libpng, checksums verified) decoded to the pixels of\n"
+               "Pillow's Image.open(f).convert('RGB'); BMP, GIF (first frame), binary PGM/PPM, TGA (by its\n"
+               "'.tga' name, as TGA has no signature). With RGB or BGR statistics every image is converted\n"
+               "as convert('RGB') does: gray, gray+alpha, 1-bit, palette, CMYK and RGBA (alpha dropped); with\n"
+               "GRAY statistics as convert('L') does. 16-bit PNGs are reduced to 8 bits as Pillow does (the\n"
+               "high byte; 16-bit gray is clipped to 255). JPEG EXIF orientation is not applied. The output\n"
+               "channels follow the statistics' channel order (BGR for caffe). Only regular files are read.\n"
                "\n"
                "Exit status: 0 done, 1 a bad file, image or statistics, 2 a bad command line.\n"
                "\n"
@@ -536,6 +539,11 @@ int run_apply(int argc, char** argv) {
   // Every header first: a size or channel mismatch in the last image fails in milliseconds,
   // before any decoding, and the tensor shape is known before the output is created.
   const std::string& first = a.inputs.front();
+  const StatsPtr stats = load_stats(a);
+  // Decoded images take the statistics' channels, as a pipeline's convert('RGB') or
+  // convert('L') gives them; without statistics, their own.
+  pixnorm_stats_values sv{};
+  const bool stats_known = stats && pixnorm_stats_get(stats.get(), &sv) == PIXNORM_OK;
   std::vector<ImageInfo> infos;
   infos.reserve(a.inputs.size());
   for (const std::string& path : a.inputs) {
@@ -544,6 +552,8 @@ int run_apply(int argc, char** argv) {
       infos.push_back(a.raw);
     } else {
       infos.push_back(probe_image(path));
+      if (stats_known)
+        infos.back().format = sv.channel_order == PIXNORM_ORDER_GRAY ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
     }
     const ImageInfo& info = infos.back();
     const bool same_size = info.width == infos[0].width && info.height == infos[0].height;
@@ -554,7 +564,6 @@ int run_apply(int argc, char** argv) {
                                                : ": all images of one tensor must have the same channel count"));
   }
 
-  const StatsPtr stats = load_stats(a);
   std::vector<FormatPlan> plans;  // one per distinct input format and size
   auto plan_for = [&](const ImageInfo& info) -> const pixnorm_plan* {
     for (const FormatPlan& p : plans)
