@@ -201,8 +201,10 @@ void print_fit_help(FILE* out) {
                "  --rgb              colour statistics: a gray image counts as three equal channels\n"
                "  --gray             gray statistics: a colour image counts as its luma, rounded to uint8:\n"
                "                     (19595 R + 38470 G + 7471 B + 32768) >> 16 (ITU-R 601-2, as PIL's 'L')\n"
-               "                     Default: GRAY if every image is gray, RGB if every image is colour; a\n"
-               "                     folder that mixes both is refused. Alpha is ignored.\n"
+               "                     Default: GRAY if every image is gray, else RGB (gray images then count\n"
+               "                     as three equal channels). Images are converted as Pillow's convert('RGB')\n"
+               "                     (or 'L') does: palette, CMYK, gray+alpha and RGBA (alpha dropped); the\n"
+               "                     summary counts each kind. JPEG and PNG decode to Pillow's pixels.\n"
                "  --raw-units        statistics in 0..255 units (rescale 1); default: 0..1 units (rescale 1/255)\n"
                "  --strict           a file that cannot be decoded fails the fit instead of being skipped\n"
                "  --resume           continue an interrupted fit from its checkpoint, STATS.json.checkpoint\n"
@@ -359,6 +361,8 @@ struct ImageResult {
   std::string skip;   // why the file was skipped ("" when measured)
   std::string fatal;  // a failure that is not the file's fault (out of memory)
   bool gray = false;  // the file holds a gray image
+  Source source = Source::kRgb;  // what the file holds, for the summary
+  bool from_16bit = false;
   pixnorm_channel_sums sums;
 };
 
@@ -386,6 +390,8 @@ ImageResult measure(const FitArgs& a, const std::string& path, Scratch& scratch)
     size_t row_bytes = image.row_bytes;
     uint32_t w = info.width, h = info.height;
     r.gray = is_gray(format);
+    r.source = info.source;
+    r.from_16bit = info.from_16bit;
     if (a.colour == Colour::kGray && !r.gray) {
       to_luma(pixels, w, h, row_bytes, bytes_per_pixel(format), scratch.luma);
       format = PIXNORM_FORMAT_GRAY8;
@@ -646,6 +652,7 @@ int run_fit(int argc, char** argv) {
   }
 
   const uint64_t resumed_from = cp.done;
+  uint64_t kinds[kSourceKinds] = {};  // images of each kind measured in this run
   Progress progress;
   uint64_t total = 0;
   if (progress.enabled()) {  // a quick pass over the names, for the percentage and the ETA
@@ -702,13 +709,19 @@ int run_fit(int argc, char** argv) {
           progress.message("pixnorm: skipped " + r.skip);
         } else {
           uint32_t channels = a.colour == Colour::kRgb ? 3 : a.colour == Colour::kGray ? 1 : r.gray ? 1 : 3;
-          if (a.colour == Colour::kAuto && acc.channels != 0 && acc.channels != channels)
-            throw data_error(join_path(a.folder, r.rel),
-                             std::string("is ") + (r.gray ? "gray" : "colour") + ", but the images before it are " +
-                                 (r.gray ? "colour" : "gray") +
-                                 ": the folder mixes gray and colour images; give --rgb (a gray image counts as "
-                                 "three equal channels) or --gray (a colour image counts as its luma)");
+          // A folder that mixes gray and colour images gives RGB statistics, the gray images
+          // counting as three equal channels (Pillow's convert('RGB')), whatever their order:
+          // the gray images before the first colour one are counted again that way.
+          if (a.colour == Colour::kAuto && acc.channels == 1 && channels == 3) {
+            for (uint32_t c = 1; c < 3; ++c) {
+              acc.sum[c] = acc.sum[0], acc.sum_sq[c] = acc.sum_sq[0];
+              acc.min[c] = acc.min[0], acc.max[c] = acc.max[0];
+            }
+            acc.channels = 3;
+          }
+          if (a.colour == Colour::kAuto && acc.channels == 3) channels = 3;
           add_image(acc, r.sums, channels);
+          ++kinds[static_cast<size_t>(r.source)];
         }
         cp.hash = chain_hash(cp.hash, r.rel);
         ++cp.done;
@@ -760,6 +773,18 @@ int run_fit(int argc, char** argv) {
                a.output.c_str(), static_cast<unsigned long long>(acc.images),
                static_cast<unsigned long long>(acc.skipped), BigUint(acc.pixels).to_decimal().c_str(), seconds,
                seconds > 0 ? double(cp.done - resumed_from) / seconds : 0.0, resumed.c_str());
+  std::string decoded;
+  bool converted = false;
+  for (int k = 0; k < kSourceKinds; ++k) {
+    if (!kinds[k]) continue;
+    const Source source = static_cast<Source>(k);
+    decoded += (decoded.empty() ? "" : ", ") + std::to_string(kinds[k]) + " " + source_name(source);
+    converted = converted || (acc.channels == 3 ? source != Source::kRgb : source != Source::kGray);
+  }
+  if (converted)
+    std::fprintf(stderr, "pixnorm: decoded%s: %s%s\n", resumed_from ? " since the resume" : "", decoded.c_str(),
+                 acc.channels == 3 ? "; converted to RGB as Pillow's convert('RGB') does"
+                                   : "; converted to L as Pillow's convert('L') does");
   return kExitOk;
 }
 
