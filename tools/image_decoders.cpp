@@ -209,7 +209,14 @@ void png_on_error(png_structp png, png_const_charp text) {
   else std::snprintf(job->message, sizeof(job->message), "corrupt PNG (%s)", text);
   png_longjmp(png, 1);
 }
-void png_on_warning(png_structp, png_const_charp) {}
+// libpng's warnings, its "benign errors" included, leave the pixels as Pillow decodes them
+// (a palette index past PLTE's end, an odd ancillary chunk), except those about the image
+// data: once every row is read, libpng inflates the rest of the zlib stream and only warns
+// when its Adler-32 checksum is wrong or more data follows the image's ("IDAT: incorrect data
+// check", "IDAT: Too much image data").
+void png_on_warning(png_structp png, png_const_charp text) {
+  if (std::strncmp(text, "IDAT", 4) == 0 || std::strstr(text, "Too many IDATs")) png_error(png, text);
+}
 
 void png_on_read(png_structp png, png_bytep out, size_t n) {
   auto* job = static_cast<PngJob*>(png_get_io_ptr(png));
