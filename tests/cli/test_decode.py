@@ -324,7 +324,7 @@ def not_regular_files_refused():
     for path, what in ((fifo, "a FIFO"), (folder, "a directory"), ("/dev/null", "a device")):
         for cmd in (["apply", "--preset", "imagenet", path, "-o", out], ["check", "--preset", "imagenet", path]):
             # A FIFO without a writer blocks an open() for reading: the timeout catches a regression.
-            r = run(cmd, timeout=60)
+            r = run(cmd, timeout=20)
             assert r.returncode == 1 and r.stderr.strip() == f"pixnorm: {path}: not a regular file ({what})", \
                 (cmd, r.stderr)
     os.remove(fifo)
