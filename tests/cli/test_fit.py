@@ -326,6 +326,13 @@ def gray_and_colour():
         doc, _, r = fit(mixed, out, *flags)
         check_against(doc, reference(mixed, rels, colour="rgb"), f"mixed {flags}")
         assert "grayscale" in r.stderr and "convert('RGB')" in r.stderr, r.stderr
+    # Gray images first: those before the first colour one count as RGB all the same.
+    gray_first = os.path.join(WORK, "mixed_gray_first")
+    shutil.rmtree(gray_first, ignore_errors=True)
+    shutil.copytree(gray, os.path.join(gray_first, "a_gray"))
+    shutil.copytree(os.path.join(mixed, "colour"), os.path.join(gray_first, "b_colour"))
+    doc, _, _ = fit(gray_first, out, "--threads", 1)
+    check_against(doc, reference(gray_first, listing(gray_first), colour="rgb"), "mixed, gray first")
     doc, _, _ = fit(mixed, out, "--gray")
     check_against(doc, reference(mixed, rels, colour="gray"), "mixed --gray")
     # --rgb on a gray folder: three equal channels.
