@@ -24,6 +24,14 @@ constexpr int kMaxJpegScans = 1000;
 
 // ---------------------------------------------------------------- JPEG
 
+// The first APP1 segment holding EXIF data, as Pillow takes it.
+uint8_t jpeg_orientation(j_decompress_ptr ci) {
+  for (jpeg_saved_marker_ptr m = ci->marker_list; m; m = m->next)
+    if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 && std::memcmp(m->data, "Exif\0\0", 6) == 0)
+      return exif_orientation(m->data + 6, m->data_length - 6);
+  return 1;
+}
+
 struct JpegJob {
   jpeg_decompress_struct cinfo;
   struct Error {
@@ -36,6 +44,7 @@ struct JpegJob {
   void* user;
   uint64_t budget;
   bool created;
+  bool finishing;  // every row read: the end of the input is no longer an error
   char message[JMSG_LENGTH_MAX + 64];
   Decoded out;
   uint8_t* row;  // CMYK rows before the conversion
@@ -55,7 +64,8 @@ void jpeg_on_error(j_common_ptr c) {
   } else {
     char text[JMSG_LENGTH_MAX];
     c->err->format_message(c, text);
-    std::snprintf(job->message, sizeof(job->message), "corrupt JPEG (%s)", text);
+    const bool unsupported = std::strncmp(text, "Unsupported", 11) == 0;  // 12-bit, arithmetic coding...
+    std::snprintf(job->message, sizeof(job->message), "%s JPEG (%s)", unsupported ? "unsupported" : "corrupt", text);
   }
   jpeg_fail(job);
 }
@@ -78,10 +88,12 @@ void jpeg_src_term(j_decompress_ptr) {}
 
 // The end of the input before the image is complete is an error, as Pillow's default
 // (ImageFile.LOAD_TRUNCATED_IMAGES = False) makes it; libjpeg's own sources would pad with an
-// end-of-image marker and go on.
+// end-of-image marker and go on. After the last row it ends the reading quietly, as Pillow's
+// suspending source does.
 boolean jpeg_src_fill(j_decompress_ptr c) {
   JpegJob* job = job_of(reinterpret_cast<j_common_ptr>(c));
   const size_t n = job->read(job->user, job->buffer, sizeof(job->buffer));
+  if (n == 0 && job->finishing) return FALSE;  // suspends jpeg_finish_decompress
   if (n == 0) ERREXIT(c, JERR_INPUT_EOF);
   job->src.next_input_byte = job->buffer;
   job->src.bytes_in_buffer = n;
@@ -93,7 +105,8 @@ void jpeg_src_skip(j_decompress_ptr c, long n) {
   if (n <= 0) return;
   while (static_cast<size_t>(n) > job->src.bytes_in_buffer) {
     n -= static_cast<long>(job->src.bytes_in_buffer);
-    jpeg_src_fill(c);
+    job->src.bytes_in_buffer = 0;
+    if (!jpeg_src_fill(c)) return;  // finishing at the end of the input
   }
   job->src.next_input_byte += n;
   job->src.bytes_in_buffer -= static_cast<size_t>(n);
@@ -115,15 +128,17 @@ void cmyk_row_to_rgb(const uint8_t* in, uint8_t* out, uint32_t width) {
 bool jpeg_run(JpegJob* job, bool whole) {
   if (setjmp(job->err.jump)) return false;
   jpeg_decompress_struct* ci = &job->cinfo;
+  job->created = true;  // jpeg_destroy_decompress takes a half-created struct (mem still null)
   jpeg_create_decompress(ci);
-  job->created = true;
   ci->src = &job->src;
   ci->mem->max_memory_to_use = static_cast<long>(job->budget < 0x7FFFFFFF ? job->budget : 0x7FFFFFFF);
   ci->progress = &job->progress;
+  jpeg_save_markers(ci, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(ci, TRUE);
   Decoded& out = job->out;
   out.width = ci->image_width;
   out.height = ci->image_height;
+  out.orientation = jpeg_orientation(ci);
   // Pillow's modes: 1 component L, 3 RGB (libjpeg converts from YCbCr when the file says so),
   // 4 CMYK; other counts it refuses.
   switch (ci->num_components) {
@@ -155,8 +170,10 @@ bool jpeg_run(JpegJob* job, bool whole) {
     if (jpeg_read_scanlines(ci, &row, 1) != 1) ERREXIT(ci, JERR_INPUT_EOF);
     if (out.source == Source::kCmyk) cmyk_row_to_rgb(job->row, dst, out.width);
   }
-  // Not jpeg_finish_decompress: Pillow stops once it has every row, and so does this, whatever
-  // follows the image data.
+  // What follows the rows is read as Pillow reads it: an error in it (a corrupt marker) fails
+  // the decoding, the end of the input does not.
+  job->finishing = true;
+  jpeg_finish_decompress(ci);
   return true;
 }
 
@@ -164,6 +181,7 @@ std::string jpeg(ReadFn read, void* user, uint64_t budget, Decoded* result, bool
   std::unique_ptr<JpegJob> job(new (std::nothrow) JpegJob);
   if (!job) return "out of memory";
   std::memset(static_cast<void*>(job.get()), 0, sizeof(JpegJob));
+  job->out = Decoded();
   job->cinfo.err = jpeg_std_error(&job->err.pub);
   job->err.pub.error_exit = jpeg_on_error;
   job->err.pub.emit_message = jpeg_on_message;
@@ -232,7 +250,7 @@ void png_on_read(png_structp png, png_bytep out, size_t n) {
 
 // The ancillary chunks pixnorm has no use for: skipped unparsed (their CRCs are still checked).
 // gAMA, cHRM, sRGB and iCCP change nothing in Pillow's pixels either.
-constexpr png_byte kIgnoredChunks[] = "bKGD\0cHRM\0eXIf\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0"
+constexpr png_byte kIgnoredChunks[] = "bKGD\0cHRM\0gAMA\0hIST\0iCCP\0iTXt\0oFFs\0pCAL\0pHYs\0"
                                       "sBIT\0sCAL\0sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt\0acTL\0fcTL\0fdAT";
 
 // One row from libpng's samples (8 or 16 bits, `in_channels` with alpha last) to Pillow's:
@@ -275,6 +293,9 @@ bool png_run(PngJob* job, bool whole) {
   out.width = w;
   out.height = h;
   out.from_16bit = depth == 16;
+  png_uint_32 exif_size = 0;
+  png_bytep exif = nullptr;
+  if (png_get_eXIf_1(png, info, &exif_size, &exif) != 0 && exif) out.orientation = exif_orientation(exif, exif_size);
   switch (type) {
     case PNG_COLOR_TYPE_GRAY: out.channels = 1, out.source = depth == 1 ? Source::kBilevel : Source::kGray; break;
     case PNG_COLOR_TYPE_GRAY_ALPHA: out.channels = 1, out.source = Source::kGrayAlpha; break;
@@ -339,6 +360,7 @@ std::string png(ReadFn read, void* user, uint64_t budget, Decoded* result, bool 
   std::unique_ptr<PngJob> job(new (std::nothrow) PngJob);
   if (!job) return "out of memory";
   std::memset(static_cast<void*>(job.get()), 0, sizeof(PngJob));
+  job->out = Decoded();
   job->read = read;
   job->user = user;
   job->budget = budget;
@@ -359,6 +381,25 @@ std::string png(ReadFn read, void* user, uint64_t budget, Decoded* result, bool 
 }
 
 }  // namespace
+
+uint8_t exif_orientation(const uint8_t* tiff, size_t size) {
+  if (size < 8 || !(std::memcmp(tiff, "II*\0", 4) == 0 || std::memcmp(tiff, "MM\0*", 4) == 0)) return 1;
+  const bool le = tiff[0] == 'I';
+  const auto u16 = [&](size_t at) { return le ? tiff[at] | tiff[at + 1] << 8 : tiff[at] << 8 | tiff[at + 1]; };
+  const auto u32 = [&](size_t at) { return uint32_t(u16(le ? at + 2 : at)) << 16 | uint32_t(u16(le ? at : at + 2)); };
+  const uint64_t ifd = u32(4);
+  if (ifd + 2 > size) return 1;
+  const unsigned entries = u16(ifd);
+  for (unsigned i = 0; i < entries; ++i) {
+    const uint64_t at = ifd + 2 + 12 * uint64_t{i};
+    if (at + 12 > size) break;
+    if (u16(at) != 0x0112) continue;
+    const unsigned type = u16(at + 2);  // SHORT (3) as the standard says; LONG (4) seen in the wild
+    const unsigned value = type == 3 ? u16(at + 8) : type == 4 ? u32(at + 8) : 0;
+    return static_cast<uint8_t>(value >= 1 && value <= 8 ? value : 1);
+  }
+  return 1;
+}
 
 std::string jpeg_probe(ReadFn read, void* user, Decoded* out) { return jpeg(read, user, 16u << 20, out, false); }
 std::string jpeg_decode(ReadFn read, void* user, uint64_t budget, Decoded* out) {

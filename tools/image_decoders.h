@@ -20,8 +20,13 @@ struct Decoded {
   unsigned channels = 0;  // of `pixels`: 1 (gray sources) or 3
   Source source = Source::kRgb;
   bool from_16bit = false;
+  uint8_t orientation = 1;  // EXIF orientation, 1..8 (1 when the file has none)
   uint8_t* pixels = nullptr;  // malloc'd, rows of width * channels bytes; null after a probe
 };
+
+// The orientation (tag 0x0112 of IFD0) in EXIF data starting at its TIFF header, as Pillow's
+// getexif() reads it; 1 when absent or not 1..8.
+uint8_t exif_orientation(const uint8_t* tiff, size_t size);
 
 // Each returns "" on success, else why the input cannot be decoded ("corrupt JPEG (...)",
 // "truncated PNG"), without the input's name. A probe reads the header only. A decode

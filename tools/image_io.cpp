@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include <stb/stb_image.h>
 
@@ -413,6 +414,7 @@ ImageInfo probe(Input& in) {
     w = d.width, h = d.height;
     info.source = d.source;
     info.from_16bit = d.from_16bit;
+    info.orientation = d.orientation;
   } else {
     check_stb_defects(in, false);
     int sw = 0, sh = 0, channels = 0;
@@ -481,21 +483,61 @@ void convert(Image& image, pixnorm_format want, const std::string& path) {
   image.row_bytes = size_t{info.width} * to;
 }
 
+// The width and height stored in the file.
+uint64_t stored_width(const ImageInfo& i) { return i.exif_applied && i.orientation >= 5 ? i.height : i.width; }
+uint64_t stored_height(const ImageInfo& i) { return i.exif_applied && i.orientation >= 5 ? i.width : i.height; }
+
+// Pillow's exif_transpose: 2 FLIP_LEFT_RIGHT, 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE,
+// 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90. Each output pixel (x, y) from a stored one.
+void orient(Image& image, uint8_t orientation, const std::string& path) {
+  if (orientation <= 1 || orientation > 8) return;
+  const uint32_t w = image.info.width, h = image.info.height;  // stored
+  const unsigned bpp = bytes_per_pixel(image.info.format);
+  const bool swap = orientation >= 5;
+  const uint32_t ow = swap ? h : w, oh = swap ? w : h;
+  uint8_t* out = static_cast<uint8_t*>(std::malloc(size_t{ow} * oh * bpp));
+  if (!out) throw data_error(path, "out of memory");
+  const uint8_t* in = image.pixels.get();
+  for (uint32_t y = 0; y < oh; ++y) {
+    uint8_t* d = out + size_t{y} * ow * bpp;
+    for (uint32_t x = 0; x < ow; ++x, d += bpp) {
+      uint32_t sx = x, sy = y;
+      switch (orientation) {
+        case 2: sx = w - 1 - x; break;
+        case 3: sx = w - 1 - x, sy = h - 1 - y; break;
+        case 4: sy = h - 1 - y; break;
+        case 5: sx = y, sy = x; break;
+        case 6: sx = y, sy = h - 1 - x; break;
+        case 7: sx = w - 1 - y, sy = h - 1 - x; break;
+        case 8: sx = w - 1 - y, sy = x; break;
+      }
+      std::memcpy(d, in + size_t{sy} * image.row_bytes + size_t{sx} * bpp, bpp);
+    }
+  }
+  image.pixels = {out, free_pixels};
+  image.info.width = ow;
+  image.info.height = oh;
+  image.row_bytes = size_t{ow} * bpp;
+}
+
 Image decode_by_codec(Input& in, const ImageInfo& expected) {
   const std::string& path = in.path;
   const uint64_t budget = StbBudget::decode(uint64_t{expected.width} * expected.height, in.size);
+  const uint64_t w = stored_width(expected), h = stored_height(expected);
   codec::Decoded d;
   const std::string problem = std::strcmp(expected.kind, "JPEG") == 0 ? codec::jpeg_decode(codec_read, &in, budget, &d)
                                                                       : codec::png_decode(codec_read, &in, budget, &d);
   if (!problem.empty()) throw data_error(path, "cannot decode: " + problem);
   Image image;
   image.pixels = {d.pixels, free_pixels};
-  if (d.width != expected.width || d.height != expected.height)
+  if (d.width != w || d.height != h)
     throw data_error(path, "cannot decode: the image is " + dims(d.width, d.height) + " but its header says " +
-                               dims(expected.width, expected.height));
-  if (d.source != expected.source || d.from_16bit != expected.from_16bit)
+                               dims(w, h));
+  if (d.source != expected.source || d.from_16bit != expected.from_16bit || d.orientation != expected.orientation)
     throw data_error(path, "cannot decode: the file changed since its header was read");
   image.info = expected;
+  image.info.width = d.width;
+  image.info.height = d.height;
   image.info.format = d.channels == 1 ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
   image.row_bytes = size_t{d.width} * d.channels;
   return image;
@@ -535,10 +577,19 @@ Image decode(Input& in, const ImageInfo& expected) {
     throw data_error(in.path, "cannot decode to " + std::string(format_name(expected.format)) + " (gray8 or rgb8)");
   Image image = by_codec(expected.kind) ? decode_by_codec(in, expected) : decode_by_stb(in, expected);
   convert(image, expected.format, in.path);
+  if (expected.exif_applied) orient(image, expected.orientation, in.path);
+  image.info = expected;
   return image;
 }
 
 }  // namespace
+
+ImageInfo with_exif_orientation(ImageInfo info) {
+  if (info.exif_applied) return info;
+  info.exif_applied = true;
+  if (info.orientation >= 5) std::swap(info.width, info.height);
+  return info;
+}
 
 ImageInfo probe_image(const std::string& path) {
   InputFile in(path);

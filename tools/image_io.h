@@ -35,7 +35,14 @@ struct ImageInfo {
   const char* kind = "raw";  // for messages: "PNG", "JPEG", ...
   Source source = Source::kRgb;
   bool from_16bit = false;  // 16 bits per sample in the file (PNG), reduced to 8 as Pillow does
+  uint8_t orientation = 1;  // EXIF orientation 1..8 of a JPEG or PNG (1: none, or not applied)
+  bool exif_applied = false;  // width and height are those after the orientation (see below)
 };
+
+// `info` with its EXIF orientation applied, as Pillow's ImageOps.exif_transpose (and
+// cv2.imread) do: width and height exchanged for orientations 5..8; decode_image then turns
+// the pixels. Without it the orientation is ignored, as Image.open and torchvision do.
+ImageInfo with_exif_orientation(ImageInfo info);
 
 struct Image {
   ImageInfo info;

@@ -194,6 +194,9 @@ void print_apply_help(FILE* out) {
                "  --letterbox FILL    keep the aspect, centre the image, fill the borders with FILL (0..255,\n"
                "                      every channel; YOLO uses 114)\n"
                "  --flip              mirror the output horizontally\n"
+               "  --exif MODE         ignore (default: as Pillow's Image.open and torchvision) or apply (the\n"
+               "                      EXIF orientation of JPEG and PNG files, as ImageOps.exif_transpose and\n"
+               "                      cv2.imread do), before any crop or resize\n"
                "\n"
                "Output type:\n"
                "  --dtype TYPE        f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8\n"
@@ -224,7 +227,7 @@ void print_apply_help(FILE* out) {
                "'.tga' name, as TGA has no signature). With RGB or BGR statistics every image is converted\n"
                "as convert('RGB') does: gray, gray+alpha, 1-bit, palette, CMYK and RGBA (alpha dropped); with\n"
                "GRAY statistics as convert('L') does. 16-bit PNGs are reduced to 8 bits as Pillow does (the\n"
-               "high byte; 16-bit gray is clipped to 255). JPEG EXIF orientation is not applied. The output\n"
+               "high byte; 16-bit gray is clipped to 255). EXIF orientation: see --exif. The output\n"
                "channels follow the statistics' channel order (BGR for caffe). Only regular files are read.\n"
                "\n"
                "Exit status: 0 done, 1 a bad file, image or statistics, 2 a bad command line.\n"
@@ -284,6 +287,7 @@ struct ApplyArgs {
   uint32_t out_w = 0, out_h = 0;
   pixnorm_interp interp = PIXNORM_INTERP_BILINEAR;
   bool center = false, has_roi = false, has_letterbox = false, flip = false;
+  bool exif_apply = false;  // --exif apply
   uint32_t roi[4] = {0, 0, 0, 0};  // x, y, w, h
   uint32_t resize_short = 0, letterbox = 114;
   pixnorm_yuv_matrix yuv = PIXNORM_YUV_BT601;
@@ -403,6 +407,10 @@ ApplyArgs parse_apply(int argc, char** argv) {
       a.has_letterbox = true;
     } else if (name == "--flip") {
       a.flip = flag();
+    } else if (name == "--exif") {
+      const std::string v = take();
+      if (v != "ignore" && v != "apply") throw usage_error("--exif: expected ignore or apply, got '" + v + "'");
+      a.exif_apply = v == "apply";
     } else if (name == "--yuv") {
       a.yuv = parse_named(kMatrices, name, take());
       a.has_yuv_option = true;
@@ -552,6 +560,7 @@ int run_apply(int argc, char** argv) {
       infos.push_back(a.raw);
     } else {
       infos.push_back(probe_image(path));
+      if (a.exif_apply) infos.back() = with_exif_orientation(infos.back());
       if (stats_known)
         infos.back().format = sv.channel_order == PIXNORM_ORDER_GRAY ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
     }

@@ -48,12 +48,12 @@ def gray_stats():
     return path
 
 
-def decoded(path, gray=False):
+def decoded(path, gray=False, flags=()):
     """The pixels pixnorm decodes: apply in rescale mode (x / 255 in float32, NHWC), times 255
     and rounded, which is exact for every uint8 value."""
     out = os.path.join(WORK, "decoded.npy")
     stats = ["--stats", gray_stats()] if gray else ["--preset", "unit"]
-    r = run(["apply", *stats, "--mode", "rescale", "--layout", "nhwc", path, "-o", out, "-q"])
+    r = run(["apply", *stats, "--mode", "rescale", "--layout", "nhwc", *flags, path, "-o", out, "-q"])
     assert r.returncode == 0, f"{path}: exit {r.returncode}: {r.stderr}"
     x = np.load(out)[0] * 255
     assert np.abs(x - np.rint(x)).max() < 1e-3, path
@@ -193,6 +193,33 @@ def gray_statistics_take_pillows_L():
 
 
 @test
+def refusals_as_pillow():
+    """Every JPEG of the fuzz corpus, damaged ones included, is refused exactly when Pillow
+    refuses it, and decodes to Pillow's pixels otherwise. PNGs: pixnorm refuses whatever Pillow
+    refuses, and more (a wrong IDAT CRC or Adler-32 Pillow does not check, data past the
+    image's, a missing IEND)."""
+    stricter = []
+    for path in sorted(glob.glob(os.path.join(CORPUS, "*.jpg")) + glob.glob(os.path.join(CORPUS, "*.png"))):
+        r = run(["apply", "--preset", "unit", "--mode", "rescale", "--layout", "nhwc", path, "-o",
+                 os.path.join(WORK, "r.npy"), "-q"])
+        try:
+            want = pillow(path)
+        except Exception:
+            want = None
+        if r.returncode == 0 and want is not None:
+            got = np.rint(np.load(os.path.join(WORK, "r.npy"))[0] * 255).astype(np.uint8)
+            assert np.array_equal(got, want), f"{path}: decoded unlike Pillow"
+        elif r.returncode == 0:
+            raise AssertionError(f"{path}: Pillow refuses it, pixnorm decodes it")
+        else:
+            assert r.returncode == 1 and r.stderr.startswith(f"pixnorm: {path}: "), r.stderr
+            if want is not None:
+                assert path.endswith(".png"), f"{path}: refused ({r.stderr.strip()}), but Pillow decodes it"
+                stricter.append(os.path.basename(path))
+    print(f"      refused though Pillow decodes them: {', '.join(stricter) or 'none'}")
+
+
+@test
 def opencv_agrees_on_jpegs():
     import cv2
     jpegs = [p for p in photos() + variants() if p.endswith(".jpg") and "cmyk" not in p and "gray" not in p]
@@ -234,6 +261,39 @@ def quietly(fn):
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+@test
+def exif_orientation():
+    """--exif apply turns JPEGs and PNGs as Pillow's ImageOps.exif_transpose (and, for JPEGs,
+    cv2.imread) do; by default the orientation is ignored, as Image.open does."""
+    import cv2
+    from PIL import ImageOps
+    with Image.open(os.path.join(DATA, "rocket.jpg")) as im:
+        base = im.convert("RGB").crop((100, 50, 100 + 61, 50 + 37))  # not square
+    folder = os.path.join(WORK, "exif")
+    os.makedirs(folder)
+    for orientation in range(1, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        for ext in ("jpg", "png"):
+            path = os.path.join(folder, f"o{orientation}.{ext}")
+            base.save(path, exif=exif.tobytes(), **({"quality": 90} if ext == "jpg" else {}))
+            with Image.open(path) as im:
+                assert im.getexif().get(0x0112) == orientation, path
+                want = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+            got = decoded(path, flags=("--exif", "apply"))
+            assert np.array_equal(got, want), f"{path}: --exif apply differs from exif_transpose"
+            assert np.array_equal(decoded(path), pillow(path)), f"{path}: the default must ignore the orientation"
+            if ext == "jpg":
+                assert np.array_equal(got, cv2.imread(path, cv2.IMREAD_COLOR)[..., ::-1]), path
+    # Oriented images of one size in one tensor, with a resize: the plan sees the turned size.
+    out = os.path.join(WORK, "exif.npy")
+    r = run(["apply", "--preset", "imagenet", "--exif", "apply", "--resize", "20x30",
+             *[os.path.join(folder, f"o{o}.jpg") for o in range(1, 9)], "-o", out])
+    assert r.returncode == 0 and np.load(out).shape == (8, 3, 30, 20), r.stderr
+    r = run(["apply", "--preset", "imagenet", "--exif", "rotate", os.path.join(folder, "o1.jpg"), "-o", out])
+    assert r.returncode == 2 and "--exif" in r.stderr, r.stderr
 
 
 def idat_span(data):

@@ -76,6 +76,7 @@ struct Expected {
   const char* name;
   Source source;
   bool from_16bit;
+  uint8_t orientation = 1;
 };
 constexpr Expected kExpected[] = {
     {"png-gray16.png", Source::kGray, true},        {"png-rgb16.png", Source::kRgb, true},
@@ -85,12 +86,22 @@ constexpr Expected kExpected[] = {
     {"jpeg-gray.jpg", Source::kGray, false},        {"jpeg-444.jpg", Source::kRgb, false},
     {"jpeg-cmyk.jpg", Source::kCmyk, false},        {"jpeg-adobe-ycck-420.jpg", Source::kCmyk, false},
     {"gif-plain.gif", Source::kPalette, false},
+    {"jpeg-exif-orientation6.jpg", Source::kRgb, false, 6},
+    {"jpeg-exif-orientation8-le.jpg", Source::kGray, false, 8},
 };
 
 void check_kind(const std::string& name, const std::string& full) {
   for (const Expected& e : kExpected) {
     if (name != e.name) continue;
     const ImageInfo info = probe_image(full);
+    if (info.orientation != e.orientation)
+      fail(name + ": EXIF orientation " + std::to_string(info.orientation) + ", expected " +
+           std::to_string(e.orientation));
+    const ImageInfo turned = with_exif_orientation(info);
+    const Image image = decode_image(full, turned);
+    if (image.info.width != turned.width || image.info.height != turned.height ||
+        (e.orientation >= 5 && turned.width != info.height))
+      fail(name + ": turned by its EXIF orientation to another size");
     if (info.source != e.source || info.from_16bit != e.from_16bit)
       fail(name + ": probed as " + source_name(info.source) + (info.from_16bit ? ", 16-bit" : "") + ", expected " +
            source_name(e.source) + (e.from_16bit ? ", 16-bit" : ""));

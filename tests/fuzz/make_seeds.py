@@ -131,7 +131,15 @@ def segment(marker, body):
     return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
 
 
-def jpeg(width, height, sampling, progressive=False, restart=0, adobe=None):
+def exif(orientation, little_endian):
+    """APP1 EXIF data of one IFD holding the orientation tag."""
+    e = "<" if little_endian else ">"
+    tiff = (b"II*\0" if little_endian else b"MM\0*") + struct.pack(e + "I", 8)
+    tiff += struct.pack(e + "H", 1) + struct.pack(e + "HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(e + "I", 0)
+    return b"Exif\0\0" + tiff
+
+
+def jpeg(width, height, sampling, progressive=False, restart=0, adobe=None, app1=None):
     """sampling: [(h, v)] per component. Blocks hold random small quantized coefficients.
     adobe: the colour transform of an Adobe APP14 marker (0 none, 1 YCbCr, 2 YCCK), or None."""
     hmax, vmax = max(h for h, v in sampling), max(v for h, v in sampling)
@@ -147,6 +155,8 @@ def jpeg(width, height, sampling, progressive=False, restart=0, adobe=None):
                     b[k] = rng.choice([0, 0, 0, 0, 0, 1, -1, 2, -3, 7]) if k < 20 else 0
         blocks.append(grid)
     out = b"\xFF\xD8"
+    if app1 is not None:
+        out += segment(0xE1, app1)
     if adobe is not None:
         out += segment(0xEE, b"Adobe" + struct.pack(">HHHB", 100, 0, 0, adobe))
     out += segment(0xDB, b"\x00" + bytes([2] * 64))
@@ -348,6 +358,8 @@ SEEDS = {
     "bad-png-extra-image-data.png": lambda: png(3, 3, 0, 8, extra=bytes(4000)),
     "bad-jpeg-truncated.jpg": lambda: jpeg(16, 16, [(2, 2), (1, 1), (1, 1)])[:-40],
     "bad-jpeg-no-eoi.jpg": lambda: jpeg(16, 8, [(1, 1)] * 3)[:-2],
+    "jpeg-exif-orientation6.jpg": lambda: jpeg(16, 8, [(2, 1), (1, 1), (1, 1)], app1=exif(6, False)),
+    "jpeg-exif-orientation8-le.jpg": lambda: jpeg(9, 5, [(1, 1)], app1=exif(8, True)),
 }
 
 
