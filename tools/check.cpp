@@ -218,8 +218,12 @@ int run(int argc, char** argv) {
   uint64_t pixels = 0;
   for (const std::string& path : a.operands) {
     ImageInfo info = raw_spec;
-    if (raw) check_raw_size(path, raw_spec);
-    else info = probe_image(path);
+    if (raw) {
+      check_raw_size(path, raw_spec);
+    } else {  // converted to the statistics' channels, as apply does
+      info = probe_image(path);
+      info.format = gray ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
+    }
     if (is_gray(info.format) != gray)
       throw data_error(path, std::string("is ") + (gray ? "colour" : "gray") + ", but the statistics (" + label +
                                  ") are for " + (gray ? "gray" : "colour") + " images");

@@ -205,7 +205,10 @@ void print_fit_help(FILE* out) {
                "\n"
                "Options:\n"
                "  -o, --output FILE  the statistics file to write (required); written atomically, and only\n"
-               "                     when the fit succeeds: on any failure an existing FILE is left as it was\n"
+               "                     when the fit succeeds: on any failure an existing FILE is left as it was;\n"
+               "                     its file record (FILE.files) and checkpoint (FILE.checkpoint) go beside\n"
+               "                     it. A device or FIFO (-o /dev/null: a dry run) or '-' (standard output)\n"
+               "                     is written directly, with no record and no checkpoint (no --resume)\n"
                "  --resize WxH       resize every image to W x H (bilinear, pixel centres at half-integers as\n"
                "                     OpenCV's INTER_LINEAR, no antialiasing) before counting its pixels\n"
                "  --sample F         a fraction 0 < F <= 1 of the files, chosen by a hash of each relative path:\n"
@@ -217,8 +220,10 @@ void print_fit_help(FILE* out) {
                "  --rgb              colour statistics: a gray image counts as three equal channels\n"
                "  --gray             gray statistics: a colour image counts as its luma, rounded to uint8:\n"
                "                     (19595 R + 38470 G + 7471 B + 32768) >> 16 (ITU-R 601-2, as PIL's 'L')\n"
-               "                     Default: GRAY if every image is gray, RGB if every image is colour; a\n"
-               "                     folder that mixes both is refused. Alpha is ignored.\n"
+               "                     Default: GRAY if every image is gray, else RGB (gray images then count\n"
+               "                     as three equal channels). Images are converted as Pillow's convert('RGB')\n"
+               "                     (or 'L') does: palette, CMYK, gray+alpha and RGBA (alpha dropped); the\n"
+               "                     summary counts each kind. JPEG and PNG decode to Pillow's pixels.\n"
                "  --raw-units        statistics in 0..255 units (rescale 1); default: 0..1 units (rescale 1/255)\n"
                "  --strict           a file that cannot be decoded fails the fit instead of being skipped\n"
                "  --resume           continue an interrupted fit from its checkpoint, STATS.json.checkpoint\n"
@@ -479,6 +484,7 @@ struct ImageResult {
   std::string skip;   // why the file was skipped ("" when measured)
   std::string fatal;  // a failure that is not the file's fault (out of memory)
   bool gray = false;  // the file holds a gray image
+  Source source = Source::kRgb;  // what the file holds, for the summary
   bool from_16bit = false;  // 16 bits per sample in the file, reduced to 8
   uint64_t key = 0;         // file_key of its canonical path, for the file record
   pixnorm_channel_sums sums;
@@ -517,6 +523,7 @@ ImageResult measure(const FitArgs& a, const std::string& path, Scratch& scratch)
     size_t row_bytes = image.row_bytes;
     uint32_t w = info.width, h = info.height;
     r.gray = is_gray(format);
+    r.source = info.source;
     r.from_16bit = info.from_16bit;
     if (a.colour == Colour::kGray && !r.gray) {
       to_luma(pixels, w, h, row_bytes, bytes_per_pixel(format), scratch.luma);
@@ -827,6 +834,14 @@ void check_output(const std::string& out, const char* what) {
     throw data_error(out, "cannot write in " + dir + ": " + std::strerror(errno));
 }
 
+// A character device, a FIFO or '-' (standard output) takes the statistics as a stream: they are
+// written there directly (a dry run into /dev/null, a pipe), with no file record or checkpoint
+// beside them, since neither can sit next to a device.
+bool streamed_output(const std::string& out) {
+  struct stat st;
+  return out == "-" || (::stat(out.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)));
+}
+
 std::string source_json(const FitArgs& a) {
   auto or_null = [](const std::string& s) { return s.empty() ? std::string("null") : json_quote(s); };
   return "{\"folder\": " + json_quote(a.folder) + ", \"resize\": " + or_null(a.resize_text()) +
@@ -846,19 +861,31 @@ int run_fit(int argc, char** argv) {
     print_fit_help(stdout);
     return kExitOk;
   }
+  const bool stream = streamed_output(a.output);
+  const std::string output = a.output == "-" ? "/dev/stdout" : a.output;
   const std::string checkpoint_path = a.output + ".checkpoint";
   const std::string record = record_path(a.output);
-  check_output(a.output, "statistics");
-  check_output(record, "file record");
-  check_output(checkpoint_path, "checkpoint");
+  if (stream) {
+    if (a.resume)
+      throw CliError(kExitUsage, "--resume: " + a.output + " is a stream (device, FIFO or standard output), "
+                                 "which has no checkpoint beside it");
+  } else {
+    check_output(a.output, "statistics");
+    check_output(record, "file record");
+    check_output(checkpoint_path, "checkpoint");
+  }
+  // No checkpoint for a streamed output: the work cannot be resumed.
   const Settings settings = settings_of(a);
+  const auto save = [&](const Checkpoint& c) {
+    if (!stream) save_checkpoint(checkpoint_path, settings, c);
+  };
   const auto started = std::chrono::steady_clock::now();
 
   std::vector<std::string> walk_messages;  // unreadable folders, said as the walk meets them
   FileWalker walker(a.folder, a.sample, a.shard_i, a.shard_n, a.strict, &walk_messages);
   Checkpoint cp;
   std::vector<uint64_t> keys;  // of the files done, for the file record
-  const bool have_checkpoint = ::access(checkpoint_path.c_str(), F_OK) == 0;
+  const bool have_checkpoint = !stream && ::access(checkpoint_path.c_str(), F_OK) == 0;
   if (a.resume && have_checkpoint) {
     cp = load_checkpoint(checkpoint_path, settings, a);
     uint64_t hash = kChainStart;
@@ -884,6 +911,7 @@ int run_fit(int argc, char** argv) {
   }
 
   const uint64_t resumed_from = cp.done;
+  uint64_t kinds[kSourceKinds] = {};  // images of each kind measured in this run
   Progress progress(!a.quiet);
   uint64_t total = 0;
   if (progress.enabled()) {  // a quick pass over the names, for the percentage and the ETA
@@ -948,20 +976,26 @@ int run_fit(int argc, char** argv) {
           progress.message("pixnorm: skipped " + r.skip);
         } else {
           uint32_t channels = a.colour == Colour::kRgb ? 3 : a.colour == Colour::kGray ? 1 : r.gray ? 1 : 3;
-          if (a.colour == Colour::kAuto && acc.channels != 0 && acc.channels != channels)
-            throw data_error(join_path(a.folder, r.rel),
-                             std::string("is ") + (r.gray ? "gray" : "colour") + ", but the images before it are " +
-                                 (r.gray ? "colour" : "gray") +
-                                 ": the folder mixes gray and colour images; give --rgb (a gray image counts as "
-                                 "three equal channels) or --gray (a colour image counts as its luma)");
+          // A folder that mixes gray and colour images gives RGB statistics, the gray images
+          // counting as three equal channels (Pillow's convert('RGB')), whatever their order:
+          // the gray images before the first colour one are counted again that way.
+          if (a.colour == Colour::kAuto && acc.channels == 1 && channels == 3) {
+            for (uint32_t c = 1; c < 3; ++c) {
+              acc.sum[c] = acc.sum[0], acc.sum_sq[c] = acc.sum_sq[0];
+              acc.min[c] = acc.min[0], acc.max[c] = acc.max[0];
+            }
+            acc.channels = 3;
+          }
+          if (a.colour == Colour::kAuto && acc.channels == 3) channels = 3;
           add_image(acc, r.sums, channels);
           if (r.from_16bit) ++cp.from_16bit;
+          ++kinds[static_cast<size_t>(r.source)];
         }
         keys.push_back(r.key);
         cp.hash = chain_hash(cp.hash, r.rel);
         ++cp.done;
         if (stop_after && cp.done == stop_after) {
-          save_checkpoint(checkpoint_path, settings, cp);
+          save(cp);
           stopping = true;
           throw CliError(kExitData, "stopped after " + std::to_string(cp.done) +
                                         " files (PIXNORM_FIT_STOP_AFTER); continue with --resume");
@@ -976,7 +1010,12 @@ int run_fit(int argc, char** argv) {
       }
       if (g_interrupted) {
         progress.finish();
-        if (cp.done > saved_done) save_checkpoint(checkpoint_path, settings, cp);
+        if (stream) {
+          std::fprintf(stderr, "pixnorm: interrupted after %s; %s is a stream, which keeps no checkpoint: "
+                               "run the fit again\n", plural(cp.done, "file", "files").c_str(), a.output.c_str());
+          return 128 + SIGINT;
+        }
+        if (cp.done > saved_done) save(cp);
         const bool kept = cp.done > 0 && ::access(checkpoint_path.c_str(), F_OK) == 0;
         std::fprintf(stderr, "pixnorm: interrupted after %s%s; continue with:\n  %s\n",
                      plural(cp.done, "file", "files").c_str(),
@@ -996,7 +1035,7 @@ int run_fit(int argc, char** argv) {
       if (finished) break;
       const auto now = std::chrono::steady_clock::now();
       if (now - last_save >= std::chrono::seconds(5) && cp.done > saved_done) {
-        save_checkpoint(checkpoint_path, settings, cp);
+        save(cp);
         saved_done = cp.done;
         last_save = now;
       }
@@ -1016,18 +1055,18 @@ int run_fit(int argc, char** argv) {
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());  // two canonical paths with one hash
   const OwnedStats stats = build_stats(acc, a.raw_units ? 1.0 : 1.0 / 255.0, a.folder, source_json(a),
                                        record_field_json(record_field(keys)));
-  {
+  if (!stream) {
     const std::string bytes = encode_record(keys);
     AtomicFile file(record);
     file.write(bytes.data(), bytes.size());
     file.commit();
   }
-  if (pixnorm_stats_save(stats.get(), a.output.c_str()) != PIXNORM_OK) {
+  if (pixnorm_stats_save(stats.get(), output.c_str()) != PIXNORM_OK) {
     const std::string message = pixnorm_last_error();
-    ::unlink(record.c_str());  // it would not belong to the file left at a.output
+    if (!stream) ::unlink(record.c_str());  // it would not belong to the file left at a.output
     throw CliError(kExitData, message);
   }
-  if (::unlink(checkpoint_path.c_str()) != 0 && errno != ENOENT)
+  if (!stream && ::unlink(checkpoint_path.c_str()) != 0 && errno != ENOENT)
     std::fprintf(stderr, "pixnorm: note: cannot remove %s: %s\n", checkpoint_path.c_str(), std::strerror(errno));
 
   progress.finish();
@@ -1045,6 +1084,18 @@ int run_fit(int argc, char** argv) {
                a.output.c_str(), static_cast<unsigned long long>(acc.images),
                static_cast<unsigned long long>(acc.skipped), BigUint(acc.pixels).to_decimal().c_str(), seconds,
                seconds > 0 ? double(cp.done - resumed_from) / seconds : 0.0, extra.c_str());
+  std::string decoded;
+  bool converted = false;
+  for (int k = 0; k < kSourceKinds; ++k) {
+    if (!kinds[k]) continue;
+    const Source source = static_cast<Source>(k);
+    decoded += (decoded.empty() ? "" : ", ") + std::to_string(kinds[k]) + " " + source_name(source);
+    converted = converted || (acc.channels == 3 ? source != Source::kRgb : source != Source::kGray);
+  }
+  if (converted)
+    std::fprintf(stderr, "pixnorm: decoded%s: %s%s\n", resumed_from ? " since the resume" : "", decoded.c_str(),
+                 acc.channels == 3 ? "; converted to RGB as Pillow's convert('RGB') does"
+                                   : "; converted to L as Pillow's convert('L') does");
   return kExitOk;
 }
 

@@ -1,6 +1,8 @@
 #include "image_io.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -9,10 +11,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include <stb/stb_image.h>
 
 #include "cli_error.h"
+#include "image_decoders.h"
 
 extern "C" {  // stb_image_impl.c
 void pixnorm_cli_stbi_clear_failure(void);
@@ -91,20 +95,23 @@ struct Input {
   }
 };
 
-// An open regular file; directories and devices are refused because their "size" is not
-// the number of bytes a read returns.
+// An open regular file. Anything else is refused before a byte is read: a FIFO would block
+// the open (without O_NONBLOCK) or the first read until a writer comes, and the "size" of a
+// directory or a device is not the number of bytes a read returns. The type is checked on the
+// opened descriptor, so the file cannot be swapped between the check and the reads.
 struct InputFile : Input {
   explicit InputFile(const std::string& file_path) {
     path = file_path;
-    f = std::fopen(path.c_str(), "rb");
-    if (!f) throw data_error(path, std::string("cannot open: ") + std::strerror(errno));
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw data_error(path, std::string("cannot open: ") + std::strerror(errno));
     struct stat st;
-    const bool stat_ok = fstat(fileno(f), &st) == 0;
-    const std::string problem = !stat_ok               ? std::string("cannot open: ") + std::strerror(errno)
-                                : !S_ISREG(st.st_mode) ? "not a regular file"
-                                                       : "";
+    std::string problem;
+    if (fstat(fd, &st) != 0) problem = std::string("cannot open: ") + std::strerror(errno);
+    else if (!S_ISREG(st.st_mode)) problem = std::string("not a regular file (") + file_type(st.st_mode) + ")";
+    else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0 || !(f = fdopen(fd, "rb")))
+      problem = std::string("cannot open: ") + std::strerror(errno);
     if (!problem.empty()) {
-      std::fclose(f);  // a constructor that throws gets no destructor call
+      ::close(fd);  // a constructor that throws gets no destructor call
       throw data_error(path, problem);
     }
     size = static_cast<uint64_t>(st.st_size);
@@ -112,6 +119,11 @@ struct InputFile : Input {
   ~InputFile() { std::fclose(f); }
   InputFile(const InputFile&) = delete;
   InputFile& operator=(const InputFile&) = delete;
+
+  static const char* file_type(mode_t mode) {
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket"
+           : S_ISCHR(mode) || S_ISBLK(mode) ? "a device" : "not a file";
+  }
 };
 
 // A buffer in memory, named for messages.
@@ -323,6 +335,19 @@ unsigned dimension(const std::string& spec, const std::string& text, const char*
 }  // namespace
 
 unsigned bytes_per_pixel(pixnorm_format format) { return entry(format).bpp; }
+
+const char* source_name(Source source) {
+  switch (source) {
+    case Source::kRgb: return "RGB";
+    case Source::kRgba: return "RGBA";
+    case Source::kGray: return "grayscale";
+    case Source::kGrayAlpha: return "gray+alpha";
+    case Source::kBilevel: return "1-bit";
+    case Source::kPalette: return "palette";
+    case Source::kCmyk: return "CMYK";
+  }
+  return "?";
+}
 const char* format_name(pixnorm_format format) { return entry(format).name; }
 bool is_gray(pixnorm_format format) { return format == PIXNORM_FORMAT_GRAY8; }
 bool is_yuv(pixnorm_format format) { return format >= PIXNORM_FORMAT_NV12 && format <= PIXNORM_FORMAT_YUYV; }
@@ -368,54 +393,182 @@ ImageInfo parse_raw_spec(const std::string& spec, bool allow_yuv) {
 
 namespace {
 
+// PIXNORM_DECODER=stb sends JPEG and PNG files to stb_image as before libjpeg and libpng took
+// them: for comparisons (bench/decode_fit.sh), not for use.
+bool stb_for_all() {
+  static const bool stb = [] {
+    const char* v = std::getenv("PIXNORM_DECODER");
+    return v && std::strcmp(v, "stb") == 0;
+  }();
+  return stb;
+}
+
+size_t codec_read(void* user, void* out, size_t n) { return static_cast<Input*>(user)->read(out, n); }
+
+bool by_codec(const char* kind) {
+  return !stb_for_all() && (std::strcmp(kind, "JPEG") == 0 || std::strcmp(kind, "PNG") == 0);
+}
+
+// What stbi_info's channel count says, in Pillow's terms; GIF is always a palette image.
+Source stb_source(const char* kind, int channels) {
+  if (std::strcmp(kind, "GIF") == 0) return Source::kPalette;
+  switch (channels) {
+    case 1: return Source::kGray;
+    case 2: return Source::kGrayAlpha;
+    case 4: return Source::kRgba;
+    default: return Source::kRgb;
+  }
+}
+
+bool gray_source(Source s) { return s == Source::kGray || s == Source::kGrayAlpha || s == Source::kBilevel; }
+
 ImageInfo probe(Input& in) {
   const std::string& path = in.path;
   if (in.size == 0) throw data_error(path, "empty file");
   const char* kind = sniff_kind(in);
   if (!kind)
     throw data_error(path, "not a PNG, JPEG, BMP, GIF, PGM/PPM or TGA image (for raw pixels use --raw WxH:FORMAT)");
-  check_stb_defects(in, false);
-  int w = 0, h = 0, channels = 0;
-  // stbi_info tries every format and reports only the last one's failure: the sniffed kind
-  // says more.
-  {
-    const StbBudget budget(StbBudget::kProbe);
-    if (!stbi_info_from_callbacks(&kCallbacks, &in, &w, &h, &channels))
-      throw data_error(path, std::string("cannot decode: corrupt or truncated ") + kind + " header");
+  ImageInfo info;
+  info.kind = kind;
+  uint64_t w = 0, h = 0;
+  if (by_codec(kind)) {
+    codec::Decoded d;
+    const std::string problem = std::strcmp(kind, "JPEG") == 0 ? codec::jpeg_probe(codec_read, &in, &d)
+                                                               : codec::png_probe(codec_read, &in, &d);
+    in.rewind();
+    if (!problem.empty()) throw data_error(path, "cannot decode: " + problem);
+    w = d.width, h = d.height;
+    info.source = d.source;
+    info.from_16bit = d.from_16bit;
+    info.orientation = d.orientation;
+  } else {
+    check_stb_defects(in, false);
+    int sw = 0, sh = 0, channels = 0;
+    // stbi_info tries every format and reports only the last one's failure: the sniffed kind
+    // says more.
+    {
+      const StbBudget budget(StbBudget::kProbe);
+      if (!stbi_info_from_callbacks(&kCallbacks, &in, &sw, &sh, &channels))
+        throw data_error(path, std::string("cannot decode: corrupt or truncated ") + kind + " header");
+    }
+    in.rewind();
+    // stb reports a top-down BMP (first row stored first) with a negative height.
+    if (sh < 0 && sh >= -static_cast<int>(PIXNORM_MAX_DIMENSION) && std::strcmp(kind, "BMP") == 0) sh = -sh;
+    if (sw < 0 || sh < 0)
+      throw data_error(path, std::string("cannot decode: corrupt ") + kind + " header (negative size)");
+    if (channels < 1 || channels > 4)
+      throw data_error(path, "unsupported number of channels: " + std::to_string(channels));
+    w = static_cast<uint64_t>(sw), h = static_cast<uint64_t>(sh);
+    info.source = stb_source(kind, channels);
+    info.from_16bit = header_16bit(in, kind);  // stb's header read says nothing of the bit depth
   }
-  const bool from_16bit = header_16bit(in, kind);
-  // stb reports a top-down BMP (first row stored first) with a negative height.
-  if (h < 0 && h >= -static_cast<int>(PIXNORM_MAX_DIMENSION) && std::strcmp(kind, "BMP") == 0) h = -h;
-  if (w < 0 || h < 0) throw data_error(path, std::string("cannot decode: corrupt ") + kind + " header (negative size)");
-  check_limits(path, static_cast<uint64_t>(w), static_cast<uint64_t>(h));
-  // stb allocates the whole image from its header before it reads the pixel data. No real
+  check_limits(path, w, h);
+  info.width = static_cast<uint32_t>(w);
+  info.height = static_cast<uint32_t>(h);
+  info.format = gray_source(info.source) ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
+  // Decoders allocate the whole image from its header before they read the pixel data. No real
   // file compresses beyond about 1:1000 (deflate's limit is 1:1032; LZW with RGBA output
   // reaches about 1:11000), so a header claiming far more than the file can hold is refused
   // instead of costing up to a gigabyte for a few bytes.
-  const uint64_t decoded = uint64_t{static_cast<uint32_t>(w)} * static_cast<uint32_t>(h) *
-                           static_cast<uint32_t>(channels);
+  const uint64_t decoded = w * h * (info.source == Source::kCmyk || info.source == Source::kRgba ? 4
+                                    : gray_source(info.source)                                   ? 1
+                                                                                                 : 3);
   if (decoded > (uint64_t{64} << 20) && decoded / kMaxCompression > in.size)
     throw data_error(path, "corrupt or truncated " + std::string(kind) + ": its header claims " + dims(w, h) + " (" +
                                std::to_string(decoded) + " bytes), far more than its " + std::to_string(in.size) +
                                " bytes can hold");
-  ImageInfo info;
-  info.kind = kind;
-  info.from_16bit = from_16bit;
-  info.width = static_cast<uint32_t>(w);
-  info.height = static_cast<uint32_t>(h);
-  switch (channels) {
-    case 1: case 2: info.format = PIXNORM_FORMAT_GRAY8; break;  // gray + alpha: alpha dropped
-    case 3: info.format = PIXNORM_FORMAT_RGB8; break;
-    case 4: info.format = PIXNORM_FORMAT_RGBA8; break;
-    default: throw data_error(path, "unsupported number of channels: " + std::to_string(channels));
-  }
   return info;
 }
 
-Image decode(Input& in, const ImageInfo& expected) {
+void free_pixels(void* p) { std::free(p); }
+
+// Pillow's convert('RGB') of a gray image and convert('L') of a colour one (Convert.c, L24).
+void convert(Image& image, pixnorm_format want, const std::string& path) {
+  const ImageInfo& info = image.info;
+  if (info.format == want) return;
+  const size_t pixels = size_t{info.width} * info.height;
+  const unsigned from = bytes_per_pixel(info.format), to = bytes_per_pixel(want);
+  uint8_t* out = static_cast<uint8_t*>(std::malloc(pixels * to));
+  if (!out) throw data_error(path, "out of memory");
+  const uint8_t* in = image.pixels.get();
+  for (uint32_t y = 0; y < info.height; ++y) {
+    const uint8_t* p = in + image.row_bytes * y;
+    uint8_t* d = out + size_t{info.width} * to * y;
+    if (to == 3)
+      for (uint32_t x = 0; x < info.width; ++x, d += 3) d[0] = d[1] = d[2] = p[x * from];
+    else
+      for (uint32_t x = 0; x < info.width; ++x, p += from)
+        d[x] = static_cast<uint8_t>((19595u * p[0] + 38470u * p[1] + 7471u * p[2] + 32768u) >> 16);
+  }
+  image.pixels = {out, free_pixels};
+  image.info.format = want;
+  image.row_bytes = size_t{info.width} * to;
+}
+
+// The width and height stored in the file.
+uint64_t stored_width(const ImageInfo& i) { return i.exif_applied && i.orientation >= 5 ? i.height : i.width; }
+uint64_t stored_height(const ImageInfo& i) { return i.exif_applied && i.orientation >= 5 ? i.width : i.height; }
+
+// Pillow's exif_transpose: 2 FLIP_LEFT_RIGHT, 3 ROTATE_180, 4 FLIP_TOP_BOTTOM, 5 TRANSPOSE,
+// 6 ROTATE_270, 7 TRANSVERSE, 8 ROTATE_90. Each output pixel (x, y) from a stored one.
+void orient(Image& image, uint8_t orientation, const std::string& path) {
+  if (orientation <= 1 || orientation > 8) return;
+  const uint32_t w = image.info.width, h = image.info.height;  // stored
+  const unsigned bpp = bytes_per_pixel(image.info.format);
+  const bool swap = orientation >= 5;
+  const uint32_t ow = swap ? h : w, oh = swap ? w : h;
+  uint8_t* out = static_cast<uint8_t*>(std::malloc(size_t{ow} * oh * bpp));
+  if (!out) throw data_error(path, "out of memory");
+  const uint8_t* in = image.pixels.get();
+  for (uint32_t y = 0; y < oh; ++y) {
+    uint8_t* d = out + size_t{y} * ow * bpp;
+    for (uint32_t x = 0; x < ow; ++x, d += bpp) {
+      uint32_t sx = x, sy = y;
+      switch (orientation) {
+        case 2: sx = w - 1 - x; break;
+        case 3: sx = w - 1 - x, sy = h - 1 - y; break;
+        case 4: sy = h - 1 - y; break;
+        case 5: sx = y, sy = x; break;
+        case 6: sx = y, sy = h - 1 - x; break;
+        case 7: sx = w - 1 - y, sy = h - 1 - x; break;
+        case 8: sx = w - 1 - y, sy = x; break;
+      }
+      std::memcpy(d, in + size_t{sy} * image.row_bytes + size_t{sx} * bpp, bpp);
+    }
+  }
+  image.pixels = {out, free_pixels};
+  image.info.width = ow;
+  image.info.height = oh;
+  image.row_bytes = size_t{ow} * bpp;
+}
+
+Image decode_by_codec(Input& in, const ImageInfo& expected) {
+  const std::string& path = in.path;
+  const uint64_t budget = StbBudget::decode(uint64_t{expected.width} * expected.height, in.size);
+  const uint64_t w = stored_width(expected), h = stored_height(expected);
+  codec::Decoded d;
+  const std::string problem = std::strcmp(expected.kind, "JPEG") == 0 ? codec::jpeg_decode(codec_read, &in, budget, &d)
+                                                                      : codec::png_decode(codec_read, &in, budget, &d);
+  if (!problem.empty()) throw data_error(path, "cannot decode: " + problem);
+  Image image;
+  image.pixels = {d.pixels, free_pixels};
+  if (d.width != w || d.height != h)
+    throw data_error(path, "cannot decode: the image is " + dims(d.width, d.height) + " but its header says " +
+                               dims(w, h));
+  if (d.source != expected.source || d.from_16bit != expected.from_16bit || d.orientation != expected.orientation)
+    throw data_error(path, "cannot decode: the file changed since its header was read");
+  image.info = expected;
+  image.info.width = d.width;
+  image.info.height = d.height;
+  image.info.format = d.channels == 1 ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
+  image.row_bytes = size_t{d.width} * d.channels;
+  return image;
+}
+
+Image decode_by_stb(Input& in, const ImageInfo& expected) {
   const std::string& path = in.path;
   int w = 0, h = 0, channels = 0;
-  const int wanted = static_cast<int>(bytes_per_pixel(expected.format));
+  const int wanted = gray_source(expected.source) ? 1 : 3;  // alpha dropped
   check_stb_defects(in, true);  // again: the file may have changed since it was probed
   pixnorm_cli_stbi_clear_failure();
   const uint64_t limit = StbBudget::decode(uint64_t{expected.width} * expected.height, in.size);
@@ -436,11 +589,29 @@ Image decode(Input& in, const ImageInfo& expected) {
     throw data_error(path, "cannot decode: the image is " + dims(w, h) + " but its header says " +
                                dims(expected.width, expected.height));
   image.info = expected;
+  image.info.format = wanted == 1 ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
   image.row_bytes = static_cast<size_t>(expected.width) * static_cast<size_t>(wanted);
   return image;
 }
 
+Image decode(Input& in, const ImageInfo& expected) {
+  if (expected.format != PIXNORM_FORMAT_GRAY8 && expected.format != PIXNORM_FORMAT_RGB8)
+    throw data_error(in.path, "cannot decode to " + std::string(format_name(expected.format)) + " (gray8 or rgb8)");
+  Image image = by_codec(expected.kind) ? decode_by_codec(in, expected) : decode_by_stb(in, expected);
+  convert(image, expected.format, in.path);
+  if (expected.exif_applied) orient(image, expected.orientation, in.path);
+  image.info = expected;
+  return image;
+}
+
 }  // namespace
+
+ImageInfo with_exif_orientation(ImageInfo info) {
+  if (info.exif_applied) return info;
+  info.exif_applied = true;
+  if (info.orientation >= 5) std::swap(info.width, info.height);
+  return info;
+}
 
 ImageInfo probe_image(const std::string& path) {
   InputFile in(path);

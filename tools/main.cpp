@@ -200,6 +200,9 @@ void print_apply_help(FILE* out) {
                "  --letterbox FILL    keep the aspect, centre the image, fill the borders with FILL (0..255,\n"
                "                      every channel; YOLO uses 114)\n"
                "  --flip              mirror the output horizontally\n"
+               "  --exif MODE         ignore (default: as Pillow's Image.open and torchvision) or apply (the\n"
+               "                      EXIF orientation of JPEG and PNG files, as ImageOps.exif_transpose and\n"
+               "                      cv2.imread do), before any crop or resize\n"
                "\n"
                "Output type:\n"
                "  --dtype TYPE        f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8\n"
@@ -227,10 +230,13 @@ void print_apply_help(FILE* out) {
   print_presets(out);
   std::fprintf(out,
                "\n"
-               "Images: PNG (16-bit reduced to 8), JPEG, BMP, GIF (first frame), binary PGM/PPM, TGA (by its\n"
-               "'.tga' name, as TGA has no signature). 1 channel and gray+alpha give gray input, 3 RGB, 4 RGBA\n"
-               "(alpha dropped). JPEG EXIF orientation is not applied. The output channels follow the\n"
-               "statistics' channel order (BGR for caffe); gray images need gray statistics or no statistics.\n"
+               "Images: JPEG (libjpeg-turbo) and PNG (libpng, checksums verified) decoded to the pixels of\n"
+               "Pillow's Image.open(f).convert('RGB'); BMP, GIF (first frame), binary PGM/PPM, TGA (by its\n"
+               "'.tga' name, as TGA has no signature). With RGB or BGR statistics every image is converted\n"
+               "as convert('RGB') does: gray, gray+alpha, 1-bit, palette, CMYK and RGBA (alpha dropped); with\n"
+               "GRAY statistics as convert('L') does. 16-bit PNGs are reduced to 8 bits as Pillow does (the\n"
+               "high byte; 16-bit gray is clipped to 255). EXIF orientation: see --exif. The output\n"
+               "channels follow the statistics' channel order (BGR for caffe). Only regular files are read.\n"
                "\n"
                "Exit status: 0 done, 1 a bad file, image or statistics, 2 a bad command line.\n"
                "\n"
@@ -289,6 +295,7 @@ struct ApplyArgs {
   uint32_t out_w = 0, out_h = 0;
   pixnorm_interp interp = PIXNORM_INTERP_BILINEAR;
   bool center = false, has_roi = false, has_letterbox = false, flip = false;
+  bool exif_apply = false;  // --exif apply
   uint32_t roi[4] = {0, 0, 0, 0};  // x, y, w, h
   uint32_t resize_short = 0, letterbox = 114;
   pixnorm_yuv_matrix yuv = PIXNORM_YUV_BT601;
@@ -408,6 +415,10 @@ ApplyArgs parse_apply(int argc, char** argv) {
       a.has_letterbox = true;
     } else if (name == "--flip") {
       a.flip = flag();
+    } else if (name == "--exif") {
+      const std::string v = take();
+      if (v != "ignore" && v != "apply") throw usage_error("--exif: expected ignore or apply, got '" + v + "'");
+      a.exif_apply = v == "apply";
     } else if (name == "--yuv") {
       a.yuv = parse_named(kMatrices, name, take());
       a.has_yuv_option = true;
@@ -544,6 +555,11 @@ int run_apply(int argc, char** argv) {
   // Every header first: a size or channel mismatch in the last image fails in milliseconds,
   // before any decoding, and the tensor shape is known before the output is created.
   const std::string& first = a.inputs.front();
+  const StatsPtr stats = load_stats(a);
+  // Decoded images take the statistics' channels, as a pipeline's convert('RGB') or
+  // convert('L') gives them; without statistics, their own.
+  pixnorm_stats_values sv{};
+  const bool stats_known = stats && pixnorm_stats_get(stats.get(), &sv) == PIXNORM_OK;
   std::vector<ImageInfo> infos;
   infos.reserve(a.inputs.size());
   for (const std::string& path : a.inputs) {
@@ -552,6 +568,9 @@ int run_apply(int argc, char** argv) {
       infos.push_back(a.raw);
     } else {
       infos.push_back(probe_image(path));
+      if (a.exif_apply) infos.back() = with_exif_orientation(infos.back());
+      if (stats_known)
+        infos.back().format = sv.channel_order == PIXNORM_ORDER_GRAY ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
     }
     const ImageInfo& info = infos.back();
     const bool same_size = info.width == infos[0].width && info.height == infos[0].height;
@@ -562,7 +581,6 @@ int run_apply(int argc, char** argv) {
                                                : ": all images of one tensor must have the same channel count"));
   }
 
-  const StatsPtr stats = load_stats(a);
   std::vector<FormatPlan> plans;  // one per distinct input format and size
   auto plan_for = [&](const ImageInfo& info) -> const pixnorm_plan* {
     for (const FormatPlan& p : plans)

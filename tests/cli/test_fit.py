@@ -20,6 +20,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import threading
 import tempfile
 import sys
 import time
@@ -290,11 +291,17 @@ def generated_images_exact():
     check_against(doc, reference(root, rels), "gen")
     assert doc["skipped_count"] == 0 and doc["source"]["folder"] == root and doc["source"]["resize"] is None, doc
     assert list(doc)[-1] == "source", "source must be the last field"
-    assert r.stdout == "" and len(r.stderr.splitlines()) == 1, r.stderr
+    assert r.stdout == "" and len(summary_lines(r.stderr)) == 1, r.stderr
     assert re.match(rf"pixnorm: wrote {re.escape(out)}: 24 images, 0 skipped, \d+ pixels per channel, "
-                    r"[\d.]+ s, [\d.]+ images/s$", r.stderr.strip()), r.stderr
+                    r"[\d.]+ s, [\d.]+ images/s$", summary_lines(r.stderr)[0]), r.stderr
+    assert "decoded: 22 RGB, 2 RGBA; converted to RGB" in r.stderr, r.stderr
     doc, _, _ = fit(root, out, "--raw-units")
     check_against(doc, reference(root, rels, rescale=1.0), "gen --raw-units")
+
+
+def summary_lines(stderr):
+    """fit's stderr without the line counting the kinds of images decoded."""
+    return [line for line in stderr.splitlines() if not line.startswith("pixnorm: decoded")]
 
 
 @test
@@ -312,18 +319,25 @@ def gray_and_colour():
     doc, _, _ = fit(gray, os.path.join(WORK, "gray.json"))
     check_against(doc, reference(gray, listing(gray)), "gray folder")
     assert doc["channel_order"] == "GRAY" and len(doc["mean"]) == 1
-    # A folder of both: refused by default, naming a file and the two ways out.
+    # A folder of both: RGB by default, as --rgb, the gray images converted as Pillow's
+    # convert('RGB') does and counted in the summary.
     mixed = os.path.join(WORK, "mixed")
     shutil.rmtree(mixed, ignore_errors=True)
     shutil.copytree(colour_folder("gen_for_mixed", 6), os.path.join(mixed, "colour"))
     shutil.copytree(gray, os.path.join(mixed, "gray"))
     out = os.path.join(WORK, "mixed.json")
-    r = run(["fit", mixed, "-o", out])
-    assert r.returncode == 1 and "--rgb" in r.stderr and "--gray" in r.stderr and "gray/a/g1.pgm" in r.stderr, r
-    assert not os.path.exists(out)
     rels = listing(mixed)
-    doc, _, _ = fit(mixed, out, "--rgb")
-    check_against(doc, reference(mixed, rels, colour="rgb"), "mixed --rgb")
+    for flags in ((), ("--rgb",)):
+        doc, _, r = fit(mixed, out, *flags)
+        check_against(doc, reference(mixed, rels, colour="rgb"), f"mixed {flags}")
+        assert "grayscale" in r.stderr and "convert('RGB')" in r.stderr, r.stderr
+    # Gray images first: those before the first colour one count as RGB all the same.
+    gray_first = os.path.join(WORK, "mixed_gray_first")
+    shutil.rmtree(gray_first, ignore_errors=True)
+    shutil.copytree(gray, os.path.join(gray_first, "a_gray"))
+    shutil.copytree(os.path.join(mixed, "colour"), os.path.join(gray_first, "b_colour"))
+    doc, _, _ = fit(gray_first, out, "--threads", 1)
+    check_against(doc, reference(gray_first, listing(gray_first), colour="rgb"), "mixed, gray first")
     doc, _, _ = fit(mixed, out, "--gray")
     check_against(doc, reference(mixed, rels, colour="gray"), "mixed --gray")
     # --rgb on a gray folder: three equal channels.
@@ -351,7 +365,7 @@ def threads_shards_merge():
             parts.append(part)
         merged = os.path.join(WORK, "merged.json")
         r = run(["merge"] + parts[::-1] + ["-o", merged])  # any order
-        assert r.returncode == 0 and len(r.stderr.splitlines()) == 1, r
+        assert r.returncode == 0 and len(summary_lines(r.stderr)) == 1, r
         with open(merged) as f:
             text = f.read()
         assert without_source(text) == without_source(whole), f"sample {sample}: merge differs from one fit"
@@ -399,7 +413,7 @@ def bad_files_skipped():
             f.write(data)
     out = os.path.join(WORK, "bad.json")
     doc, text, r = fit(root, out, "--threads", 3)
-    lines = r.stderr.splitlines()
+    lines = summary_lines(r.stderr)
     assert len(lines) == len(bad) + 1, r.stderr
     skipped = sorted(bad, key=lambda p: p.encode())
     for line, rel in zip(lines, skipped):  # in list order, whatever the threads did
@@ -548,7 +562,7 @@ def merge_refusals():
     for name, word in cases:
         r = run(["merge", a, os.path.join(WORK, name), "-o", out])
         assert r.returncode == 1 and name in r.stderr and word in r.stderr, (name, r.stderr)
-        assert len(r.stderr.splitlines()) == 1, r.stderr
+        assert len(summary_lines(r.stderr)) == 1, r.stderr
         with open(out) as f:
             assert f.read() == "untouched", f"{name}: output changed"
     r = run(["merge", a, b, "-o", out])
@@ -893,12 +907,24 @@ def outputs_checked_up_front():
         assert r.returncode == 1 and out + suffix in r.stderr and "is a folder" in r.stderr and word in r.stderr, r.stderr
         assert not os.path.exists(out) and "skipped" not in r.stderr
         os.rmdir(out + suffix)
-    # A FIFO (or a device) is not replaced by a regular file: refused before any image is read.
-    os.mkfifo(out)
-    r = run(["fit", root, "-o", out], timeout=60)
-    assert r.returncode == 1 and "not a regular file" in r.stderr and stat.S_ISFIFO(os.stat(out).st_mode), r.stderr
+    _, text, _ = fit(root, out)
     os.remove(out)
-    fit(root, out)
+    os.remove(out + ".files")
+    # A FIFO (or a device) is a stream: written directly, never replaced by a regular file, with no
+    # file record and no checkpoint beside it, and the same statistics as a file gets.
+    os.mkfifo(out)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(out).read()), daemon=True)
+    reader.start()
+    r = run(["fit", root, "-o", out], timeout=60)
+    reader.join(30)
+    assert r.returncode == 0 and stat.S_ISFIFO(os.stat(out).st_mode), r.stderr
+    assert got == [text] and not os.path.exists(out + ".files") and not os.path.exists(out + ".checkpoint")
+    r = run(["fit", root, "-o", out, "--resume"], timeout=60)
+    assert r.returncode == 2 and "stream" in r.stderr and "--resume" in r.stderr, r.stderr
+    os.remove(out)
+    r = run(["fit", root, "-o", "-"])
+    assert r.returncode == 0 and r.stdout == text and not os.path.exists("-.files"), r.stderr
 
 
 @test

@@ -72,6 +72,52 @@ std::vector<uint8_t> read_all(const std::string& path) {
 
 bool is_bad(const std::string& name) { return name.compare(0, 4, "bad-") == 0; }
 
+// What the probe must say of some seeds: the kind of image (Pillow's mode) and a 16-bit source.
+struct Expected {
+  const char* name;
+  Source source;
+  bool from_16bit;
+  uint8_t orientation = 1;
+};
+constexpr Expected kExpected[] = {
+    {"png-gray16.png", Source::kGray, true},        {"png-rgb16.png", Source::kRgb, true},
+    {"png-la16.png", Source::kGrayAlpha, true},      {"png-rgba16-interlaced.png", Source::kRgba, true},
+    {"png-gray1.png", Source::kBilevel, false},     {"png-gray-alpha.png", Source::kGrayAlpha, false},
+    {"png-palette8.png", Source::kPalette, false},  {"png-rgba8.png", Source::kRgba, false},
+    {"jpeg-gray.jpg", Source::kGray, false},        {"jpeg-444.jpg", Source::kRgb, false},
+    {"jpeg-cmyk.jpg", Source::kCmyk, false},        {"jpeg-adobe-ycck-420.jpg", Source::kCmyk, false},
+    {"gif-plain.gif", Source::kPalette, false},
+    {"jpeg-exif-orientation6.jpg", Source::kRgb, false, 6},
+    {"jpeg-exif-orientation8-le.jpg", Source::kGray, false, 8},
+};
+
+void check_kind(const std::string& name, const std::string& full) {
+  for (const Expected& e : kExpected) {
+    if (name != e.name) continue;
+    const ImageInfo info = probe_image(full);
+    if (info.orientation != e.orientation)
+      fail(name + ": EXIF orientation " + std::to_string(info.orientation) + ", expected " +
+           std::to_string(e.orientation));
+    const ImageInfo turned = with_exif_orientation(info);
+    const Image image = decode_image(full, turned);
+    if (image.info.width != turned.width || image.info.height != turned.height ||
+        (e.orientation >= 5 && turned.width != info.height))
+      fail(name + ": turned by its EXIF orientation to another size");
+    if (info.source != e.source || info.from_16bit != e.from_16bit)
+      fail(name + ": probed as " + source_name(info.source) + (info.from_16bit ? ", 16-bit" : "") + ", expected " +
+           source_name(e.source) + (e.from_16bit ? ", 16-bit" : ""));
+    // Either channel count on request, as Pillow's convert('RGB') and convert('L').
+    for (const pixnorm_format want : {PIXNORM_FORMAT_GRAY8, PIXNORM_FORMAT_RGB8}) {
+      ImageInfo asked = info;
+      asked.format = want;
+      const Image image = decode_image(full, asked);
+      if (image.info.format != want || image.row_bytes != size_t{info.width} * bytes_per_pixel(want))
+        fail(name + ": decoded to another format than asked");
+    }
+    return;
+  }
+}
+
 void check_images(const std::filesystem::path& dir) {
   for (const auto& path : corpus(dir)) {
     const std::string name = path.filename().string(), full = path.string();
@@ -85,7 +131,10 @@ void check_images(const std::filesystem::path& dir) {
     else if (bad && from_file.empty()) fail(name + ": decoded, but it must be refused");
     else if (!bad && !any && !from_file.empty()) fail(name + ": " + from_file);
     else std::printf("ok   %-44s %s\n", name.c_str(), from_file.empty() ? "decoded" : from_file.c_str());
+    if (from_file.empty()) check_kind(name, full);
   }
+  for (const Expected& e : kExpected)
+    if (!std::filesystem::exists(dir / e.name)) fail(std::string(e.name) + ": missing from the corpus");
 }
 
 #if PIXNORM_FUZZ_MERGE
@@ -137,14 +186,24 @@ void be32(std::vector<uint8_t>& v, uint32_t x) {
   for (int s = 24; s >= 0; s -= 8) v.push_back(static_cast<uint8_t>(x >> s));
 }
 
-// A PNG of one IHDR, one IDAT holding `zlib` and IEND. stb does not check CRCs: they are 0.
+uint32_t crc32(const uint8_t* p, size_t n) {  // PNG's CRC (ISO 3309), bit by bit
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= p[i];
+    for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+
+// A PNG of one IHDR, one IDAT holding `zlib` and IEND, with correct CRCs.
 std::vector<uint8_t> png(uint32_t w, uint32_t h, const std::vector<uint8_t>& zlib) {
   std::vector<uint8_t> v = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   auto chunk = [&v](const char* type, const std::vector<uint8_t>& body) {
     be32(v, static_cast<uint32_t>(body.size()));
+    const size_t start = v.size();
     v.insert(v.end(), type, type + 4);
     v.insert(v.end(), body.begin(), body.end());
-    be32(v, 0);
+    be32(v, crc32(v.data() + start, v.size() - start));
   };
   std::vector<uint8_t> ihdr;
   be32(ihdr, w);
@@ -188,8 +247,9 @@ int main(int argc, char** argv) {
   if (what == "image") {
     check_images(argv[2]);
     const std::vector<uint8_t> empty_zlib = {0x78, 0x01, 0x03, 0x00, 0, 0, 0, 1};
-    // 1x1 pixel, 100 MB of inflated data: stb's output buffer would double to 128 MiB.
-    expect_refused("zlib-bomb.png", png(1, 1, zlib_bomb(100u << 20)), "would take over");
+    // 1x1 pixel, 100 MB of inflated data, a wrong checksum: libpng inflates into a small buffer
+    // and checks the checksum (stb's output buffer would double to 128 MiB).
+    expect_refused("zlib-bomb.png", png(1, 1, zlib_bomb(100u << 20)), "corrupt PNG (IDAT: ");
     expect_refused("too-wide.png", png(PIXNORM_MAX_DIMENSION + 1, 1, empty_zlib), "too large");
     expect_refused("too-many-pixels.png", png(20000, 20000, empty_zlib), "too large");
     // Within the limits, but 256 MiB of pixels cannot come from 70 bytes.

@@ -1,5 +1,6 @@
-// Image decoding through the CLI's own path (tools/image_io: signature sniffing, stb_image's
-// header, the size limits, decoding, the truncation check), for every format it accepts.
+// Image decoding through the CLI's own path (tools/image_io: signature sniffing, the header
+// through libjpeg, libpng or stb_image, the size limits, decoding, the truncation check, the
+// conversion to RGB or gray as Pillow's convert), for every format it accepts.
 // Whatever decodes has the size its header promised, a buffer that covers it, and goes
 // through a plan like any input.
 #include <cmath>
@@ -35,9 +36,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const unsigned bpp = bytes_per_pixel(info.format);
+  FUZZ_CHECK(info.format == PIXNORM_FORMAT_GRAY8 || info.format == PIXNORM_FORMAT_RGB8, "probed as %s",
+             format_name(info.format));
   FUZZ_CHECK(image.pixels && image.info.width == info.width && image.info.height == info.height &&
-                 image.row_bytes == size_t{info.width} * bpp,
+                 image.info.format == info.format && image.row_bytes == size_t{info.width} * bpp,
              "decoded %ux%u, row_bytes %zu", image.info.width, image.info.height, image.row_bytes);
+  // The other channel count (convert('RGB') of gray, convert('L') of colour): decoding again
+  // must succeed alike, as the bytes are the same.
+  if (uint64_t{info.width} * info.height <= (uint64_t{1} << 16)) {
+    ImageInfo other = with_exif_orientation(info);  // and turned as its EXIF orientation says
+    other.format = is_gray(info.format) ? PIXNORM_FORMAT_RGB8 : PIXNORM_FORMAT_GRAY8;
+    try {
+      const Image converted = decode_image_memory(data, size, name, other);
+      const size_t n = converted.row_bytes * info.height;
+      uint64_t s = 0;
+      for (size_t i = 0; i < n; ++i) s += converted.pixels.get()[i];
+      FUZZ_CHECK(converted.info.width == other.width && converted.info.height == other.height &&
+                     converted.row_bytes == size_t{other.width} * bytes_per_pixel(other.format) &&
+                     s <= 255 * uint64_t{n},
+                 "converted %ux%u, row_bytes %zu", converted.info.width, converted.info.height, converted.row_bytes);
+    } catch (const CliError& e) {
+      FUZZ_CHECK(false, "decoded as %s, refused as %s: %s", format_name(info.format), format_name(other.format),
+                 e.what());
+    }
+  }
 
   // Reads every byte the header promised: AddressSanitizer checks the allocation covers it.
   const size_t bytes = image.row_bytes * info.height;

@@ -22,7 +22,8 @@ def noise(n):
 
 
 # ---------------------------------------------------------------- PNG
-def png(width, height, color_type, depth, interlace=False, palette=None, trns=None):
+def png(width, height, color_type, depth, interlace=False, palette=None, trns=None, extra=b""):
+    """extra: bytes compressed after the image data (a stream longer than the image needs)."""
     channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color_type]
     bits_per_pixel = channels * depth
 
@@ -48,7 +49,7 @@ def png(width, height, color_type, depth, interlace=False, palette=None, trns=No
         out += chunk(b"PLTE", palette)
     if trns:
         out += chunk(b"tRNS", trns)
-    z = zlib.compress(data, 9)
+    z = zlib.compress(data + extra, 9)
     return out + chunk(b"IDAT", z[: len(z) // 2]) + chunk(b"IDAT", z[len(z) // 2:]) + chunk(b"IEND", b"")
 
 
@@ -130,8 +131,17 @@ def segment(marker, body):
     return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
 
 
-def jpeg(width, height, sampling, progressive=False, restart=0):
-    """sampling: [(h, v)] per component. Blocks hold random small quantized coefficients."""
+def exif(orientation, little_endian):
+    """APP1 EXIF data of one IFD holding the orientation tag."""
+    e = "<" if little_endian else ">"
+    tiff = (b"II*\0" if little_endian else b"MM\0*") + struct.pack(e + "I", 8)
+    tiff += struct.pack(e + "H", 1) + struct.pack(e + "HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(e + "I", 0)
+    return b"Exif\0\0" + tiff
+
+
+def jpeg(width, height, sampling, progressive=False, restart=0, adobe=None, app1=None):
+    """sampling: [(h, v)] per component. Blocks hold random small quantized coefficients.
+    adobe: the colour transform of an Adobe APP14 marker (0 none, 1 YCbCr, 2 YCCK), or None."""
     hmax, vmax = max(h for h, v in sampling), max(v for h, v in sampling)
     mcux, mcuy = ceil_div(width, 8 * hmax), ceil_div(height, 8 * vmax)
     # Blocks per component, covering whole MCUs (the non-interleaved scans use fewer of them).
@@ -144,7 +154,12 @@ def jpeg(width, height, sampling, progressive=False, restart=0):
                 for k in range(1, 64):
                     b[k] = rng.choice([0, 0, 0, 0, 0, 1, -1, 2, -3, 7]) if k < 20 else 0
         blocks.append(grid)
-    out = b"\xFF\xD8" + segment(0xDB, b"\x00" + bytes([2] * 64))
+    out = b"\xFF\xD8"
+    if app1 is not None:
+        out += segment(0xE1, app1)
+    if adobe is not None:
+        out += segment(0xEE, b"Adobe" + struct.pack(">HHHB", 100, 0, 0, adobe))
+    out += segment(0xDB, b"\x00" + bytes([2] * 64))
     comps = b"".join(bytes([i + 1, (h << 4) | v, 0]) for i, (h, v) in enumerate(sampling))
     out += segment(0xC2 if progressive else 0xC0, struct.pack(">BHHB", 8, height, width, len(sampling)) + comps)
     out += segment(0xC4, b"\x00" + bytes(DC[0]) + bytes(DC[1]) + b"\x10" + bytes(AC[0]) + bytes(AC[1]))
@@ -326,7 +341,62 @@ SEEDS = {
     "pgm.pgm": lambda: pnm(5, 3, 1),
     "pgm16.pgm": lambda: pnm(3, 2, 1, maxval=65535),
     "ppm.ppm": lambda: pnm(4, 3, 3),
+    # 4-component JPEGs, which Pillow reads as inverted CMYK: plain, Adobe CMYK and Adobe YCCK.
+    "jpeg-cmyk.jpg": lambda: jpeg(9, 8, [(1, 1)] * 4),
+    "jpeg-adobe-cmyk.jpg": lambda: jpeg(8, 9, [(1, 1)] * 4, adobe=0),
+    "jpeg-adobe-ycck-420.jpg": lambda: jpeg(17, 10, [(2, 2), (1, 1), (1, 1), (2, 2)], adobe=2),
+    "jpeg-adobe-rgb.jpg": lambda: jpeg(8, 8, [(1, 1)] * 3, adobe=0),
+    "png-gray2.png": lambda: png(7, 3, 0, 2),
+    "png-la16.png": lambda: png(3, 2, 4, 16),
+    "png-rgba16-interlaced.png": lambda: png(9, 9, 6, 16, interlace=True),
+    # Damaged copies of valid files, which libpng and the JPEG truncation check refuse (stb_image
+    # checks neither CRCs nor the zlib checksum, and pads a truncated JPEG with zeros).
+    "bad-png-idat-bit-flip.png": lambda: flip_bit(png(8, 8, 2, 8), b"IDAT", 9),
+    "bad-png-adler32.png": lambda: damage_adler32(png(6, 5, 0, 8)),
+    "bad-png-text-crc.png": lambda: bad_text_crc(png(4, 4, 2, 8)),
+    "bad-png-no-iend.png": lambda: png(4, 3, 0, 8)[:-12],
+    "bad-png-extra-image-data.png": lambda: png(3, 3, 0, 8, extra=bytes(4000)),
+    "bad-jpeg-truncated.jpg": lambda: jpeg(16, 16, [(2, 2), (1, 1), (1, 1)])[:-40],
+    "bad-jpeg-no-eoi.jpg": lambda: jpeg(16, 8, [(1, 1)] * 3)[:-2],
+    "jpeg-exif-orientation6.jpg": lambda: jpeg(16, 8, [(2, 1), (1, 1), (1, 1)], app1=exif(6, False)),
+    "jpeg-exif-orientation8-le.jpg": lambda: jpeg(9, 5, [(1, 1)], app1=exif(8, True)),
 }
+
+
+def chunk_at(data, kind, last=False):
+    """The offset of the first (or last) chunk of `kind` in a PNG, and its data length."""
+    pos, found = 8, None
+    while pos < len(data) and (last or found is None):
+        if data[pos + 4:pos + 8] == kind:
+            found = pos
+        pos += 12 + struct.unpack(">I", data[pos:pos + 4])[0]
+    return found, struct.unpack(">I", data[found:found + 4])[0]
+
+
+def flip_bit(data, kind, offset):
+    """One bit flipped inside a chunk's data, its CRC left as it was."""
+    pos, _ = chunk_at(data, kind)
+    out = bytearray(data)
+    out[pos + 8 + offset] ^= 0x10
+    return bytes(out)
+
+
+def damage_adler32(data):
+    """The zlib stream's checksum changed, the chunk's CRC recomputed to match: only the
+    Adler-32 check finds it."""
+    pos, n = chunk_at(data, b"IDAT", last=True)
+    body = bytearray(data[pos + 8:pos + 8 + n])
+    body[-1] ^= 1
+    crc = struct.pack(">I", zlib.crc32(b"IDAT" + bytes(body)) & 0xFFFFFFFF)
+    return data[:pos + 8] + bytes(body) + crc + data[pos + 12 + n:]
+
+
+def bad_text_crc(data):
+    """An ancillary tEXt chunk with a wrong CRC before IDAT."""
+    pos, _ = chunk_at(data, b"IDAT")
+    body = b"tEXtComment\0seed"
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", (zlib.crc32(body) ^ 1) & 0xFFFFFFFF)
+    return data[:pos] + chunk + data[pos:]
 
 
 def main():
