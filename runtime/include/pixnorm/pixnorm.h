@@ -7,7 +7,8 @@
  *
  * Threads: a plan does not change after pixnorm_plan_create. Any number of threads may call
  * the functions taking a const pixnorm_plan* on one plan at the same time (the runs, each with
- * its own input and tensor, and the queries): each run gives exactly the bytes it gives alone.
+ * its own tensor, inputs may be shared, and the queries): each run gives exactly the bytes it
+ * gives alone.
  * Only pixnorm_plan_free must not overlap any other call on the plan. Enum arguments and
  * fields are checked as integers: any int a C caller passes is refused or accepted, never
  * undefined behaviour.
