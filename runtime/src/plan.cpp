@@ -697,6 +697,19 @@ class ScratchLease {
   ScratchSet* set_;
 };
 
+}  // namespace
+
+namespace pixnorm {
+// Tests: take a scratch set of a plan as a run does (nullptr for plans without scratch), and
+// return it; a test holding every set sees the next run wait, then go on when one is returned.
+void* scratch_acquire_for_test(const pixnorm_plan* p) { return p->sets ? p->sets->acquire() : nullptr; }
+void scratch_release_for_test(const pixnorm_plan* p, void* set) {
+  if (set != nullptr) p->sets->release(static_cast<ScratchSet*>(set));
+}
+}  // namespace pixnorm
+
+namespace {
+
 void run_bands(const pixnorm_plan* p, const RunJob& job) {
   if (p->pool == nullptr || job.bands == 1) {
     for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
