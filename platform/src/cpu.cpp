@@ -53,14 +53,17 @@ bool force_scalar_from_env() {
   return v != nullptr && v[0] != '\0' && std::strcmp(v, "0") != 0;
 }
 
-const RowKernels* kernels_for(pixnorm_backend backend) {
-  switch (enum_bits(backend)) {
+// By the integer: a C caller may pass any int as a backend (enum_bits).
+const RowKernels* kernels_for_bits(int backend) {
+  switch (backend) {
     case PIXNORM_BACKEND_SCALAR: return scalar_kernels();
     case PIXNORM_BACKEND_HIGHWAY: return highway_kernels();
     case PIXNORM_BACKEND_XSIMD: return xsimd_kernels();
     default: return nullptr;
   }
 }
+
+const RowKernels* kernels_for(pixnorm_backend backend) { return kernels_for_bits(enum_bits(backend)); }
 
 }  // namespace pixnorm
 
@@ -81,8 +84,8 @@ const char* pixnorm_backend_name(pixnorm_backend backend) {
 }
 
 int pixnorm_backend_available(pixnorm_backend backend) {
-  if (enum_bits(backend) == PIXNORM_BACKEND_AUTO) return 1;
-  return kernels_for(backend) != nullptr;
+  const int b = enum_bits(backend);
+  return b == PIXNORM_BACKEND_AUTO || kernels_for_bits(b) != nullptr;
 }
 
 pixnorm_backend pixnorm_backend_default(void) {
@@ -102,8 +105,9 @@ const char* pixnorm_backend_targets(pixnorm_backend backend) {
 }
 
 const char* pixnorm_backend_target(pixnorm_backend backend) {
-  if (enum_bits(backend) == PIXNORM_BACKEND_AUTO) backend = pixnorm_backend_default();
-  const RowKernels* k = kernels_for(backend);
+  int b = enum_bits(backend);
+  if (b == PIXNORM_BACKEND_AUTO) b = pixnorm_backend_default();
+  const RowKernels* k = kernels_for_bits(b);
   return k ? k->target : "";
 }
 

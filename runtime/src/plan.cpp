@@ -1,5 +1,6 @@
 // Plans: validation and folding at creation, then allocation-free runs.
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +26,7 @@ using namespace pixnorm;
 namespace {
 constexpr unsigned kMaxThreads = 64;
 class Pool;
+class ScratchSets;
 }  // namespace
 
 struct pixnorm_plan {
@@ -38,11 +40,11 @@ struct pixnorm_plan {
   size_t esize;       // bytes per output element
   PackParams pack;    // outputs other than f32
   Resampler* geo;     // nullptr: the source rows (or region) are normalized in place
-  uint8_t* image;     // per-image modes with geometry: the whole resampled image (w * h * cin)
+  size_t image_bytes; // per-image modes with geometry: the whole resampled image (w * h * cin)
   size_t block_rows;  // fixed modes with geometry: rows resampled at a time by a band
-  unsigned char* scratch;  // per band: resampler scratch, then block rows, then a float chunk
-  size_t band_bytes;
+  size_t band_bytes;  // per band: resampler scratch, then block rows, then a float chunk
   unsigned nbands;
+  ScratchSets* sets;  // what runs write besides the tensor; nullptr: nothing
   int swap;       // the input's first three channels are in the reverse of the output order
   pixnorm_channel_order out_order;
   double rescale;
@@ -294,7 +296,7 @@ pixnorm_status fold_fixed(pixnorm_plan* p, const pixnorm_stats_values& v) {
 // planar_narrow; NHWC from swapped or four-channel pixels through a float chunk of the band's
 // scratch, then the narrowing kernel.
 void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_t off, void* out, const float* scale,
-                      const float* bias, unsigned band) {
+                      const float* bias, unsigned char* scratch) {
   const RowKernels* k = p->kernels;
   const size_t cin = p->cin, plane = static_cast<size_t>(p->w) * p->h;
   const bool nchw = p->desc.layout == PIXNORM_LAYOUT_NCHW && cin != 1;
@@ -325,7 +327,7 @@ void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_
     k->flat_narrow(row, 3 * n, dst + 3 * off * es, scale, bias, 3, &p->pack);
   } else {
     // NHWC from swapped or four-channel pixels: interleaved into a float chunk, then narrowed.
-    float* f = reinterpret_cast<float*>(p->scratch + p->band_bytes * band + p->band_bytes - 3 * kChunk * sizeof(float));
+    float* f = reinterpret_cast<float*>(scratch + p->band_bytes - 3 * kChunk * sizeof(float));
     for (size_t i = 0; i < n; i += kChunk) {
       const size_t m = n - i < kChunk ? n - i : kChunk;
       k->interleave(row + i * cin, m, static_cast<unsigned>(cin), p->swap, f, scale, bias);
@@ -336,13 +338,13 @@ void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_
 
 // Normalizes rows [y0, y1) of the output image; `rows` points at row y0's pixels.
 void normalize(const pixnorm_plan* p, const uint8_t* rows, size_t row_bytes, void* dst, const float* scale,
-               const float* bias, size_t y0, size_t y1, unsigned band) {
+               const float* bias, size_t y0, size_t y1, unsigned char* scratch) {
   const size_t w = p->w, cin = p->cin;
   // Tightly packed rows are one long row: fewer tails, longer vector loops.
   const bool packed = row_bytes == w * cin;
   const size_t nrows = packed ? (y0 < y1 ? 1 : 0) : y1 - y0, n = packed ? w * (y1 - y0) : w;
   for (size_t r = 0; r < nrows; ++r)
-    normalize_pixels(p, rows + r * row_bytes, n, (y0 + r) * w, dst, scale, bias, band);
+    normalize_pixels(p, rows + r * row_bytes, n, (y0 + r) * w, dst, scale, bias, scratch);
 }
 
 unsigned bytes_per_pixel(pixnorm_format f) {
@@ -444,6 +446,8 @@ struct RunJob {
   ReduceAcc* accs;  // reduction phase: one per band
   unsigned bands;
   Phase phase;
+  unsigned char* scratch;  // this run's: band b at b * p->band_bytes
+  uint8_t* image;          // this run's resampled image (per-image modes with geometry)
 };
 
 // Statistics over all channels: reduced into channel 0 (reduce_rows).
@@ -454,10 +458,10 @@ size_t round64(size_t n) { return (n + 63) / 64 * 64; }
 void run_band(const RunJob& j, unsigned band) {
   const pixnorm_plan* p = j.p;
   const size_t h = p->h, y0 = h * band / j.bands, y1 = h * (band + 1) / j.bands;
-  unsigned char* scratch = p->scratch != nullptr ? p->scratch + p->band_bytes * band : nullptr;
+  unsigned char* scratch = j.scratch != nullptr ? j.scratch + p->band_bytes * band : nullptr;
   switch (j.phase) {
     case kResample:
-      p->geo->rows(p->kernels, j.src, static_cast<uint32_t>(y0), static_cast<uint32_t>(y1), p->image + y0 * j.row_bytes,
+      p->geo->rows(p->kernels, j.src, static_cast<uint32_t>(y0), static_cast<uint32_t>(y1), j.image + y0 * j.row_bytes,
                    j.row_bytes, scratch);
       return;
     case kReduce:
@@ -467,7 +471,7 @@ void run_band(const RunJob& j, unsigned band) {
       break;
   }
   if (j.rows != nullptr) {
-    normalize(p, j.rows + y0 * j.row_bytes, j.row_bytes, j.dst, j.scale, j.bias, y0, y1, band);
+    normalize(p, j.rows + y0 * j.row_bytes, j.row_bytes, j.dst, j.scale, j.bias, y0, y1, scratch);
     return;
   }
   // Geometry in a fixed mode: a few rows at a time resampled into the band's scratch (cache
@@ -477,7 +481,7 @@ void run_band(const RunJob& j, unsigned band) {
   for (size_t yb = y0; yb < y1; yb += p->block_rows) {
     const size_t ye = y1 - yb < p->block_rows ? y1 : yb + p->block_rows;
     p->geo->rows(p->kernels, j.src, static_cast<uint32_t>(yb), static_cast<uint32_t>(ye), block, rb, scratch);
-    normalize(p, block, rb, j.dst, j.scale, j.bias, yb, ye, band);
+    normalize(p, block, rb, j.dst, j.scale, j.bias, yb, ye, scratch);
   }
 }
 
@@ -497,7 +501,9 @@ size_t min_band_pixels_from_env() {
 }
 
 // Worker threads owned by a plan, created at planning; a run hands each its row band and
-// waits for them, so a run allocates nothing. Runs of one plan are serialized. A worker that
+// waits for them, so a run allocates nothing. They serve one run (phase) at a time: a run that
+// finds them busy with another caller's does all its bands itself rather than wait, since that
+// caller's thread and the workers already occupy the cores the wait would leave idle. A worker that
 // finishes its band spins for up to kSpin (yielding the core) before it sleeps: the next hand-off
 // of back-to-back runs (the reduction then normalization phases of the per-image modes, batches,
 // frames decoded ahead) then skips the wake-up, about 60 us on the benchmark machine.
@@ -524,8 +530,10 @@ class Pool {
     }
   }
   // Band 0 on the caller's thread, band i on worker i; workers past the bands stay idle.
-  void run(const RunJob& job) {
-    std::lock_guard<std::mutex> serial(run_m_);
+  // false (nothing done) when the workers are serving another run.
+  bool run(const RunJob& job) {
+    std::unique_lock<std::mutex> serial(run_m_, std::try_to_lock);
+    if (!serial.owns_lock()) return false;
     {
       std::lock_guard<std::mutex> lock(m_);
       job_ = &job;
@@ -537,12 +545,11 @@ class Pool {
     run_band(job, 0);
     std::unique_lock<std::mutex> lock(m_);
     done_.wait(lock, [this] { return pending_ == 0; });
+    return true;
   }
 #else
   bool start() { return false; }
-  void run(const RunJob& job) {
-    for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
-  }
+  bool run(const RunJob&) { return false; }
 #endif
   // Bands for an image of w x h pixels: no more bands than rows, none under min_band_pixels_.
   unsigned bands(size_t w, size_t h) const {
@@ -591,31 +598,204 @@ class Pool {
   size_t min_band_pixels_;
 };
 
+// The buffers a run writes besides the caller's tensor (the bands' scratch, and the resampled
+// image of the per-image modes with geometry), kScratchSets copies allocated at planning, so that
+// runs of one plan from several threads at once never share one and no run allocates. A run takes
+// a free set with one atomic exchange; when every set is busy it sleeps until one is returned.
+// Without threads (PIXNORM_WITH_THREADS=0) there is one set and no locking.
+#if PIXNORM_WITH_THREADS
+constexpr unsigned kScratchSets = 4;
+#else
+constexpr unsigned kScratchSets = 1;
+#endif
+
+struct ScratchSet {
+  unsigned char* bands = nullptr;  // nbands * band_bytes
+  uint8_t* image = nullptr;        // image_bytes
+};
+
+class ScratchSets {
+ public:
+  ScratchSets() = default;
+  ScratchSets(const ScratchSets&) = delete;
+  ScratchSets& operator=(const ScratchSets&) = delete;
+  ~ScratchSets() {
+    for (ScratchSet& s : sets_) {
+      delete[] s.bands;
+      delete[] s.image;
+    }
+  }
+  bool allocate(size_t band_bytes, size_t image_bytes) {
+    for (ScratchSet& s : sets_)
+      if (image_bytes != 0 && (s.image = new (std::nothrow) uint8_t[image_bytes]) == nullptr) return false;
+    for (ScratchSet& s : sets_)
+      if (band_bytes != 0 && (s.bands = new (std::nothrow) unsigned char[band_bytes]) == nullptr) return false;
+    return true;
+  }
+#if PIXNORM_WITH_THREADS
+  ScratchSet* acquire() {
+    if (ScratchSet* s = try_acquire()) return s;
+    try {
+      std::unique_lock<std::mutex> lock(m_);
+      waiting_.fetch_add(1);
+      ScratchSet* s;
+      while ((s = try_acquire()) == nullptr) freed_.wait(lock);
+      waiting_.fetch_sub(1);
+      return s;
+    } catch (...) {  // a mutex that fails to lock: poll
+      for (;;) {
+        if (ScratchSet* s = try_acquire()) return s;
+        std::this_thread::yield();
+      }
+    }
+  }
+  void release(ScratchSet* s) {
+    // Sequentially consistent, with waiting_: a waiter that found this set busy has counted
+    // itself before, so it is seen here and woken (it holds m_ until it sleeps).
+    busy_[s - sets_].store(false);
+    if (waiting_.load() == 0) return;
+    try {
+      std::lock_guard<std::mutex> lock(m_);
+    } catch (...) {  // the waiter polls then
+    }
+    freed_.notify_one();
+  }
+
+ private:
+  ScratchSet* try_acquire() {
+    for (unsigned i = 0; i < kScratchSets; ++i)
+      if (!busy_[i].load(std::memory_order_relaxed) && !busy_[i].exchange(true)) return &sets_[i];
+    return nullptr;
+  }
+  std::atomic<bool> busy_[kScratchSets] = {};
+  std::atomic<unsigned> waiting_{0};
+  std::mutex m_;
+  std::condition_variable freed_;
+#else
+  ScratchSet* acquire() { return &sets_[0]; }
+  void release(ScratchSet*) {}
+
+ private:
+#endif
+  ScratchSet sets_[kScratchSets];
+};
+
+// Holds one scratch set for the length of a run (or a batch).
+class ScratchLease {
+ public:
+  explicit ScratchLease(const pixnorm_plan* p) : sets_(p->sets), set_(sets_ ? sets_->acquire() : nullptr) {}
+  ~ScratchLease() {
+    if (set_ != nullptr) sets_->release(set_);
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  unsigned char* bands() const { return set_ ? set_->bands : nullptr; }
+  uint8_t* image() const { return set_ ? set_->image : nullptr; }
+
+ private:
+  ScratchSets* sets_;
+  ScratchSet* set_;
+};
+
+}  // namespace
+
+namespace pixnorm {
+// Tests: take a scratch set of a plan as a run does (nullptr for plans without scratch), and
+// return it; a test holding every set sees the next run wait, then go on when one is returned.
+void* scratch_acquire_for_test(const pixnorm_plan* p) { return p->sets ? p->sets->acquire() : nullptr; }
+void scratch_release_for_test(const pixnorm_plan* p, void* set) {
+  if (set != nullptr) p->sets->release(static_cast<ScratchSet*>(set));
+}
+}  // namespace pixnorm
+
+namespace {
+
 void run_bands(const pixnorm_plan* p, const RunJob& job) {
   if (p->pool == nullptr || job.bands == 1) {
     for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
     return;
   }
+  bool done = false;
   try {
-    p->pool->run(job);
+    done = p->pool->run(job);
   } catch (...) {  // a mutex that fails to lock: do the work on this thread
+  }
+  if (!done)
     for (unsigned b = 0; b < job.bands; ++b) run_band(job, b);
+}
+
+// The rows and bytes per row plane i of a source image spans (after check_planes).
+void plane_extent(const pixnorm_plan* p, unsigned i, size_t* row, size_t* rows) {
+  const size_t w = p->desc.width, h = p->desc.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+  switch (p->desc.format) {
+    case PIXNORM_FORMAT_NV12:
+    case PIXNORM_FORMAT_NV21:
+      *row = i == 0 ? w : 2 * cw;
+      *rows = i == 0 ? h : ch;
+      return;
+    case PIXNORM_FORMAT_I420:
+      *row = i == 0 ? w : cw;
+      *rows = i == 0 ? h : ch;
+      return;
+    case PIXNORM_FORMAT_YUYV:
+      *row = 4 * cw;
+      *rows = h;
+      return;
+    default:
+      *row = w * p->src_cin;
+      *rows = h;
+      return;
   }
 }
 
-pixnorm_status run_one(const pixnorm_plan* p, const Planes& src, void* dst) {
-  const size_t w = p->w, h = p->h;
-  if (src.p[0] == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: pixels is NULL");
+unsigned plane_count(pixnorm_format f) {
+  return f == PIXNORM_FORMAT_I420 ? 3 : (f == PIXNORM_FORMAT_NV12 || f == PIXNORM_FORMAT_NV21) ? 2 : 1;
+}
+
+// [a, a + an) and [b, b + bn) share a byte. Compared as integers: relational operators on
+// pointers into different objects are unspecified.
+bool ranges_overlap(const void* a, size_t an, const void* b, size_t bn) {
+  const uintptr_t a0 = reinterpret_cast<uintptr_t>(a), b0 = reinterpret_cast<uintptr_t>(b);
+  const uintptr_t a1 = an > UINTPTR_MAX - a0 ? UINTPTR_MAX : a0 + an;
+  const uintptr_t b1 = bn > UINTPTR_MAX - b0 ? UINTPTR_MAX : b0 + bn;
+  return a0 < b1 && b0 < a1;
+}
+
+// Validates a source image and refuses an output [dst, dst + dst_bytes) that overlaps any byte
+// the run reads: the kernels would read what they have already overwritten. `image` >= 0 names
+// the image of a batch in messages.
+pixnorm_status check_source(const pixnorm_plan* p, const Planes& src, const void* dst, size_t dst_bytes,
+                            const char* fn, long image) {
+  if (src.p[0] == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "%s: pixels is NULL", fn);
   const pixnorm_status st = check_planes(p, src);
   if (st != PIXNORM_OK) return st;
+  const unsigned planes = plane_count(p->desc.format);
+  for (unsigned i = 0; i < planes; ++i) {
+    size_t row, rows;
+    plane_extent(p, i, &row, &rows);
+    const size_t bytes = (rows - 1) * src.stride[i] + row;  // cannot overflow: check_planes
+    if (!ranges_overlap(src.p[i], bytes, dst, dst_bytes)) continue;
+    char which[48] = "";
+    if (image >= 0) std::snprintf(which, sizeof which, "image %ld, ", image);
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
+                "%s: the output tensor (%zu bytes) overlaps the input (%splane %u, %zu bytes): the output "
+                "must not share any byte with the input",
+                fn, dst_bytes, which, i, bytes);
+  }
+  return PIXNORM_OK;
+}
+
+// One validated image into dst, with the scratch of `lease`.
+void run_one(const pixnorm_plan* p, const Planes& src, void* dst, const ScratchLease& lease) {
+  const size_t w = p->w, h = p->h;
   const unsigned bands = p->pool ? p->pool->bands(w, h) : 1;
-  RunJob job{p, src, nullptr, 0, dst, p->scale, p->bias, nullptr, bands, kNormalize};
+  RunJob job{p, src, nullptr, 0, dst, p->scale, p->bias, nullptr, bands, kNormalize, lease.bands(), lease.image()};
   if (p->geo == nullptr) {  // the source region in place
     const size_t x0 = p->desc.roi_width ? p->desc.roi_x : 0, y0 = p->desc.roi_width ? p->desc.roi_y : 0;
     job.rows = src.p[0] + y0 * src.stride[0] + x0 * p->src_cin;
     job.row_bytes = src.stride[0];
-  } else if (p->image != nullptr) {  // per-image modes: the statistics need the whole resampled image
-    job.rows = p->image;
+  } else if (p->image_bytes != 0) {  // per-image modes: the statistics need the whole resampled image
+    job.rows = job.image;
     job.row_bytes = w * p->cin;
     job.phase = kResample;
     run_bands(p, job);
@@ -623,7 +803,7 @@ pixnorm_status run_one(const pixnorm_plan* p, const Planes& src, void* dst) {
   }
   if (is_fixed_mode(p->desc.mode)) {
     run_bands(p, job);
-    return PIXNORM_OK;
+    return;
   }
   ReduceAcc accs[kMaxThreads];
   // minmax needs the extremes only, the other per-image modes the moments only.
@@ -661,7 +841,6 @@ pixnorm_status run_one(const pixnorm_plan* p, const Planes& src, void* dst) {
   job.scale = scale;
   job.bias = bias;
   run_bands(p, job);
-  return PIXNORM_OK;
 }
 
 // The resampler and every buffer a run uses, allocated once here: runs allocate nothing.
@@ -678,16 +857,16 @@ pixnorm_status plan_buffers(pixnorm_plan* p, bool resample) {
       p->block_rows = row >= 16384 ? 1 : 16384 / row;  // about 16 KiB of rows per block
       geo_bytes += round64(p->block_rows * row);
     } else {
-      p->image = new (std::nothrow) uint8_t[row * p->h];
-      if (p->image == nullptr)
-        return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the %ux%u resampled image", p->w, p->h);
+      p->image_bytes = row * p->h;
     }
   }
   if (!resample && p->esize == 4) return PIXNORM_OK;
   p->nbands = p->desc.threads > 1 ? p->desc.threads : 1;
   p->band_bytes = geo_bytes + 3 * kChunk * sizeof(float);
-  p->scratch = new (std::nothrow) unsigned char[p->band_bytes * p->nbands + 64];
-  if (p->scratch == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for scratch buffers");
+  p->sets = new (std::nothrow) ScratchSets();
+  if (p->sets == nullptr || !p->sets->allocate(p->band_bytes * p->nbands + 64, p->image_bytes))
+    return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for %u sets of scratch buffers (%zu bytes each)",
+                kScratchSets, p->band_bytes * p->nbands + 64 + p->image_bytes);
   return PIXNORM_OK;
 }
 
@@ -817,8 +996,7 @@ void pixnorm_plan_free(pixnorm_plan* plan) {
   if (plan == nullptr) return;
   delete plan->pool;
   delete plan->geo;
-  delete[] plan->image;
-  delete[] plan->scratch;
+  delete plan->sets;
   delete plan;
 }
 
@@ -828,8 +1006,12 @@ pixnorm_status pixnorm_plan_run(const pixnorm_plan* plan, const uint8_t* pixels,
   if (reinterpret_cast<uintptr_t>(tensor) % plan->esize != 0)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: tensor is not aligned for its type (%zu bytes)", plan->esize);
   Planes src;
-  const pixnorm_status st = contiguous_planes(plan, pixels, row_bytes, &src);
-  return st != PIXNORM_OK ? st : run_one(plan, src, tensor);
+  pixnorm_status st = contiguous_planes(plan, pixels, row_bytes, &src);
+  if (st == PIXNORM_OK) st = check_source(plan, src, tensor, plan->elements * plan->esize, "run", -1);
+  if (st != PIXNORM_OK) return st;
+  const ScratchLease lease(plan);
+  run_one(plan, src, tensor, lease);
+  return PIXNORM_OK;
 }
 
 pixnorm_status pixnorm_plan_run_image(const pixnorm_plan* plan, const pixnorm_image* image, void* tensor) {
@@ -844,7 +1026,11 @@ pixnorm_status pixnorm_plan_run_image(const pixnorm_plan* plan, const pixnorm_im
     src.p[i] = image->planes[i];
     src.stride[i] = image->row_bytes[i];
   }
-  return run_one(plan, src, tensor);
+  const pixnorm_status st = check_source(plan, src, tensor, plan->elements * plan->esize, "run_image", -1);
+  if (st != PIXNORM_OK) return st;
+  const ScratchLease lease(plan);
+  run_one(plan, src, tensor, lease);
+  return PIXNORM_OK;
 }
 
 pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* const* images,
@@ -857,12 +1043,19 @@ pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* c
   if (reinterpret_cast<uintptr_t>(tensor) % plan->esize != 0)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run_batch: tensor is not aligned for its type (%zu bytes)",
                 plan->esize);
-  uint8_t* dst = static_cast<uint8_t*>(tensor);
+  // Every image checked before any is converted: a refused batch leaves the tensor untouched.
+  const size_t bytes = plan->elements * plan->esize;
+  Planes src;
   for (uint32_t i = 0; i < count; ++i) {
-    Planes src;
     pixnorm_status st = contiguous_planes(plan, images[i], row_bytes[i], &src);
-    if (st == PIXNORM_OK) st = run_one(plan, src, dst + i * plan->elements * plan->esize);
+    if (st == PIXNORM_OK) st = check_source(plan, src, tensor, bytes * count, "run_batch", i);
     if (st != PIXNORM_OK) return st;
+  }
+  uint8_t* dst = static_cast<uint8_t*>(tensor);
+  const ScratchLease lease(plan);
+  for (uint32_t i = 0; i < count; ++i) {
+    contiguous_planes(plan, images[i], row_bytes[i], &src);
+    run_one(plan, src, dst + i * bytes, lease);
   }
   return PIXNORM_OK;
 }
@@ -881,10 +1074,12 @@ pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_form
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "sums: %s is NULL", sums == nullptr ? "sums" : "pixels");
   pixnorm_plan_desc d;
   pixnorm_plan_desc_init(&d);
-  d.format = format;
+  // Copied as bytes: validate_desc reads them as integers; a copy as enums is undefined for
+  // values outside the enumerations, which a C caller can pass.
+  std::memcpy(&d.format, &format, sizeof format);
   d.width = width;
   d.height = height;
-  d.backend = backend;
+  std::memcpy(&d.backend, &backend, sizeof backend);
   pixnorm_status st = validate_desc(&d);
   if (st != PIXNORM_OK) return st;
   if (is_yuv(format))

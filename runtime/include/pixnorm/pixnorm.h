@@ -5,6 +5,14 @@
  * No function throws. Buffers belong to the caller. pixnorm_plan_run and
  * pixnorm_plan_run_batch never allocate.
  *
+ * Threads: a plan does not change after pixnorm_plan_create. Any number of threads may call
+ * the functions taking a const pixnorm_plan* on one plan at the same time (the runs, each with
+ * its own tensor, inputs may be shared, and the queries): each run gives exactly the bytes it
+ * gives alone.
+ * Only pixnorm_plan_free must not overlap any other call on the plan. Enum arguments and
+ * fields are checked as integers: any int a C caller passes is refused or accepted, never
+ * undefined behaviour.
+ *
  *   pixnorm_stats* stats;  pixnorm_plan* plan;  pixnorm_plan_desc desc;
  *   pixnorm_stats_load("stats.json", &stats);                 // once
  *   pixnorm_plan_desc_init(&desc);
@@ -211,8 +219,11 @@ typedef struct pixnorm_plan_desc {
   pixnorm_backend backend;
   /* 0 or 1: runs use the caller's thread only. N (<= 64): each run splits the image into up to
    * N row bands, one on the caller's thread and the others on worker threads the plan starts at
-   * creation (PIXNORM_ERROR_UNSUPPORTED in a build without threads). Runs of one plan are
-   * serialized. A band gets at least 131072 output pixels (fewer bands for smaller images:
+   * creation (PIXNORM_ERROR_UNSUPPORTED in a build without threads). This is parallelism within
+   * one run; several threads may also run one plan at the same time whatever its value (see
+   * pixnorm_plan_run). The workers serve one run at a time: a run that finds them busy with
+   * another thread's run does all its bands on its own thread instead of waiting. A band gets
+   * at least 131072 output pixels (fewer bands for smaller images:
    * waking a worker costs more than it saves there); the environment variable
    * PIXNORM_MIN_BAND_PIXELS, read when the plan is created, sets another minimum. A worker spins
    * (yielding its core) for up to 200 us after its band before it sleeps. */
@@ -265,13 +276,27 @@ PIXNORM_API void pixnorm_plan_free(pixnorm_plan* plan);
  * `tensor` holds pixnorm_plan_output_bytes(plan) bytes, aligned for its type.
  * YUV formats here are one contiguous frame: the Y plane (height rows of row_bytes), then
  * NV12/NV21: ceil(height/2) rows of 2*ceil(row_bytes/2) bytes; I420: U then V, each
- * ceil(height/2) rows of ceil(row_bytes/2) bytes. pixnorm_plan_run_image takes separate planes. */
+ * ceil(height/2) rows of ceil(row_bytes/2) bytes. pixnorm_plan_run_image takes separate planes.
+ *
+ * The tensor must not share any byte with the input: the output's bytes
+ * [tensor, tensor + pixnorm_plan_output_bytes) (times count for pixnorm_plan_run_batch) are
+ * compared with each plane's [plane, plane + (rows - 1) * row_bytes + bytes of one row of
+ * pixels) (the padding after the last row's pixels is not read, so it may hold the output);
+ * an overlap returns PIXNORM_ERROR_INVALID_ARGUMENT and writes nothing.
+ *
+ * Several threads may run one plan at the same time (this function, pixnorm_plan_run_image and
+ * pixnorm_plan_run_batch in any mix), each getting the bytes it would get alone. A plan that
+ * resamples (geometry, YUV formats) or writes f16/int8/uint8 holds 4 sets of scratch buffers,
+ * allocated at creation; each run (each batch) takes one, and a fifth simultaneous run waits
+ * until one is returned. Other plans need none and never wait. In a build without threads
+ * (PIXNORM_WITH_THREADS off) there is one set and no locking: runs must not overlap in time. */
 PIXNORM_API pixnorm_status pixnorm_plan_run(const pixnorm_plan* plan, const uint8_t* pixels, size_t row_bytes,
                                             void* tensor);
 /* The same with each plane given. */
 PIXNORM_API pixnorm_status pixnorm_plan_run_image(const pixnorm_plan* plan, const pixnorm_image* image,
                                                   void* tensor);
-/* Converts `count` images (<= desc.batch) into consecutive slots of one tensor. */
+/* Converts `count` images (<= desc.batch) into consecutive slots of one tensor. Every image
+ * is checked (sizes, overlap with the count slots written) before any is converted. */
 PIXNORM_API pixnorm_status pixnorm_plan_run_batch(const pixnorm_plan* plan, const uint8_t* const* images,
                                                   const size_t* row_bytes, uint32_t count, void* tensor);
 

@@ -112,6 +112,8 @@ class Plan {
     return st;
   }
   // Per frame: no allocation. Returns the C status; the message is pixnorm_last_error().
+  // Several threads may run one Plan at the same time (see pixnorm_plan_run); moving, assigning
+  // or destroying it must not overlap a run.
   pixnorm_status run(const uint8_t* pixels, size_t row_bytes, float* tensor) const {
     return pixnorm_plan_run(p_, pixels, row_bytes, tensor);
   }
