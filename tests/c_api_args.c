@@ -110,7 +110,7 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
     FIELD(dtype, PIXNORM_DTYPE_UINT8, "output type")
     FIELD(mode, PIXNORM_MODE_MINMAX, "mode")
     FIELD(backend, PIXNORM_BACKEND_XSIMD, "backend")
-    FIELD(interp, PIXNORM_INTERP_NEAREST, "interpolation")
+    FIELD(interp, PIXNORM_INTERP_PIL_LANCZOS, "interpolation")
     FIELD(fit, PIXNORM_FIT_LETTERBOX, "fit")
     FIELD(yuv_matrix, PIXNORM_YUV_BT709, "YUV matrix")
     FIELD(yuv_range, PIXNORM_YUV_FULL, "YUV range")
