@@ -112,6 +112,18 @@ std::vector<Kind> kinds() {
          d->fit = PIXNORM_FIT_CENTER_CROP;
          d->resize_short = 40;
        }},
+      {"pil-bicubic, center crop", [](pixnorm_plan_desc* d) {
+         d->out_width = 24;
+         d->out_height = 24;
+         d->fit = PIXNORM_FIT_CENTER_CROP;
+         d->resize_short = 30;
+         d->interp = PIXNORM_INTERP_PIL_BICUBIC;
+       }},
+      {"pil-lanczos resize, sample-standardize", [=](pixnorm_plan_desc* d) {
+         resize(d);
+         d->mode = PIXNORM_MODE_SAMPLE_STANDARDIZE;
+         d->interp = PIXNORM_INTERP_PIL_LANCZOS;
+       }},
       {"letterbox, flip", [](pixnorm_plan_desc* d) {
          d->out_width = 40;
          d->out_height = 40;
