@@ -1,5 +1,7 @@
 #include "accum.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -417,6 +419,12 @@ uint64_t file_key(const std::string& canonical_path) {
 }
 
 std::string record_path(const std::string& stats_path) { return stats_path + ".files"; }
+
+bool streamed_output(const std::string& stats_path) {
+  struct stat st;
+  return stats_path == "-" ||
+         (::stat(stats_path.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)));
+}
 
 RecordField record_field(const std::vector<uint64_t>& sorted_keys) {
   RecordField f;

@@ -109,6 +109,10 @@ void check_accumulators(const Accumulators& acc, const std::string& what);
 uint64_t file_key(const std::string& canonical_path);
 // The name of the record beside a statistics file.
 std::string record_path(const std::string& stats_path);
+// A character device, a FIFO or '-' (standard output) takes statistics as a stream: they are
+// written there directly (a dry run into /dev/null, a pipe), with no file record or checkpoint
+// beside them, since neither can sit next to a device.
+bool streamed_output(const std::string& stats_path);
 struct RecordField {
   uint64_t count = 0;
   uint64_t digest = 0;

@@ -834,14 +834,6 @@ void check_output(const std::string& out, const char* what) {
     throw data_error(out, "cannot write in " + dir + ": " + std::strerror(errno));
 }
 
-// A character device, a FIFO or '-' (standard output) takes the statistics as a stream: they are
-// written there directly (a dry run into /dev/null, a pipe), with no file record or checkpoint
-// beside them, since neither can sit next to a device.
-bool streamed_output(const std::string& out) {
-  struct stat st;
-  return out == "-" || (::stat(out.c_str(), &st) == 0 && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)));
-}
-
 std::string source_json(const FitArgs& a) {
   auto or_null = [](const std::string& s) { return s.empty() ? std::string("null") : json_quote(s); };
   return "{\"folder\": " + json_quote(a.folder) + ", \"resize\": " + or_null(a.resize_text()) +

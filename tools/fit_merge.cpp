@@ -108,7 +108,9 @@ void print_merge_help(FILE* out) {
                "against each other when the data set has the same path on each (a shared mount).\n"
                "\n"
                "Options:\n"
-               "  -o, --output FILE  the statistics file to write (required; atomically, only on success)\n"
+               "  -o, --output FILE  the statistics file to write (required; atomically, only on success),\n"
+               "                     its file record beside it; a device or FIFO (-o /dev/null) or '-'\n"
+               "                     (standard output) is written directly, with no record\n"
                "  -h, --help         this help\n"
                "\n"
                "Exit status: 0 done, 1 a refused or unreadable part (nothing written), 2 a bad command line.\n");
@@ -280,16 +282,17 @@ int run_merge(int argc, char** argv) {
                              json_quote(std::string("pixnorm ") + pixnorm_version()) + "}";
   const OwnedStats stats =
       build_stats(total, first.values.rescale, output, source, record_field_json(record_field(merged_keys)));
+  const bool stream = streamed_output(output);
   const std::string record = record_path(output);
-  {
+  if (!stream) {
     const std::string bytes = encode_record(merged_keys);
     AtomicFile file(record);
     file.write(bytes.data(), bytes.size());
     file.commit();
   }
-  if (pixnorm_stats_save(stats.get(), output.c_str()) != PIXNORM_OK) {
+  if (pixnorm_stats_save(stats.get(), output == "-" ? "/dev/stdout" : output.c_str()) != PIXNORM_OK) {
     const std::string message = pixnorm_last_error();
-    ::unlink(record.c_str());  // it would not belong to the file left at the output
+    if (!stream) ::unlink(record.c_str());  // it would not belong to the file left at the output
     throw CliError(kExitData, message);
   }
   std::fprintf(stderr, "pixnorm: wrote %s: %zu file%s merged, %llu images, %llu skipped, %s pixels per channel\n",

@@ -113,6 +113,9 @@ def dev_null_stays_a_device():
             assert r.returncode == 0, f"{name} -o {dev}: exit {r.returncode}: {r.stderr}"
             device_intact(dev)
             assert os.path.getsize(dev) == 0
+            # fit and merge keep no file record or checkpoint beside a device.
+            for extra in (dev + ".files", dev + ".checkpoint"):
+                assert not os.path.lexists(extra), f"{name} -o {dev} left {extra}"
         assert not any(".pixnorm-tmp." in n for n in os.listdir(os.path.dirname(dev))), "a temporary was left"
 
 
@@ -161,8 +164,9 @@ def standard_output():
     r = run(["stats", "export", "--preset", "imagenet", "--c-header", "--name", "m", "-o", "-"])
     assert r.returncode == 0 and "#define M_STATS_RESCALE" in r.stdout, r
     folder, parts = fitted_parts()
-    r = run(["merge"] + parts + ["-o", "/dev/stdout"])
-    assert r.returncode == 0 and json.loads(r.stdout)["format"] == "pixnorm-stats", r
+    for out in ("-", "/dev/stdout"):
+        r = run(["merge"] + parts + ["-o", out])
+        assert r.returncode == 0 and json.loads(r.stdout)["format"] == "pixnorm-stats", r
     assert not os.path.exists(path("-")), "'-' was taken as a file name"
     r = run(["check", "--preset", "imagenet", photo(), "--plot", "-"])
     assert r.returncode == 2 and "--plot" in r.stderr, r
