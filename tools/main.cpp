@@ -204,6 +204,7 @@ void print_apply_help(FILE* out) {
                "--resize, --crop center, --resize-short and --letterbox is given (any of them replaces the\n"
                "whole recipe); --interp then replaces only its interpolation, --crop WxH+X+Y makes it apply\n"
                "to that region, --flip adds to it.\n"
+               "  --no-recipe         ignore the statistics' recipe: the image at its size (or the options')\n"
                "\n"
                "Output type:\n"
                "  --dtype TYPE        f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8\n"
@@ -419,6 +420,8 @@ ApplyArgs parse_apply(int argc, char** argv) {
       a.has_letterbox = true;
     } else if (name == "--flip") {
       a.flip = flag();
+    } else if (name == "--no-recipe") {
+      if (flag()) a.own_geometry = true;
     } else if (name == "--yuv") {
       a.yuv = parse_named(kMatrices, name, take());
       a.has_yuv_option = true;

@@ -499,10 +499,16 @@ void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& na
                              "\"): not reproduced");
   pixnorm_recipe& r = hf->recipe;
   r = pixnorm_recipe{};
+  if (!f.find("size") && !f.find("do_resize") && !f.find("do_center_crop") && !crop_pct) {
+    hf->warnings.push_back("the file gives no size (no \"size\", \"do_resize\" or \"do_center_crop\"): no "
+                           "preprocess recipe is written, the processor's defaults are not known");
+    return;
+  }
   r.version = 1;
   r.crop_rounding = PIXNORM_CROP_FLOOR;
   r.interp = PIXNORM_INTERP_PIL_BILINEAR;
-  const bool resize = f.flag("do_resize", true);
+  // Without "size", only an explicit do_resize true asks for a resize (and is refused below).
+  const bool resize = f.flag("do_resize", f.find("size") != nullptr);
   bool crop = f.flag("do_center_crop", false);
   if (resize) {
     const JsonValue* size = f.find("size");

@@ -292,6 +292,8 @@ def test_geometry_options_replace_the_recipe():
     img = Image.open(p).convert("RGB")
     # --resize replaces the whole recipe: a plain bilinear stretch.
     assert apply(path("tv_stats.json"), p, "--resize", "100x50").shape == (3, 50, 100)
+    # --no-recipe: the image at its size.
+    assert apply(path("tv_stats.json"), p, "--no-recipe").shape == (3, 240, 320)
     # --interp replaces only the interpolation.
     got = apply(path("tv_stats.json"), p, "--interp", "pil-bicubic")
     ref = torchvision_reference(img, 256, 224, "pil-bicubic", IMAGENET_MEAN, IMAGENET_STD)
