@@ -543,7 +543,9 @@ PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageI
   desc.dtype = a.dtype;
   desc.quant_scale = a.quant_scale;
   desc.quant_zero_point = a.zero_point;
-  if (stats && uses_recipe(a, stats)) {
+  // Asked before the plan: any library call clears the message of a failure.
+  const bool recipe = stats && uses_recipe(a, stats);
+  if (recipe) {
     const pixnorm_status rs = pixnorm_plan_desc_apply_recipe(&desc, stats);
     if (rs != PIXNORM_OK) throw library_error(kExitData, image, rs);
     if (a.has_interp) desc.interp = a.interp;
@@ -561,7 +563,7 @@ PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageI
     case PIXNORM_ERROR_INVALID_STATS: throw library_error(kExitData, stats_name, st);
     default:
       // A region outside a smaller image, a crop larger than the resized image: this image's fault.
-      if (a.has_roi || a.resize_short != 0 || (stats && uses_recipe(a, stats)))
+      if (a.has_roi || a.resize_short != 0)
         throw library_error(kExitData, image, st);
       throw library_error(kExitUsage, "", st);
   }

@@ -302,6 +302,10 @@ def test_geometry_options_replace_the_recipe():
     got = apply(path("tv_stats.json"), p, "--flip")
     ref = torchvision_reference(img, 256, 224, "pil-bilinear", IMAGENET_MEAN, IMAGENET_STD)[:, :, ::-1]
     assert float(np.abs(got - ref).max()) < 2e-6
+    # A plan the library refuses keeps the library's message (the recipe check must not clear it).
+    r = run(["apply", "--stats", path("tv_stats.json"), p, "--dtype", "int8", "--quant-scale", "1",
+             "--quant-zero-point", "200", "-o", path("x.npy"), "-q"])
+    assert r.returncode == 2 and "quant_zero_point" in r.stderr, r.stderr
     # The recipe's crop does not fit an image too small for it: the image is named.
     croponly = write_json("crop.json", {"center_crop": 300})
     imported(["--from", "torchvision", croponly], "crop_stats.json")
