@@ -931,3 +931,283 @@ TEST_CASE("stats: argument checks") {
   CHECK(pixnorm_stats_get(stats, nullptr) == PIXNORM_ERROR_INVALID_ARGUMENT);
   pixnorm_stats_free(stats);
 }
+
+// ---------------------------------------------------------------- the preprocess recipe
+
+namespace {
+
+const char* const kRecipe =
+    R"({"version": 1, "resize_short": 256, "interp": "pil-bilinear", "crop": {"width": 224, "height": 224}, )"
+    R"("crop_rounding": "round", "exif": "ignore", "convert": "RGB"})";
+
+pixnorm_recipe recipe_of(const pixnorm_stats* stats) {
+  pixnorm_recipe r;
+  std::memset(&r, 0xAB, sizeof(r));
+  REQUIRE(pixnorm_stats_get_recipe(stats, &r) == PIXNORM_OK);
+  return r;
+}
+
+// The example with a "preprocess" section whose text is `section`.
+std::string with_recipe(const std::string& section) { return doc("preprocess", section.c_str()); }
+
+}  // namespace
+
+TEST_CASE("stats: the preprocess recipe parses, round-trips and is optional") {
+  pixnorm_stats* stats = nullptr;
+  REQUIRE(parse(kExample, &stats) == PIXNORM_OK);
+  CHECK(recipe_of(stats).version == 0);
+  CHECK(!has(serialize(stats), "preprocess"));
+  pixnorm_stats_free(stats);
+
+  REQUIRE(parse(with_recipe(kRecipe), &stats) == PIXNORM_OK);
+  pixnorm_recipe r = recipe_of(stats);
+  CHECK(r.version == 1);
+  CHECK(r.resize_short == 256);
+  CHECK(r.resize_width == 0);
+  CHECK(r.resize_height == 0);
+  CHECK(r.interp == PIXNORM_INTERP_PIL_BILINEAR);
+  CHECK(r.crop_width == 224);
+  CHECK(r.crop_height == 224);
+  CHECK(r.crop_rounding == PIXNORM_CROP_ROUND);
+  const std::string once = serialize(stats);
+  CHECK(has(once, std::string("\"preprocess\": ") + kRecipe));
+  pixnorm_stats* again = nullptr;
+  REQUIRE(parse(once, &again) == PIXNORM_OK);
+  CHECK(serialize(again) == once);
+  pixnorm_recipe r2 = recipe_of(again);
+  CHECK(std::memcmp(&r, &r2, sizeof(r)) == 0);
+  pixnorm_stats_free(again);
+  // The recipe is interpreted: set_field cannot replace it behind the parser's back.
+  CHECK(pixnorm_stats_set_field(stats, "preprocess", "{}") == PIXNORM_ERROR_INVALID_ARGUMENT);
+  pixnorm_stats_free(stats);
+
+  // Every value of every field, and the defaults (round; no crop fields written without a crop).
+  for (const char* interp : {"bilinear", "area", "nearest", "pil-nearest", "pil-box", "pil-bilinear", "pil-hamming",
+                             "pil-bicubic", "pil-lanczos"}) {
+    const std::string s = std::string(R"({"version": 1, "resize": {"width": 300, "height": 200}, "interp": ")") +
+                          interp + R"("})";
+    REQUIRE(parse(with_recipe(s), &stats) == PIXNORM_OK);
+    r = recipe_of(stats);
+    CHECK(r.resize_width == 300);
+    CHECK(r.resize_height == 200);
+    CHECK(has(serialize(stats), std::string("\"interp\": \"") + interp + "\""));
+    CHECK(!has(serialize(stats), "crop"));
+    pixnorm_stats_free(stats);
+  }
+  REQUIRE(parse(with_recipe(R"({"version": 1, "crop": {"width": 7, "height": 5}, "crop_rounding": "floor"})"),
+                &stats) == PIXNORM_OK);
+  r = recipe_of(stats);
+  CHECK(r.crop_rounding == PIXNORM_CROP_FLOOR);
+  CHECK(r.interp == PIXNORM_INTERP_BILINEAR);
+  CHECK(has(serialize(stats), R"("crop_rounding": "floor")"));
+  pixnorm_stats_free(stats);
+}
+
+TEST_CASE("stats: every refusal of the preprocess recipe names its field") {
+  const struct {
+    const char* section;
+    pixnorm_status status;
+    const char* what;
+  } cases[] = {
+      {R"([1])", PIXNORM_ERROR_PARSE, "\"preprocess\": expected an object"},
+      {R"({})", PIXNORM_ERROR_PARSE, "missing \"version\""},
+      {R"({"version": 2, "future": 1})", PIXNORM_ERROR_PARSE, "preprocess.version\": version 2 is not supported"},
+      {R"({"version": 1.0})", PIXNORM_ERROR_PARSE, "preprocess.version"},
+      {R"({"version": "1"})", PIXNORM_ERROR_PARSE, "preprocess.version"},
+      {R"({"version": 1, "sharpen": true})", PIXNORM_ERROR_PARSE, "preprocess.sharpen\": unknown field"},
+      {R"({"version": 1, "resize_short": 0, "interp": "bilinear"})", PIXNORM_ERROR_INVALID_STATS,
+       "preprocess.resize_short\": 0 is out of range"},
+      {R"({"version": 1, "resize_short": 65537, "interp": "bilinear"})", PIXNORM_ERROR_INVALID_STATS,
+       "preprocess.resize_short\": 65537 is out of range"},
+      {R"({"version": 1, "resize_short": 99999999999999999999, "interp": "bilinear"})", PIXNORM_ERROR_INVALID_STATS,
+       "preprocess.resize_short"},
+      {R"({"version": 1, "resize_short": -3, "interp": "bilinear"})", PIXNORM_ERROR_PARSE, "preprocess.resize_short"},
+      {R"({"version": 1, "resize_short": 2.5, "interp": "bilinear"})", PIXNORM_ERROR_PARSE, "preprocess.resize_short"},
+      {R"({"version": 1, "resize": {"width": 0, "height": 5}, "interp": "bilinear"})", PIXNORM_ERROR_INVALID_STATS,
+       "preprocess.resize.width\": 0 is out of range"},
+      {R"({"version": 1, "resize": {"width": 5, "height": 70000}, "interp": "bilinear"})",
+       PIXNORM_ERROR_INVALID_STATS, "preprocess.resize.height\": 70000 is out of range"},
+      {R"({"version": 1, "resize": {"width": 5}, "interp": "bilinear"})", PIXNORM_ERROR_PARSE,
+       "preprocess.resize\": missing \"height\""},
+      {R"({"version": 1, "resize": {"width": 5, "height": 5, "depth": 1}, "interp": "bilinear"})",
+       PIXNORM_ERROR_PARSE, "preprocess.resize.depth\": unknown field"},
+      {R"({"version": 1, "resize": [5, 5], "interp": "bilinear"})", PIXNORM_ERROR_PARSE,
+       "preprocess.resize\": expected an object"},
+      {R"({"version": 1, "resize": {"width": 5, "height": 5}})", PIXNORM_ERROR_PARSE,
+       "preprocess.interp\": required with a resize"},
+      {R"({"version": 1, "resize_short": 5, "interp": "cubic"})", PIXNORM_ERROR_INVALID_STATS,
+       "preprocess.interp\": unknown value \"cubic\""},
+      {R"({"version": 1, "resize_short": 5, "interp": 2})", PIXNORM_ERROR_PARSE, "preprocess.interp\": expected a string"},
+      {R"({"version": 1, "crop": {"width": 5, "height": 5}, "crop_rounding": "ceil"})", PIXNORM_ERROR_INVALID_STATS,
+       "preprocess.crop_rounding\": unknown value \"ceil\""},
+      {R"({"version": 1, "exif": "transpose"})", PIXNORM_ERROR_INVALID_STATS, "preprocess.exif\": unknown value"},
+      {R"({"version": 1, "convert": "L"})", PIXNORM_ERROR_INVALID_STATS, "preprocess.convert\": unknown value"},
+      {R"({"version": 1, "resize_short": 5, "resize": {"width": 5, "height": 5}, "interp": "bilinear"})",
+       PIXNORM_ERROR_INVALID_STATS, "not both"},
+      {R"({"version": 1, "resize": {"width": 300, "height": 300}, "crop": {"width": 224, "height": 224}, "interp": "bilinear"})",
+       PIXNORM_ERROR_INVALID_STATS, "preprocess.crop\": a 224x224 crop after a resize to 300x300"},
+      {R"({"version": 1, "resize_short": 200, "crop": {"width": 224, "height": 224}, "interp": "bilinear"})",
+       PIXNORM_ERROR_INVALID_STATS, "preprocess.crop\": 224x224 is larger than every image"},
+  };
+  for (const auto& c : cases) expect_reject(with_recipe(c.section), c.status, c.what);
+}
+
+TEST_CASE("stats: set_recipe validates like a file; get/set argument checks") {
+  pixnorm_stats* stats = nullptr;
+  REQUIRE(pixnorm_stats_preset("imagenet", &stats) == PIXNORM_OK);
+  pixnorm_recipe r{};
+  r.version = 1;
+  r.resize_short = 256;
+  r.interp = PIXNORM_INTERP_PIL_BICUBIC;
+  r.crop_width = r.crop_height = 224;
+  r.crop_rounding = PIXNORM_CROP_FLOOR;
+  REQUIRE(pixnorm_stats_set_recipe(stats, &r) == PIXNORM_OK);
+  CHECK(has(serialize(stats), R"("preprocess": {"version": 1, "resize_short": 256, "interp": "pil-bicubic")"));
+  pixnorm_recipe bad = r;
+  bad.version = 2;
+  CHECK(pixnorm_stats_set_recipe(stats, &bad) == PIXNORM_ERROR_INVALID_STATS);
+  CHECK(has(error_text(), "preprocess.version"));
+  bad = r;
+  const int bogus = 99;
+  std::memcpy(&bad.interp, &bogus, sizeof(bogus));
+  CHECK(pixnorm_stats_set_recipe(stats, &bad) == PIXNORM_ERROR_INVALID_STATS);
+  CHECK(has(error_text(), "preprocess.interp"));
+  bad = r;
+  std::memcpy(&bad.crop_rounding, &bogus, sizeof(bogus));
+  CHECK(pixnorm_stats_set_recipe(stats, &bad) == PIXNORM_ERROR_INVALID_STATS);
+  CHECK(has(error_text(), "preprocess.crop_rounding"));
+  bad = r;
+  bad.crop_height = 0;
+  CHECK(pixnorm_stats_set_recipe(stats, &bad) == PIXNORM_ERROR_INVALID_STATS);
+  CHECK(has(error_text(), "preprocess.crop"));
+  CHECK(recipe_of(stats).crop_rounding == PIXNORM_CROP_FLOOR);  // a refusal leaves it as it was
+  REQUIRE(pixnorm_stats_set_recipe(stats, nullptr) == PIXNORM_OK);
+  CHECK(recipe_of(stats).version == 0);
+  CHECK(pixnorm_stats_get_recipe(nullptr, &r) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  CHECK(pixnorm_stats_get_recipe(stats, nullptr) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  CHECK(pixnorm_stats_set_recipe(nullptr, &r) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  pixnorm_stats_free(stats);
+}
+
+TEST_CASE("stats: apply_recipe maps the recipe onto the plan description") {
+  pixnorm_stats* stats = nullptr;
+  REQUIRE(pixnorm_stats_preset("imagenet", &stats) == PIXNORM_OK);
+  pixnorm_plan_desc d;
+  pixnorm_plan_desc_init(&d);
+  d.width = 640;
+  d.height = 480;
+  pixnorm_plan_desc before = d;
+  REQUIRE(pixnorm_plan_desc_apply_recipe(&d, stats) == PIXNORM_OK);  // no recipe: unchanged
+  CHECK(std::memcmp(&d, &before, sizeof(d)) == 0);
+
+  pixnorm_recipe r{};
+  r.version = 1;
+  r.resize_short = 256;
+  r.interp = PIXNORM_INTERP_PIL_BILINEAR;
+  r.crop_width = r.crop_height = 224;
+  r.crop_rounding = PIXNORM_CROP_FLOOR;
+  REQUIRE(pixnorm_stats_set_recipe(stats, &r) == PIXNORM_OK);
+  REQUIRE(pixnorm_plan_desc_apply_recipe(&d, stats) == PIXNORM_OK);
+  CHECK(d.fit == PIXNORM_FIT_CENTER_CROP);
+  CHECK(d.resize_short == 256);
+  CHECK(d.out_width == 224);
+  CHECK(d.out_height == 224);
+  CHECK(d.interp == PIXNORM_INTERP_PIL_BILINEAR);
+  CHECK(d.crop_rounding == PIXNORM_CROP_FLOOR);
+  pixnorm_plan* plan = nullptr;
+  REQUIRE(pixnorm_plan_create(stats, &d, &plan) == PIXNORM_OK);
+  pixnorm_plan_free(plan);
+
+  // resize_short alone: the whole resized image (torchvision's int() of the longer side).
+  r.crop_width = r.crop_height = 0;
+  REQUIRE(pixnorm_stats_set_recipe(stats, &r) == PIXNORM_OK);
+  pixnorm_plan_desc_init(&d);
+  d.width = 301;
+  d.height = 227;
+  REQUIRE(pixnorm_plan_desc_apply_recipe(&d, stats) == PIXNORM_OK);
+  CHECK(d.fit == PIXNORM_FIT_STRETCH);
+  CHECK(d.out_width == 339);  // int(256 * 301 / 227) = int(339.45)
+  CHECK(d.out_height == 256);
+
+  // A crop alone: a region, offsets rounded or floored.
+  r = pixnorm_recipe{};
+  r.version = 1;
+  r.crop_width = 4;
+  r.crop_height = 2;
+  for (pixnorm_crop_rounding rounding : {PIXNORM_CROP_ROUND, PIXNORM_CROP_FLOOR}) {
+    r.crop_rounding = rounding;
+    REQUIRE(pixnorm_stats_set_recipe(stats, &r) == PIXNORM_OK);
+    pixnorm_plan_desc_init(&d);
+    d.width = 11;   // margin 7: 3.5 rounds (half to even) to 4, floors to 3
+    d.height = 7;   // margin 5: 2.5 rounds to 2, floors to 2
+    REQUIRE(pixnorm_plan_desc_apply_recipe(&d, stats) == PIXNORM_OK);
+    CHECK(d.roi_x == (rounding == PIXNORM_CROP_ROUND ? 4u : 3u));
+    CHECK(d.roi_y == 2);
+    CHECK(d.roi_width == 4);
+    CHECK(d.roi_height == 2);
+    CHECK(d.out_width == 4);
+    CHECK(d.out_height == 2);
+  }
+  // Too small for the crop, or no size: refused, desc unchanged.
+  pixnorm_plan_desc_init(&d);
+  d.width = 3;
+  d.height = 7;
+  before = d;
+  CHECK(pixnorm_plan_desc_apply_recipe(&d, stats) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  CHECK(has(error_text(), "crop is larger"));
+  CHECK(std::memcmp(&d, &before, sizeof(d)) == 0);
+  d.width = 0;
+  CHECK(pixnorm_plan_desc_apply_recipe(&d, stats) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  CHECK(has(error_text(), "desc->width"));
+  CHECK(pixnorm_plan_desc_apply_recipe(nullptr, stats) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  CHECK(pixnorm_plan_desc_apply_recipe(&d, nullptr) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  pixnorm_stats_free(stats);
+}
+
+TEST_CASE("plan: crop_rounding places the center crop after resize_short") {
+  // 12x8 resized to a shorter side of 4 is 6x4; a 3x3 crop has margins 3 and 1: x offset 1.5
+  // rounds (half to even) to 2 and floors to 1; y offset 0.5 rounds to 0 and floors to 0.
+  std::vector<uint8_t> pixels(12 * 8);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i % 12 * 20);  // columns differ
+  for (pixnorm_interp interp : {PIXNORM_INTERP_NEAREST, PIXNORM_INTERP_PIL_NEAREST}) {
+    float out[2][9];
+    for (int k = 0; k < 2; ++k) {
+      pixnorm_plan_desc d;
+      pixnorm_plan_desc_init(&d);
+      d.format = PIXNORM_FORMAT_GRAY8;
+      d.width = 12;
+      d.height = 8;
+      d.mode = PIXNORM_MODE_RESCALE;
+      d.fit = PIXNORM_FIT_CENTER_CROP;
+      d.resize_short = 4;
+      d.out_width = d.out_height = 3;
+      d.interp = interp;
+      d.crop_rounding = k == 0 ? PIXNORM_CROP_ROUND : PIXNORM_CROP_FLOOR;
+      pixnorm_plan* plan = nullptr;
+      REQUIRE(pixnorm_plan_create(nullptr, &d, &plan) == PIXNORM_OK);
+      REQUIRE(pixnorm_plan_run(plan, pixels.data(), 12, out[k]) == PIXNORM_OK);
+      pixnorm_plan_free(plan);
+      // Resized column j reads source column 2j or 2j + 1, 40 levels after column j - 1; the
+      // rounded crop starts one resized column (two source columns) right of the floored one.
+      INFO("interp " << interp << " rounding " << k);
+      CHECK(out[k][1] - out[k][0] == 40.0f);
+      if (k == 1) CHECK(out[0][0] - out[1][0] == 40.0f);
+    }
+  }
+
+  pixnorm_plan_desc d;
+  pixnorm_plan_desc_init(&d);
+  d.width = 12;
+  d.height = 8;
+  d.mode = PIXNORM_MODE_RESCALE;
+  d.format = PIXNORM_FORMAT_GRAY8;
+  d.fit = PIXNORM_FIT_CENTER_CROP;
+  d.resize_short = 4;
+  d.out_width = d.out_height = 3;
+  const int bogus = 7;
+  std::memcpy(&d.crop_rounding, &bogus, sizeof(bogus));
+  pixnorm_plan* plan = nullptr;
+  CHECK(pixnorm_plan_create(nullptr, &d, &plan) == PIXNORM_ERROR_INVALID_ARGUMENT);
+  CHECK(has(error_text(), "crop_rounding"));
+  CHECK(plan == nullptr);
+}

@@ -16,6 +16,7 @@
 #include "cli_error.h"
 #include "fit.h"
 #include "fit_json.h"
+#include "stats_import.h"
 
 namespace pixnorm_cli {
 namespace {
@@ -350,6 +351,9 @@ int run_stats_show(int argc, char** argv) {
     if (raw) std::printf("%-20s%s\n", key, raw);
   }
   if (const char* source = pixnorm_stats_get_field(stats.get(), "source")) std::printf("source              %s\n", source);
+  pixnorm_recipe recipe;
+  pixnorm_stats_get_recipe(stats.get(), &recipe);
+  std::printf("preprocess          %s\n", recipe_text(recipe).c_str());
 
   pixnorm_plan_desc desc;
   pixnorm_plan_desc_init(&desc);
@@ -386,7 +390,7 @@ int run_stats_show(int argc, char** argv) {
     const Json doc = parse_json(body, path);
     for (const auto& m : doc.members) {
       bool known = false;
-      for (const char* k : {"format", "version", "channel_order", "rescale", "mean", "std", "epsilon"})
+      for (const char* k : {"format", "version", "channel_order", "rescale", "mean", "std", "epsilon", "preprocess"})
         known = known || m.first == k;
       if (!known) extra += (extra.empty() ? "" : ", ") + m.first;
     }

@@ -203,6 +203,11 @@ void print_apply_help(FILE* out) {
                "  --exif MODE         ignore (default: as Pillow's Image.open and torchvision) or apply (the\n"
                "                      EXIF orientation of JPEG and PNG files, as ImageOps.exif_transpose and\n"
                "                      cv2.imread do), before any crop or resize\n"
+               "A \"preprocess\" recipe in the statistics (pixnorm stats show) gives the geometry when none of\n"
+               "--resize, --crop center, --resize-short and --letterbox is given (any of them replaces the\n"
+               "whole recipe); --interp then replaces only its interpolation, --crop WxH+X+Y makes it apply\n"
+               "to that region, --flip adds to it.\n"
+               "  --no-recipe         ignore the statistics' recipe: the image at its size (or the options')\n"
                "\n"
                "Output type:\n"
                "  --dtype TYPE        f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8\n"
@@ -298,6 +303,8 @@ struct ApplyArgs {
   bool exif_apply = false;  // --exif apply
   uint32_t roi[4] = {0, 0, 0, 0};  // x, y, w, h
   uint32_t resize_short = 0, letterbox = 114;
+  bool has_interp = false;
+  bool own_geometry = false;  // --resize, --crop center, --resize-short or --letterbox: the recipe is not used
   pixnorm_yuv_matrix yuv = PIXNORM_YUV_BT601;
   pixnorm_yuv_range range = PIXNORM_YUV_LIMITED;
   bool has_yuv_option = false;
@@ -393,13 +400,16 @@ ApplyArgs parse_apply(int argc, char** argv) {
       a.has_raw = true;
     } else if (name == "--resize") {
       parse_size(name, take(), &a.out_w, &a.out_h);
+      a.own_geometry = true;
     } else if (name == "--interp") {
       a.interp = parse_named(kInterps, name, take());
+      a.has_interp = true;
     } else if (name == "--crop") {
       const std::string v = take();
       a.center = a.has_roi = false;
       if (v == "center") {
         a.center = true;
+        a.own_geometry = true;
       } else {
         const size_t p1 = v.find('+'), p2 = p1 == std::string::npos ? p1 : v.find('+', p1 + 1);
         if (p2 == std::string::npos) throw usage_error("--crop: expected center or WxH+X+Y, got '" + v + "'");
@@ -410,8 +420,10 @@ ApplyArgs parse_apply(int argc, char** argv) {
       }
     } else if (name == "--resize-short") {
       a.resize_short = static_cast<uint32_t>(parse_int(name, take(), 1, PIXNORM_MAX_DIMENSION));
+      a.own_geometry = true;
     } else if (name == "--letterbox") {
       a.letterbox = static_cast<uint32_t>(parse_int(name, take(), 0, 255));
+      a.own_geometry = true;
       a.has_letterbox = true;
     } else if (name == "--flip") {
       a.flip = flag();
@@ -419,6 +431,8 @@ ApplyArgs parse_apply(int argc, char** argv) {
       const std::string v = take();
       if (v != "ignore" && v != "apply") throw usage_error("--exif: expected ignore or apply, got '" + v + "'");
       a.exif_apply = v == "apply";
+    } else if (name == "--no-recipe") {
+      if (flag()) a.own_geometry = true;
     } else if (name == "--yuv") {
       a.yuv = parse_named(kMatrices, name, take());
       a.has_yuv_option = true;
@@ -498,6 +512,19 @@ struct FormatPlan {
   PlanPtr plan;
 };
 
+// The statistics' recipe fills the geometry unless the command line gives its own.
+bool uses_recipe(const ApplyArgs& a, const pixnorm_stats* stats) {
+  pixnorm_recipe r;
+  return !a.own_geometry && pixnorm_stats_get_recipe(stats, &r) == PIXNORM_OK && r.version != 0;
+}
+
+// A recipe with a resize gives every image the same size, as --resize does.
+bool recipe_resizes(const ApplyArgs& a, const pixnorm_stats* stats) {
+  pixnorm_recipe r;
+  return stats && uses_recipe(a, stats) && pixnorm_stats_get_recipe(stats, &r) == PIXNORM_OK &&
+         (r.resize_width != 0 || r.resize_short != 0);
+}
+
 PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageInfo& info, const std::string& image) {
   pixnorm_plan_desc desc;
   pixnorm_plan_desc_init(&desc);
@@ -527,6 +554,13 @@ PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageI
   desc.dtype = a.dtype;
   desc.quant_scale = a.quant_scale;
   desc.quant_zero_point = a.zero_point;
+  // Asked before the plan: any library call clears the message of a failure.
+  const bool recipe = stats && uses_recipe(a, stats);
+  if (recipe) {
+    const pixnorm_status rs = pixnorm_plan_desc_apply_recipe(&desc, stats);
+    if (rs != PIXNORM_OK) throw library_error(kExitData, image, rs);
+    if (a.has_interp) desc.interp = a.interp;
+  }
   pixnorm_plan* raw = nullptr;
   const pixnorm_status st = pixnorm_plan_create(stats, &desc, &raw);
   if (st == PIXNORM_OK) return PlanPtr(raw, pixnorm_plan_free);
@@ -540,7 +574,8 @@ PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageI
     case PIXNORM_ERROR_INVALID_STATS: throw library_error(kExitData, stats_name, st);
     default:
       // A region outside a smaller image, a crop larger than the resized image: this image's fault.
-      if (a.has_roi || a.resize_short != 0) throw library_error(kExitData, image, st);
+      if (a.has_roi || a.resize_short != 0)
+        throw library_error(kExitData, image, st);
       throw library_error(kExitUsage, "", st);
   }
 }
@@ -560,6 +595,7 @@ int run_apply(int argc, char** argv) {
   // convert('L') gives them; without statistics, their own.
   pixnorm_stats_values sv{};
   const bool stats_known = stats && pixnorm_stats_get(stats.get(), &sv) == PIXNORM_OK;
+  const bool resized = a.out_w != 0 || recipe_resizes(a, stats.get());
   std::vector<ImageInfo> infos;
   infos.reserve(a.inputs.size());
   for (const std::string& path : a.inputs) {
@@ -574,9 +610,9 @@ int run_apply(int argc, char** argv) {
     }
     const ImageInfo& info = infos.back();
     const bool same_size = info.width == infos[0].width && info.height == infos[0].height;
-    if ((!same_size && a.out_w == 0) || is_gray(info.format) != is_gray(infos[0].format))
+    if ((!same_size && !resized) || is_gray(info.format) != is_gray(infos[0].format))
       throw data_error(path, "is " + describe(info) + ", but " + first + " is " + describe(infos[0]) +
-                                 (a.out_w == 0 ? ": all images of one tensor must have the same size and channel "
+                                 (!resized ? ": all images of one tensor must have the same size and channel "
                                                  "count (or give --resize)"
                                                : ": all images of one tensor must have the same channel count"));
   }

@@ -115,7 +115,33 @@ std::string c_array(const char* type, const std::string& name, const std::string
   return s + "};\n";
 }
 
-std::string make_header(const pixnorm_stats_values& v, const float* scale, const float* bias, uint32_t out_channels,
+// The recipe as macros a firmware fills its pixnorm_plan_desc (or its own resize) with.
+std::string recipe_macros(const pixnorm_recipe& r, const std::string& up) {
+  if (r.version == 0) return "#define " + up + "_HAS_PREPROCESS 0 /* the statistics carry no recipe */\n";
+  static const char* const kInterpMacros[] = {
+      "PIXNORM_INTERP_BILINEAR",    "PIXNORM_INTERP_AREA",         "PIXNORM_INTERP_NEAREST",
+      "PIXNORM_INTERP_PIL_NEAREST", "PIXNORM_INTERP_PIL_BOX",      "PIXNORM_INTERP_PIL_BILINEAR",
+      "PIXNORM_INTERP_PIL_HAMMING", "PIXNORM_INTERP_PIL_BICUBIC", "PIXNORM_INTERP_PIL_LANCZOS"};
+  auto u = [](uint32_t x) { return std::to_string(x) + "u"; };
+  std::string h;
+  h += "/* Preprocess recipe: " + comment_safe(recipe_text(r)) + ".\n";
+  h += " * With pixnorm: pixnorm_plan_desc_apply_recipe() on the loaded statistics does the same; without\n";
+  h += " * a statistics file, set the pixnorm_plan_desc fields from these (a crop alone: roi of CROP size\n";
+  h += " * at the centre, offsets as CROP_ROUNDING). 0 means not done. */\n";
+  h += "#define " + up + "_HAS_PREPROCESS 1\n";
+  h += "#define " + up + "_RESIZE_WIDTH " + u(r.resize_width) + "  /* resize to exactly this (aspect not kept) */\n";
+  h += "#define " + up + "_RESIZE_HEIGHT " + u(r.resize_height) + "\n";
+  h += "#define " + up + "_RESIZE_SHORT " + u(r.resize_short) + "  /* or the shorter side to this */\n";
+  h += "#define " + up + "_INTERP " + std::to_string(static_cast<int>(r.interp)) + " /* " +
+       kInterpMacros[static_cast<int>(r.interp)] + " (\"" + interp_name(r.interp) + "\") */\n";
+  h += "#define " + up + "_CROP_WIDTH " + u(r.crop_width) + "  /* then a center crop of this size */\n";
+  h += "#define " + up + "_CROP_HEIGHT " + u(r.crop_height) + "\n";
+  h += "#define " + up + "_CROP_ROUNDING " + std::to_string(static_cast<int>(r.crop_rounding)) + " /* " +
+       (r.crop_rounding == PIXNORM_CROP_FLOOR ? "PIXNORM_CROP_FLOOR" : "PIXNORM_CROP_ROUND") + " */\n";
+  return h;
+}
+
+std::string make_header(const pixnorm_stats_values& v, const pixnorm_recipe& recipe, const float* scale, const float* bias, uint32_t out_channels,
                         const std::string& name, const std::string& guard, const std::string& out_name,
                         const std::string& source) {
   const std::string lo = name + "_stats", up = upper(name) + "_STATS";
@@ -164,6 +190,7 @@ std::string make_header(const pixnorm_stats_values& v, const float* scale, const
        "         /* 0: the statistics have no std, std holds 1 */\n";
   h += "#define " + up + "_RESCALE (" + c_double(v.rescale) + ")\n";
   h += "#define " + up + "_EPSILON (" + c_double(v.epsilon) + ")\n\n";
+  h += recipe_macros(recipe, up) + "\n";
   h += "/* " + entries + " */\n";
   h += c_array("double", lo + "_mean", up + "_CHANNELS", mean);
   h += c_array("double", lo + "_std", up + "_CHANNELS", stdv);
@@ -233,7 +260,9 @@ int run_export(int argc, char** argv) {
     throw library_failure(kExitData, source, PIXNORM_ERROR_INVALID_ARGUMENT);
   const uint32_t out_channels = pixnorm_plan_output_channels(plan.get());
 
-  const std::string text = make_header(v, scale, bias, out_channels, name, guard, out_name, source);
+  pixnorm_recipe recipe;
+  pixnorm_stats_get_recipe(stats.get(), &recipe);
+  const std::string text = make_header(v, recipe, scale, bias, out_channels, name, guard, out_name, source);
   AtomicFile out(output);
   out.write(text.data(), text.size());
   out.commit();
@@ -248,7 +277,9 @@ int run_export(int argc, char** argv) {
 void print_import_help(FILE* out) {
   std::fprintf(out,
                "Usage: pixnorm stats import --from hf CONFIG.json -o STATS.json\n"
-               "       pixnorm stats import --from keras MEAN.npy STD.npy --units raw|unit -o STATS.json\n"
+               "       pixnorm stats import --from keras MEAN.npy STD.npy --units raw|unit [--rescale R]\n"
+               "                            [--target-size WxH [--interpolation NAME]] -o STATS.json\n"
+               "       pixnorm stats import --from torchvision TRANSFORMS.json -o STATS.json\n"
                "\n"
                "Turns the normalization of a model trained elsewhere into a pixnorm statistics file.\n"
                "\n"
@@ -259,7 +290,21 @@ void print_import_help(FILE* out) {
                "                 do_flip_channel_order true (MobileViT) gives BGR. rescale_offset true (ALIGN,\n"
                "                 EfficientNet) subtracts 1 after rescaling (x/127.5 - 1: -1..1), folded into the\n"
                "                 mean; EfficientNet's include_top (its default) divides by image_std twice,\n"
-               "                 folded into the std.\n"
+               "                 folded into the std. The resize and crop become the \"preprocess\" recipe:\n"
+               "                 size {height, width} a resize, {shortest_edge} a resize of the shorter side\n"
+               "                 (the longer int(edge * long / short)), resample PIL's enum (0 nearest,\n"
+               "                 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming: pil-*), do_center_crop\n"
+               "                 with crop_size a center crop with floored offsets; ConvNeXt's crop_pct: the\n"
+               "                 shorter side to int(edge / crop_pct), then an edge x edge crop (a warp to\n"
+               "                 edge x edge from 384 on). longest_edge, a crop after a {height, width}\n"
+               "                 resize and crop_pct of other processors are refused by name; fields pixnorm\n"
+               "                 does not know are named in warnings.\n"
+               "  --from torchvision  a JSON object describing Resize, CenterCrop and Normalize on PIL\n"
+               "                 images: {\"resize\": 256 or [H, W], \"interpolation\": \"bilinear\",\n"
+               "                 \"antialias\": true, \"center_crop\": 224 or [H, W], \"mean\": [...],\n"
+               "                 \"std\": [...]}, every field optional; ToTensor's 1/255 is implied; the crop\n"
+               "                 offsets are rounded as CenterCrop does. Other fields, antialias false and\n"
+               "                 max_size are refused.\n"
                "  --from keras   two NumPy .npy files: the mean, then the std (not the variance: take the\n"
                "                 square root of a Normalization layer's), each float32 or float64,\n"
                "                 little-endian, of shape (C,), (1, 1, C) or (1, 1, 1, C), C = 1 or 3.\n"
@@ -271,7 +316,15 @@ void print_import_help(FILE* out) {
                "  --units UNITS          keras, required (.npy files carry no units): raw = the statistics are\n"
                "                         in 0..255 pixel units (rescale 1), unit = in 0..1 units (rescale 1/255)\n"
                "  --channel-order ORDER  keras: RGB (default), BGR (OpenCV input, Keras 'caffe' mode) or GRAY\n"
-               "  --epsilon E            divide by (std + E) (default 0; Keras ImageDataGenerator uses 1e-6)\n"
+               "  --epsilon E            divide by (std + E) (default 0; 1e-6 with --rescale)\n"
+               "  --rescale R            keras: ImageDataGenerator(rescale=R): standardize() multiplies by R\n"
+               "                         first, then subtracts the mean and divides by (std + 1e-6), while\n"
+               "                         fit() computed mean and std on the arrays it was given, before R:\n"
+               "                         the file reproduces x * R - mean as the model saw it (--units still\n"
+               "                         names the units of the .npy values, for the range checks)\n"
+               "  --target-size WxH      keras: load_img(target_size=(H, W)): a Pillow resize to WxH\n"
+               "  --interpolation NAME   keras: load_img's interpolation: nearest (its default), bilinear,\n"
+               "                         bicubic, lanczos, box, hamming (Pillow-exact: pil-*)\n"
                "  -o, --output FILE      the statistics file to write (required; replaced only once complete)\n"
                "  -q, --quiet            no summary line on stderr\n"
                "  -h, --help             this help\n"
@@ -288,7 +341,8 @@ void print_import_help(FILE* out) {
                "\n"
                "Examples:\n"
                "  pixnorm stats import --from hf preprocessor_config.json -o stats.json\n"
-               "  pixnorm stats import --from keras mean.npy std.npy --units raw -o stats.json\n");
+               "  pixnorm stats import --from keras mean.npy std.npy --units raw -o stats.json\n"
+               "  pixnorm stats import --from torchvision transforms.json -o stats.json\n");
 }
 
 const char* units_of(double rescale) {
@@ -351,6 +405,9 @@ int run_import(int argc, char** argv) {
                                       {"--units", nullptr, true},
                                       {"--channel-order", nullptr, true},
                                       {"--epsilon", nullptr, true},
+                                      {"--rescale", nullptr, true},
+                                      {"--target-size", nullptr, true},
+                                      {"--interpolation", nullptr, true},
                                       {"--output", "-o", true},
                                       {"--quiet", "-q", false},
                                       {"--help", "-h", false}},
@@ -360,11 +417,15 @@ int run_import(int argc, char** argv) {
     return kExitOk;
   }
   const std::string from = a.get("--from");
-  if (from != "hf" && from != "keras")
-    throw usage_error(a.has("--from") ? "--from: unknown value '" + from + "' (hf or keras)"
-                                      : "give --from hf or --from keras (see " + help + ")");
+  if (from != "hf" && from != "keras" && from != "torchvision")
+    throw usage_error(a.has("--from") ? "--from: unknown value '" + from + "' (hf, keras or torchvision)"
+                                      : "give --from hf, --from keras or --from torchvision (see " + help + ")");
+  for (const char* k : {"--rescale", "--target-size", "--interpolation"})
+    if (a.has(k) && from != "keras") throw usage_error(std::string(k) + " applies to --from keras");
+  if (a.has("--interpolation") && !a.has("--target-size"))
+    throw usage_error("--interpolation needs --target-size (load_img resizes only with a target size)");
   if (!a.has("--output")) throw usage_error("no output file: give -o STATS.json");
-  double epsilon = 0;
+  double epsilon = a.has("--rescale") ? 1e-6 : 0;
   if (a.has("--epsilon")) {
     const std::string e = a.get("--epsilon");
     char* end = nullptr;
@@ -376,7 +437,8 @@ int run_import(int argc, char** argv) {
   pixnorm_stats_values v;
   std::memset(&v, 0, sizeof(v));
   std::vector<double> mean, stdv;
-  std::string units, extra;
+  std::string units, extra, note;
+  pixnorm_recipe recipe{};
   if (from == "hf") {
     if (a.operands.size() != 1) throw usage_error("--from hf takes one file, the preprocessor_config.json");
     if (a.has("--units") || a.has("--channel-order"))
@@ -391,6 +453,21 @@ int run_import(int argc, char** argv) {
     if (!hf.processor.empty()) extra = ", \"processor\": " + json_quote(hf.processor);
     if (hf.rescale_offset) extra += ", \"rescale_offset\": true";
     if (hf.include_top) extra += ", \"include_top\": true";
+    recipe = hf.recipe;
+    if (!a.has("--quiet"))
+      for (const std::string& w : hf.warnings) std::fprintf(stderr, "pixnorm: warning: %s: %s\n", path.c_str(), w.c_str());
+  } else if (from == "torchvision") {
+    if (a.operands.size() != 1) throw usage_error("--from torchvision takes one file, the transforms JSON");
+    if (a.has("--units") || a.has("--channel-order"))
+      throw usage_error("--from torchvision: ToTensor fixes the units and the order (no --units, --channel-order)");
+    const std::string& path = a.operands[0];
+    const TorchvisionPreprocessing tv = parse_torchvision_json(read_small_file(path, kMaxImportBytes), path);
+    v.channel_order = PIXNORM_ORDER_RGB;
+    v.rescale = 1.0 / 255.0;
+    mean = tv.mean;
+    stdv = tv.std;
+    units = "unit";
+    recipe = tv.recipe;
   } else {
     if (a.operands.size() != 2) throw usage_error("--from keras takes two files: MEAN.npy STD.npy");
     if (!a.has("--units"))
@@ -411,6 +488,36 @@ int run_import(int argc, char** argv) {
     if (stdv.size() == 1 && mean.size() == 3) stdv.assign(3, stdv[0]);
     if (v.channel_order == PIXNORM_ORDER_GRAY && mean.size() != 1)
       throw usage_error("--channel-order GRAY needs one mean and one std, not " + std::to_string(mean.size()));
+    if (a.has("--rescale")) {
+      const std::string r = a.get("--rescale");
+      char* end = nullptr;
+      v.rescale = std::strtod(r.c_str(), &end);
+      if (r.empty() || *end != '\0' || !(v.rescale > 0) || !std::isfinite(v.rescale))
+        throw usage_error("--rescale: '" + r + "' is not a number > 0");
+      extra += ", \"keras_rescale\": " + short_number(v.rescale);
+      note = "; images are multiplied by " + short_number(v.rescale) +
+             " before the mean is subtracted, as ImageDataGenerator.standardize does (its fit() computed the "
+             "statistics before rescale)";
+    }
+    if (a.has("--target-size")) {
+      const std::string t = a.get("--target-size");
+      const size_t x = t.find('x');
+      char* e1 = nullptr;
+      char* e2 = nullptr;
+      const unsigned long w = x == std::string::npos ? 0 : std::strtoul(t.substr(0, x).c_str(), &e1, 10);
+      const unsigned long h = x == std::string::npos ? 0 : std::strtoul(t.substr(x + 1).c_str(), &e2, 10);
+      if (x == std::string::npos || x == 0 || x + 1 == t.size() || *e1 || *e2 || w < 1 || h < 1 ||
+          w > PIXNORM_MAX_DIMENSION || h > PIXNORM_MAX_DIMENSION || t[0] == '-' || t[x + 1] == '-')
+        throw usage_error("--target-size: expected WxH (1 to " + std::to_string(PIXNORM_MAX_DIMENSION) +
+                          " each), got '" + t + "'");
+      recipe.version = 1;
+      recipe.resize_width = static_cast<uint32_t>(w);
+      recipe.resize_height = static_cast<uint32_t>(h);
+      recipe.interp = PIXNORM_INTERP_PIL_NEAREST;  // load_img's default
+      if (a.has("--interpolation") && !pil_interp_from_name(a.get("--interpolation"), &recipe.interp))
+        throw usage_error("--interpolation: unknown value '" + a.get("--interpolation") +
+                          "' (nearest, bilinear, bicubic, lanczos, box, hamming)");
+    }
   }
   v.channels = static_cast<uint32_t>(mean.size());
   for (uint32_t c = 0; c < v.channels; ++c) {
@@ -431,6 +538,8 @@ int run_import(int argc, char** argv) {
   const StatsHandle stats(raw, pixnorm_stats_free);
   st = pixnorm_stats_set_field(stats.get(), "source", source.c_str());
   if (st != PIXNORM_OK) throw library_failure(kExitData, subject, st);
+  st = pixnorm_stats_set_recipe(stats.get(), &recipe);
+  if (st != PIXNORM_OK) throw library_failure(kExitData, subject, st);
   size_t size = 0;
   pixnorm_stats_serialize(stats.get(), nullptr, &size);
   std::string text(size, '\0');
@@ -443,8 +552,9 @@ int run_import(int argc, char** argv) {
   out.write(text.data(), text.size());
   out.commit();
   if (!a.has("--quiet"))
-    std::fprintf(stderr, "pixnorm: wrote %s: %s; %s (imported from %s %s)\n", output.c_str(),
-                 describe_stats(v).c_str(), units_text(units, v.rescale).c_str(), from.c_str(), subject.c_str());
+    std::fprintf(stderr, "pixnorm: wrote %s: %s; %s%s; preprocess: %s (imported from %s %s)\n", output.c_str(),
+                 describe_stats(v).c_str(), units_text(units, v.rescale).c_str(), note.c_str(),
+                 recipe_text(recipe).c_str(), from.c_str(), subject.c_str());
   return kExitOk;
 }
 

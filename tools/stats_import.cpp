@@ -350,6 +350,29 @@ class HfFields {
   const std::string& name_;
 };
 
+
+// ---------------------------------------------------------------- recipes
+
+constexpr const char* kInterpNames[] = {"bilinear",     "area",        "nearest",      "pil-nearest", "pil-box",
+                                        "pil-bilinear", "pil-hamming", "pil-bicubic", "pil-lanczos"};
+
+// A size for the recipe: an integer from 1 to PIXNORM_MAX_DIMENSION.
+uint32_t dimension(const std::string& file, const std::string& field, const JsonValue& v) {
+  if (v.type != JsonValue::kNumber || !std::isfinite(v.number) || v.number != std::floor(v.number))
+    throw data_error(file, "field \"" + field + "\" must be an integer, not " +
+                               (v.type == JsonValue::kNumber ? v.text : std::string(type_name(v))));
+  if (v.number < 1 || v.number > PIXNORM_MAX_DIMENSION)
+    throw data_error(file, "field \"" + field + "\" is " + v.text + ": expected 1 to " +
+                               std::to_string(PIXNORM_MAX_DIMENSION));
+  return static_cast<uint32_t>(v.number);
+}
+
+const JsonValue* member(const JsonValue& o, const char* key) {
+  for (const auto& m : o.members)
+    if (m.first == key) return &m.second;
+  return nullptr;
+}
+
 // ---------------------------------------------------------------- NPY
 
 // The header is a Python dict literal; numpy writes exactly these three keys.
@@ -450,6 +473,120 @@ uint64_t little_endian(const unsigned char* p, int bytes) {
   return v;
 }
 
+
+// The resize and center crop of a Hugging Face image processor (image_transforms.resize with
+// PIL, center_crop flooring the offsets), as a recipe; what cannot be reproduced is refused or
+// warned about by name.
+void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& name, HfPreprocessing* hf) {
+  static const char* const kUsed[] = {
+      "do_resize",      "size",          "resample",      "do_center_crop", "crop_size",      "crop_pct",
+      "do_rescale",     "rescale_factor", "rescale_offset", "do_normalize",   "image_mean",     "image_std",
+      "do_convert_rgb", "do_flip_channel_order", "include_top", "image_processor_type", "feature_extractor_type",
+      "processor_class", "_processor_class"};
+  for (const auto& m : root.members) {
+    bool used = false;
+    for (const char* k : kUsed) used = used || m.first == k;
+    if (!used) hf->warnings.push_back("field \"" + m.first + "\" is not reproduced (pixnorm does not know it)");
+  }
+  if (f.flag("do_convert_rgb", true) == false)
+    hf->warnings.push_back("field \"do_convert_rgb\" is false: pixnorm converts every image to RGB "
+                           "(as PIL convert(\"RGB\")); RGB images are unaffected");
+  const bool convnext = hf->processor.compare(0, 8, "ConvNext") == 0;
+  const JsonValue* crop_pct = f.find("crop_pct");
+  if (crop_pct && crop_pct->type != JsonValue::kNull && !convnext)
+    f.refuse("crop_pct", "is only known for ConvNextImageProcessor (this file's processor is \"" +
+                             (hf->processor.empty() ? std::string("not named") : hf->processor) +
+                             "\"): not reproduced");
+  pixnorm_recipe& r = hf->recipe;
+  r = pixnorm_recipe{};
+  if (!f.find("size") && !f.find("do_resize") && !f.find("do_center_crop") && !crop_pct) {
+    hf->warnings.push_back("the file gives no size (no \"size\", \"do_resize\" or \"do_center_crop\"): no "
+                           "preprocess recipe is written, the processor's defaults are not known");
+    return;
+  }
+  r.version = 1;
+  r.crop_rounding = PIXNORM_CROP_FLOOR;
+  r.interp = PIXNORM_INTERP_PIL_BILINEAR;
+  // Without "size", only an explicit do_resize true asks for a resize (and is refused below).
+  const bool resize = f.flag("do_resize", f.find("size") != nullptr);
+  bool crop = f.flag("do_center_crop", false);
+  if (resize) {
+    const JsonValue* size = f.find("size");
+    if (!size) f.refuse("size", "is missing (needed because do_resize is true or absent)");
+    if (size->type == JsonValue::kNumber)
+      f.refuse("size", "is a bare number, which means a square or the shortest edge depending on the processor: "
+                       "write {\"height\": N, \"width\": N} or {\"shortest_edge\": N}");
+    if (size->type != JsonValue::kObject) f.refuse("size", "must be an object, not " + std::string(type_name(*size)));
+    for (const auto& m : size->members)
+      if (m.first != "shortest_edge" && m.first != "height" && m.first != "width")
+        f.refuse("size." + m.first, "cannot be reproduced (pixnorm resizes to height x width or to a shortest edge)");
+    const JsonValue* se = member(*size, "shortest_edge");
+    const JsonValue* h = member(*size, "height");
+    const JsonValue* w = member(*size, "width");
+    if (se && (h || w)) f.refuse("size", "gives both shortest_edge and height/width");
+    if (!se && (!h || !w)) f.refuse("size", "needs shortest_edge, or height and width");
+    const JsonValue* resample = f.find("resample");
+    if (!resample)
+      f.refuse("resample", "is missing: each processor has its own default; add it (2 bilinear, 3 bicubic)");
+    static const pixnorm_interp kPil[] = {PIXNORM_INTERP_PIL_NEAREST, PIXNORM_INTERP_PIL_LANCZOS,
+                                          PIXNORM_INTERP_PIL_BILINEAR, PIXNORM_INTERP_PIL_BICUBIC,
+                                          PIXNORM_INTERP_PIL_BOX,     PIXNORM_INTERP_PIL_HAMMING};
+    const double rs = f.number("resample", *resample);
+    if (rs != std::floor(rs) || rs < 0 || rs > 5)
+      f.refuse("resample", "is " + resample->text + ": expected PIL's 0 (nearest) to 5 (hamming)");
+    r.interp = kPil[static_cast<int>(rs)];
+    if (se) {
+      const uint32_t edge = dimension(name, "size.shortest_edge", *se);
+      if (convnext) {
+        // ConvNextImageProcessor: below 384, the shortest edge to int(edge / crop_pct), then a
+        // center crop of edge x edge; from 384 on, a warp to edge x edge. do_center_crop is not read.
+        double pct = 224.0 / 256.0;
+        if (crop_pct && crop_pct->type != JsonValue::kNull) pct = f.number("crop_pct", *crop_pct);
+        if (!(pct > 0 && pct <= 1)) f.refuse("crop_pct", "is " + crop_pct->text + ": expected a number in (0, 1]");
+        crop = false;
+        if (edge < 384) {
+          const double scaled = std::floor(edge / pct);
+          if (scaled > PIXNORM_MAX_DIMENSION) f.refuse("crop_pct", "makes the shortest edge over the size limit");
+          r.resize_short = static_cast<uint32_t>(scaled);
+          r.crop_width = r.crop_height = edge;
+        } else {
+          r.resize_width = r.resize_height = edge;
+        }
+        return;
+      }
+      r.resize_short = edge;
+    } else {
+      r.resize_width = dimension(name, "size.width", *w);
+      r.resize_height = dimension(name, "size.height", *h);
+    }
+  }
+  if (crop) {
+    const JsonValue* cs = f.find("crop_size");
+    if (!cs) f.refuse("crop_size", "is missing (needed because do_center_crop is true)");
+    if (cs->type == JsonValue::kNumber) {
+      r.crop_width = r.crop_height = dimension(name, "crop_size", *cs);
+    } else if (cs->type == JsonValue::kObject) {
+      for (const auto& m : cs->members)
+        if (m.first != "height" && m.first != "width") f.refuse("crop_size." + m.first, "is not height or width");
+      const JsonValue* h = member(*cs, "height");
+      const JsonValue* w = member(*cs, "width");
+      if (!h || !w) f.refuse("crop_size", "needs height and width");
+      r.crop_width = dimension(name, "crop_size.width", *w);
+      r.crop_height = dimension(name, "crop_size.height", *h);
+    } else {
+      f.refuse("crop_size", "must be an object or a number, not " + std::string(type_name(*cs)));
+    }
+    if (r.resize_width != 0 && (r.crop_width != r.resize_width || r.crop_height != r.resize_height))
+      f.refuse("do_center_crop", "crops " + std::to_string(r.crop_width) + "x" + std::to_string(r.crop_height) +
+                                     " out of the " + std::to_string(r.resize_width) + "x" +
+                                     std::to_string(r.resize_height) +
+                                     " resize (aspect not kept): pixnorm crops only after a shortest-edge resize");
+    if (r.resize_short != 0 && r.crop_width > r.resize_short && r.crop_height > r.resize_short)
+      f.refuse("crop_size", "is larger than the shortest edge: Hugging Face would pad; not reproduced");
+    if (r.resize_width != 0) r.crop_width = r.crop_height = 0;  // a crop of the whole image
+  }
+}
+
 }  // namespace
 
 HfPreprocessing parse_hf_config(const std::string& json, const std::string& name) {
@@ -491,7 +628,106 @@ HfPreprocessing parse_hf_config(const std::string& json, const std::string& name
     for (double& s : hf.std) s *= s;
   hf.rescale_offset = offset != 0;
   hf.include_top = include_top;
+  hf_geometry(f, root, name, &hf);
   return hf;
+}
+
+TorchvisionPreprocessing parse_torchvision_json(const std::string& json, const std::string& name) {
+  if (json.size() > kMaxImportBytes)
+    throw data_error(name, "over the limit of " + std::to_string(kMaxImportBytes) + " bytes");
+  const JsonValue root = JsonReader(json, name).document();
+  const HfFields f(root, name);
+  for (const auto& m : root.members) {
+    bool known = false;
+    for (const char* k : {"resize", "interpolation", "antialias", "max_size", "center_crop", "mean", "std"})
+      known = known || m.first == k;
+    if (!known)
+      f.refuse(m.first, "is unknown (known: resize, interpolation, antialias, max_size, center_crop, mean, std)");
+  }
+  TorchvisionPreprocessing tv;
+  pixnorm_recipe& r = tv.recipe;
+  r.version = 1;
+  r.crop_rounding = PIXNORM_CROP_ROUND;
+  r.interp = PIXNORM_INTERP_PIL_BILINEAR;  // torchvision's default
+  // A size: an integer, or a list [H, W] (a single-item list is the integer).
+  auto size = [&](const char* key, uint32_t* one, uint32_t* w, uint32_t* h) {
+    const JsonValue& v = *f.find(key);
+    if (v.type == JsonValue::kArray) {
+      if (v.items.size() == 1) {
+        *one = dimension(name, std::string(key) + "[0]", v.items[0]);
+      } else if (v.items.size() == 2) {
+        *h = dimension(name, std::string(key) + "[0]", v.items[0]);
+        *w = dimension(name, std::string(key) + "[1]", v.items[1]);
+      } else {
+        f.refuse(key, "has " + std::to_string(v.items.size()) + " values: expected N or [H, W]");
+      }
+    } else {
+      *one = dimension(name, key, v);
+    }
+  };
+  if (f.find("resize")) size("resize", &r.resize_short, &r.resize_width, &r.resize_height);
+  if (const JsonValue* i = f.find("interpolation")) {
+    if (i->type != JsonValue::kString || !pil_interp_from_name(i->text, &r.interp))
+      f.refuse("interpolation", "must be one of nearest, bilinear, bicubic, box, hamming, lanczos (PIL images)");
+  }
+  if (const JsonValue* a = f.find("antialias"))
+    if (a->type == JsonValue::kBool && !a->boolean)
+      f.refuse("antialias", "is false: PIL images are always antialiased; the tensor path is not reproduced");
+  if (const JsonValue* m = f.find("max_size"))
+    if (m->type != JsonValue::kNull) f.refuse("max_size", "is not reproduced (give null or leave it out)");
+  if (f.find("center_crop")) {
+    uint32_t one = 0;
+    size("center_crop", &one, &r.crop_width, &r.crop_height);
+    if (one) r.crop_width = r.crop_height = one;
+    if (r.resize_width != 0) {
+      if (r.crop_width != r.resize_width || r.crop_height != r.resize_height)
+        f.refuse("center_crop", "after a resize to [H, W] is not reproduced: pixnorm crops after resize N only");
+      r.crop_width = r.crop_height = 0;
+    }
+  }
+  if (f.find("mean") || f.find("std")) {
+    tv.mean = f.vector("mean", false);
+    tv.std = f.vector("std", true);
+    if (tv.mean.size() == 1 && tv.std.size() == 3) tv.mean.assign(3, tv.mean[0]);
+    if (tv.std.size() == 1 && tv.mean.size() == 3) tv.std.assign(3, tv.std[0]);
+  } else {
+    tv.mean = {0.0};
+    tv.std = {1.0};
+  }
+  return tv;
+}
+
+const char* interp_name(pixnorm_interp i) {
+  const int k = static_cast<int>(i);
+  return k >= 0 && k <= PIXNORM_INTERP_PIL_LANCZOS ? kInterpNames[k] : "?";
+}
+
+bool pil_interp_from_name(const std::string& n, pixnorm_interp* out) {
+  static const std::pair<const char*, pixnorm_interp> kNames[] = {
+      {"nearest", PIXNORM_INTERP_PIL_NEAREST}, {"bilinear", PIXNORM_INTERP_PIL_BILINEAR},
+      {"bicubic", PIXNORM_INTERP_PIL_BICUBIC}, {"lanczos", PIXNORM_INTERP_PIL_LANCZOS},
+      {"box", PIXNORM_INTERP_PIL_BOX},         {"hamming", PIXNORM_INTERP_PIL_HAMMING}};
+  for (const auto& k : kNames)
+    if (n == k.first) {
+      *out = k.second;
+      return true;
+    }
+  return false;
+}
+
+std::string recipe_text(const pixnorm_recipe& r) {
+  if (r.version == 0) return "none";
+  auto wh = [](uint32_t w, uint32_t h) { return std::to_string(w) + "x" + std::to_string(h); };
+  std::string t;
+  if (r.resize_width) t = "resize to " + wh(r.resize_width, r.resize_height);
+  if (r.resize_short) t = "resize the shorter side to " + std::to_string(r.resize_short);
+  if (!t.empty()) t += std::string(" (") + interp_name(r.interp) + ")";
+  if (r.crop_width) {
+    t += (t.empty() ? "" : ", then ") + std::string("center crop ") + wh(r.crop_width, r.crop_height) +
+         (r.crop_rounding == PIXNORM_CROP_FLOOR ? " (offsets floored, as Hugging Face)"
+                                                : " (offsets rounded, as torchvision)");
+  }
+  return t.empty() ? "no resize, no crop" : t;
 }
 
 NpyVector parse_npy_vector(const std::string& bytes, const std::string& name) {

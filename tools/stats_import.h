@@ -21,6 +21,8 @@ struct HfPreprocessing {
   std::string processor;          // image_processor_type or feature_extractor_type, if given
   bool rescale_offset = false;    // folded into mean: x * rescale - 1
   bool include_top = false;       // EfficientNet: folded into std (divided by image_std twice)
+  pixnorm_recipe recipe{};        // the resize and crop (version 0: the file has none)
+  std::vector<std::string> warnings;  // fields read but not reproduced, each named
 };
 
 // Hugging Face image processors: y = x * rescale_factor when do_rescale (default true,
@@ -28,6 +30,24 @@ struct HfPreprocessing {
 // when do_normalize (default true), then / image_std again with EfficientNet's include_top
 // (default true for that processor). `name` is used in messages.
 HfPreprocessing parse_hf_config(const std::string& json, const std::string& name);
+
+// torchvision's Resize / CenterCrop / ToTensor / Normalize on PIL images, described by a small
+// JSON object: {"resize": 256 or [H, W], "interpolation": "bilinear", "antialias": true,
+// "center_crop": 224 or [H, W], "mean": [...], "std": [...]} (every field optional; ToTensor's
+// 1/255 is implied). Anything else is refused by name.
+struct TorchvisionPreprocessing {
+  std::vector<double> mean, std;  // 0 and 1 without "mean" and "std"
+  pixnorm_recipe recipe{};
+};
+TorchvisionPreprocessing parse_torchvision_json(const std::string& json, const std::string& name);
+
+// The name of an interpolation as the statistics file and --interp spell it.
+const char* interp_name(pixnorm_interp i);
+// Keras/PIL names (nearest, bilinear, bicubic, lanczos, box, hamming) to the Pillow-exact ones;
+// false for others.
+bool pil_interp_from_name(const std::string& name, pixnorm_interp* out);
+// One line describing a recipe ("resize_short 256 (pil-bilinear), center crop 224x224 (round)").
+std::string recipe_text(const pixnorm_recipe& r);
 
 struct NpyVector {
   std::vector<double> values;  // 1 or 3

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <new>
+#include <type_traits>
 
 #include "error.h"
 #include "kernels.h"
@@ -131,11 +132,11 @@ AxisMap map_axis(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_
   AxisMap m{src, out, 0, out, static_cast<double>(src) / out, 0.0};
   if (d.fit == PIXNORM_FIT_CENTER_CROP && d.resize_short != 0) {
     // torchvision: Resize(r), then CenterCrop offsets by int(round((resized - out) / 2.0))
-    // (round half to even).
+    // (round half to even); Hugging Face floors.
     uint64_t rw, rh;
     resize_short_size(is_x ? src : src_other, is_x ? src_other : src, d.resize_short, &rw, &rh);
     const uint64_t resized = is_x ? rw : rh;
-    const double c = std::nearbyint((static_cast<double>(resized) - out) / 2.0);
+    const double c = center_crop_offset(d.crop_rounding, resized, out);
     m.a = static_cast<double>(src) / static_cast<double>(resized);
     m.e0 = c * m.a;
   } else if (d.fit == PIXNORM_FIT_CENTER_CROP) {
@@ -164,6 +165,11 @@ void letterbox_axis(uint32_t src, uint32_t out, uint32_t src_other, uint32_t out
   *n = static_cast<uint32_t>(len);
   *lo = static_cast<uint32_t>(std::nearbyint((out - *n) / 2.0 - 0.1));
   if (*lo + *n > out) *lo = out - *n;
+}
+
+double center_crop_offset(pixnorm_crop_rounding r, uint64_t size, uint32_t crop) {
+  const double margin = static_cast<double>(size) - crop;
+  return r == PIXNORM_CROP_FLOOR ? std::floor(margin / 2.0) : std::nearbyint(margin / 2.0);
 }
 
 bool is_pil(pixnorm_interp i) { return i >= PIXNORM_INTERP_PIL_NEAREST && i <= PIXNORM_INTERP_PIL_LANCZOS; }
@@ -250,6 +256,14 @@ pixnorm_status Windows::build(const int32_t* off, const int32_t* wx, unsigned st
 
 pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint32_t out_h, unsigned src_cin,
                                unsigned channels) {
+  {
+    // Read through its bits: a C caller may pass any value.
+    std::underlying_type_t<pixnorm_crop_rounding> bits;
+    std::memcpy(&bits, &d.crop_rounding, sizeof(bits));
+    const long long v = bits;
+    if (d.fit == PIXNORM_FIT_CENTER_CROP && (v < 0 || v > PIXNORM_CROP_FLOOR))
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown crop_rounding %lld", v);
+  }
   format_ = d.format;
   cin_ = src_cin;
   c_ = channels;

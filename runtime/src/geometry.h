@@ -133,6 +133,8 @@ bool is_yuv(pixnorm_format f);
 // torchvision's Resize(r) of a sw x sh region: the shorter side becomes r, the longer
 // int(r * long / short).
 void resize_short_size(uint64_t sw, uint64_t sh, uint64_t r, uint64_t* rw, uint64_t* rh);
+// The offset of a center crop of `crop` samples out of `size`, rounded as asked.
+double center_crop_offset(pixnorm_crop_rounding r, uint64_t size, uint32_t crop);
 // The fixed-point coefficients of a matrix and range.
 YuvCoef yuv_coefficients(pixnorm_yuv_matrix m, pixnorm_yuv_range r);
 }  // namespace pixnorm

@@ -82,7 +82,7 @@ PilAxisMap pil_map(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint3
     uint64_t rw, rh;
     resize_short_size(is_x ? src : src_other, is_x ? src_other : src, d.resize_short, &rw, &rh);
     m.total = static_cast<uint32_t>(is_x ? rw : rh);
-    m.first = static_cast<uint32_t>(std::nearbyint((static_cast<double>(m.total) - out) / 2.0));
+    m.first = static_cast<uint32_t>(center_crop_offset(d.crop_rounding, m.total, out));
   } else if (d.fit == PIXNORM_FIT_CENTER_CROP) {
     // ImageOps.fit(image, size, method) (bleed 0, centering 0.5): a float box with the output's
     // aspect, as Python computes it.

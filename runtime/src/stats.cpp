@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "error.h"
+#include "geometry.h"
 #include "output_target.h"
 #include "pixnorm/pixnorm.h"
 
@@ -27,13 +28,14 @@ using pixnorm::fail;
 struct pixnorm_stats {
   pixnorm_stats_values values;  // as pixnorm_stats_get reports them
   std::vector<std::pair<std::string, std::string>> extra;  // key (decoded), raw JSON value
+  pixnorm_recipe recipe;  // version 0: none
 };
 
 namespace {
 
 constexpr int kMaxDepth = 64;
 constexpr const char* kKnownKeys[] = {"format", "version", "channel_order", "rescale",
-                                      "mean",   "std",     "epsilon"};
+                                      "mean",   "std",     "epsilon", "preprocess"};
 constexpr const char* kOrderNames[] = {"RGB", "BGR", "GRAY"};
 
 bool is_known_key(const std::string& key) {
@@ -484,6 +486,231 @@ pixnorm_status validate(const Raw& raw, const char* name, pixnorm_stats_values* 
   return PIXNORM_OK;
 }
 
+
+// ---------------------------------------------------------------- the preprocess section
+
+constexpr const char* kInterpNames[] = {"bilinear",     "area",        "nearest",      "pil-nearest", "pil-box",
+                                        "pil-bilinear", "pil-hamming", "pil-bicubic", "pil-lanczos"};
+constexpr const char* kRoundingNames[] = {"round", "floor"};
+
+// Reads an enum through its bits: a C caller may pass any value.
+template <typename E>
+long long enum_value(const E& e) {
+  std::underlying_type_t<E> bits;
+  std::memcpy(&bits, &e, sizeof(bits));
+  return static_cast<long long>(bits);
+}
+
+// The rules a recipe obeys, whether read from a file or given by a caller.
+pixnorm_status validate_recipe(const pixnorm_recipe& r, const char* name) {
+  if (r.version != 1)
+    return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.version\": unsupported version %u (expected 1)",
+                name, r.version);
+  const long long interp = enum_value(r.interp), rounding = enum_value(r.crop_rounding);
+  if (interp < 0 || interp > PIXNORM_INTERP_PIL_LANCZOS)
+    return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.interp\": unknown interpolation %lld", name,
+                interp);
+  if (rounding < 0 || rounding > PIXNORM_CROP_FLOOR)
+    return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.crop_rounding\": unknown rounding %lld", name,
+                rounding);
+  const struct {
+    const char* field;
+    uint32_t a, b;
+  } pairs[] = {{"resize", r.resize_width, r.resize_height}, {"crop", r.crop_width, r.crop_height}};
+  for (const auto& p : pairs) {
+    if ((p.a == 0) != (p.b == 0))
+      return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.%s\": width and height must both be set, got %ux%u",
+                  name, p.field, p.a, p.b);
+    if (p.a > PIXNORM_MAX_DIMENSION || p.b > PIXNORM_MAX_DIMENSION)
+      return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.%s\": %ux%u is over %u", name, p.field, p.a,
+                  p.b, PIXNORM_MAX_DIMENSION);
+  }
+  if (r.resize_short > PIXNORM_MAX_DIMENSION)
+    return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.resize_short\": %u is over %u", name,
+                r.resize_short, PIXNORM_MAX_DIMENSION);
+  if (r.resize_short != 0 && r.resize_width != 0)
+    return fail(PIXNORM_ERROR_INVALID_STATS,
+                "%s: field \"preprocess.resize_short\": give either \"resize\" or \"resize_short\", not both", name);
+  if (r.resize_width != 0 && r.crop_width != 0 && (r.crop_width != r.resize_width || r.crop_height != r.resize_height))
+    return fail(PIXNORM_ERROR_INVALID_STATS,
+                "%s: field \"preprocess.crop\": a %ux%u crop after a resize to %ux%u (aspect not kept) is not "
+                "supported; only a crop after \"resize_short\", or without a resize",
+                name, r.crop_width, r.crop_height, r.resize_width, r.resize_height);
+  // The shorter side becomes resize_short: a crop wider and taller than it never fits.
+  if (r.resize_short != 0 && r.crop_width > r.resize_short && r.crop_height > r.resize_short)
+    return fail(PIXNORM_ERROR_INVALID_STATS,
+                "%s: field \"preprocess.crop\": %ux%u is larger than every image resized to a shorter side of %u",
+                name, r.crop_width, r.crop_height, r.resize_short);
+  return PIXNORM_OK;
+}
+
+// Reads the "preprocess" object (already validated as JSON) into a recipe.
+class RecipeReader {
+ public:
+  RecipeReader(const Member& m, const char* name) : m_(m), name_(name) {}
+
+  pixnorm_status read(pixnorm_recipe* r) {
+    *r = pixnorm_recipe{};
+    r->interp = PIXNORM_INTERP_BILINEAR;
+    if (kind_of(*m_.begin) != Kind::kObject)
+      return fail(PIXNORM_ERROR_PARSE, "%s: field \"preprocess\": expected an object, got %s", name_,
+                  kind_name(kind_of(*m_.begin)));
+    std::vector<Member> members;
+    members_of(m_.begin, m_.end, &members);
+    bool has_version = false, has_interp = false;
+    for (const Member& f : members) has_version |= f.key == "version";
+    // The version is checked first so that a newer recipe is reported as such, not by its fields.
+    if (!has_version) return fail(PIXNORM_ERROR_PARSE, "%s: field \"preprocess\": missing \"version\"", name_);
+    for (const Member& f : members)
+      if (f.key == "version") {
+        std::string text(f.begin, f.end);
+        if (kind_of(*f.begin) != Kind::kNumber || text.find_first_of(".eE-") != std::string::npos)
+          return fail(PIXNORM_ERROR_PARSE, "%s: field \"preprocess.version\": expected a positive integer, got %.64s",
+                      name_, text.c_str());
+        if (text != "1")
+          return fail(PIXNORM_ERROR_PARSE,
+                      "%s: field \"preprocess.version\": version %.64s is not supported; this pixnorm reads version 1",
+                      name_, text.c_str());
+        r->version = 1;
+      }
+    for (const Member& f : members) {
+      const std::string& k = f.key;
+      pixnorm_status st = PIXNORM_OK;
+      if (k == "version") {
+        continue;
+      } else if (k == "resize") {
+        st = size_pair(f, &r->resize_width, &r->resize_height);
+      } else if (k == "crop") {
+        st = size_pair(f, &r->crop_width, &r->crop_height);
+      } else if (k == "resize_short") {
+        st = size(f, "preprocess.resize_short", f.begin, f.end, &r->resize_short);
+      } else if (k == "interp") {
+        has_interp = true;
+        int i = 0;
+        st = choice(f, kInterpNames, 9, &i);
+        r->interp = pixnorm_interp(i);
+      } else if (k == "crop_rounding") {
+        int i = 0;
+        st = choice(f, kRoundingNames, 2, &i);
+        r->crop_rounding = pixnorm_crop_rounding(i);
+      } else if (k == "exif") {
+        static const char* const kExif[] = {"ignore"};
+        int i = 0;
+        st = choice(f, kExif, 1, &i);
+      } else if (k == "convert") {
+        static const char* const kConvert[] = {"RGB"};
+        int i = 0;
+        st = choice(f, kConvert, 1, &i);
+      } else {
+        return fail(PIXNORM_ERROR_PARSE,
+                    "%s: field \"preprocess.%.64s\": unknown field (known: version, resize, resize_short, interp, "
+                    "crop, crop_rounding, exif, convert)",
+                    name_, k.c_str());
+      }
+      if (st != PIXNORM_OK) return st;
+    }
+    if (!has_interp && (r->resize_width != 0 || r->resize_short != 0))
+      return fail(PIXNORM_ERROR_PARSE, "%s: field \"preprocess.interp\": required with a resize", name_);
+    return validate_recipe(*r, name_);
+  }
+
+ private:
+  // The members of a validated object, in order.
+  void members_of(const char* b, const char* e, std::vector<Member>* out) {
+    Reader r(b + 1, e, name_);
+    for (;;) {
+      r.ws();
+      if (*r.pos() == '}') return;
+      Member f{};
+      r.string(&f.key);
+      r.ws();
+      r.advance();  // ':'
+      r.ws();
+      f.begin = r.pos();
+      r.value(3);
+      f.end = r.pos();
+      out->push_back(std::move(f));
+      r.ws();
+      if (*r.pos() == ',') r.advance();
+    }
+  }
+
+  pixnorm_status size(const Member& f, const std::string& field, const char* b, const char* e, uint32_t* out) {
+    const std::string text(b, e);
+    if (kind_of(*b) != Kind::kNumber || text.find_first_of(".eE-") != std::string::npos)
+      return fail(PIXNORM_ERROR_PARSE, "%s: field \"%s\": expected an integer from 1 to %u, got %.64s", name_,
+                  field.c_str(), PIXNORM_MAX_DIMENSION, text.c_str());
+    (void)f;
+    if (text.size() > 6 || std::stoul(text) == 0 || std::stoul(text) > PIXNORM_MAX_DIMENSION)
+      return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"%s\": %.64s is out of range (1 to %u)", name_,
+                  field.c_str(), text.c_str(), PIXNORM_MAX_DIMENSION);
+    *out = static_cast<uint32_t>(std::stoul(text));
+    return PIXNORM_OK;
+  }
+
+  pixnorm_status size_pair(const Member& f, uint32_t* w, uint32_t* h) {
+    const std::string field = "preprocess." + f.key;
+    if (kind_of(*f.begin) != Kind::kObject)
+      return fail(PIXNORM_ERROR_PARSE, "%s: field \"%s\": expected an object {\"width\": W, \"height\": H}, got %s",
+                  name_, field.c_str(), kind_name(kind_of(*f.begin)));
+    std::vector<Member> members;
+    members_of(f.begin, f.end, &members);
+    bool seen_w = false, seen_h = false;
+    for (const Member& s : members) {
+      const bool is_w = s.key == "width";
+      if (!is_w && s.key != "height")
+        return fail(PIXNORM_ERROR_PARSE, "%s: field \"%s.%.64s\": unknown field (width and height only)", name_,
+                    field.c_str(), s.key.c_str());
+      pixnorm_status st = size(s, field + "." + s.key, s.begin, s.end, is_w ? w : h);
+      if (st != PIXNORM_OK) return st;
+      (is_w ? seen_w : seen_h) = true;
+    }
+    if (!seen_w || !seen_h)
+      return fail(PIXNORM_ERROR_PARSE, "%s: field \"%s\": missing \"%s\"", name_, field.c_str(),
+                  seen_w ? "height" : "width");
+    return PIXNORM_OK;
+  }
+
+  pixnorm_status choice(const Member& f, const char* const* names, int n, int* out) {
+    const std::string field = "preprocess." + f.key;
+    std::string valid;
+    for (int i = 0; i < n; ++i) valid += std::string(i ? ", " : "") + names[i];
+    if (kind_of(*f.begin) != Kind::kString)
+      return fail(PIXNORM_ERROR_PARSE, "%s: field \"%s\": expected a string (%s), got %s", name_, field.c_str(),
+                  valid.c_str(), kind_name(kind_of(*f.begin)));
+    std::string text;
+    Reader r(f.begin, f.end, name_);
+    r.string(&text);
+    for (int i = 0; i < n; ++i)
+      if (text == names[i]) {
+        *out = i;
+        return PIXNORM_OK;
+      }
+    return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"%s\": unknown value \"%.64s\" (valid: %s)", name_,
+                field.c_str(), text.c_str(), valid.c_str());
+  }
+
+  const Member& m_;
+  const char* name_;
+};
+
+void append_recipe(std::string& out, const pixnorm_recipe& r) {
+  auto u = [](uint32_t v) { return std::to_string(v); };
+  out += "{\"version\": 1";
+  if (r.resize_width) out += ", \"resize\": {\"width\": " + u(r.resize_width) + ", \"height\": " + u(r.resize_height) + "}";
+  if (r.resize_short) out += ", \"resize_short\": " + u(r.resize_short);
+  out += ", \"interp\": \"";
+  out += kInterpNames[r.interp];
+  out += '"';
+  if (r.crop_width) {
+    out += ", \"crop\": {\"width\": " + u(r.crop_width) + ", \"height\": " + u(r.crop_height) + "}";
+    out += ", \"crop_rounding\": \"";
+    out += kRoundingNames[r.crop_rounding];
+    out += '"';
+  }
+  out += ", \"exif\": \"ignore\", \"convert\": \"RGB\"}";
+}
+
 // Interprets the known members of a parsed file.
 class Fields {
  public:
@@ -491,7 +718,7 @@ class Fields {
 
   // Fields are checked in file-format order, so that a file from a newer version is reported
   // as such rather than by whatever its layout lacks.
-  pixnorm_status read(Raw* raw) {
+  pixnorm_status read(Raw* raw, pixnorm_recipe* recipe) {
     std::string text;
     const Member* m = require("format");
     if (!m || !string_field(*m, &text)) return status_;
@@ -534,6 +761,8 @@ class Fields {
         return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"std\": must have 1 or 3 values, got 0", name_);
     }
     if ((m = find("epsilon")) && !number_field(*m, &raw->epsilon)) return status_;
+    *recipe = pixnorm_recipe{};
+    if ((m = find("preprocess"))) return RecipeReader(*m, name_).read(recipe);
     return PIXNORM_OK;
   }
 
@@ -628,11 +857,12 @@ pixnorm_status parse_buffer(const char* json, size_t size, const char* name, pix
   pixnorm_status status = reader.top_object(members);
   if (status != PIXNORM_OK) return status;
   Raw raw;
-  if ((status = Fields(members, name).read(&raw)) != PIXNORM_OK) return status;
+  pixnorm_recipe recipe;
+  if ((status = Fields(members, name).read(&raw, &recipe)) != PIXNORM_OK) return status;
   pixnorm_stats_values values;
   if ((status = validate(raw, name, &values)) != PIXNORM_OK) return status;
 
-  std::unique_ptr<pixnorm_stats> stats(new pixnorm_stats{values, {}});
+  std::unique_ptr<pixnorm_stats> stats(new pixnorm_stats{values, {}, recipe});
   for (const Member& m : members)
     if (!is_known_key(m.key)) stats->extra.emplace_back(m.key, std::string(m.begin, m.end));
   *out = stats.release();
@@ -667,6 +897,10 @@ std::string serialize(const pixnorm_stats& s) {
   }
   out += ",\n  \"epsilon\": ";
   append_number(out, v.epsilon);
+  if (s.recipe.version != 0) {
+    out += ",\n  \"preprocess\": ";
+    append_recipe(out, s.recipe);
+  }
   for (const auto& field : s.extra) {
     out += ",\n  ";
     append_json_string(out, field.first);
@@ -800,7 +1034,7 @@ pixnorm_status check_values(const pixnorm_stats_values* values, pixnorm_stats** 
   pixnorm_stats_values canonical;
   pixnorm_status status = validate(raw, name, &canonical);
   if (status != PIXNORM_OK) return status;
-  *out = new pixnorm_stats{canonical, {}};
+  *out = new pixnorm_stats{canonical, {}, pixnorm_recipe{}};
   return PIXNORM_OK;
 }
 
@@ -940,6 +1174,94 @@ pixnorm_status pixnorm_stats_set_field(pixnorm_stats* stats, const char* key, co
     stats->extra.swap(updated.extra);
     return PIXNORM_OK;
   });
+}
+
+pixnorm_status pixnorm_stats_get_recipe(const pixnorm_stats* stats, pixnorm_recipe* out) {
+  pixnorm::clear_error();
+  if (!stats || !out) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "pixnorm_stats_get_recipe: stats or out is NULL");
+  *out = stats->recipe;
+  return PIXNORM_OK;
+}
+
+pixnorm_status pixnorm_stats_set_recipe(pixnorm_stats* stats, const pixnorm_recipe* recipe) {
+  pixnorm::clear_error();
+  if (!stats) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "pixnorm_stats_set_recipe: stats is NULL");
+  if (!recipe || recipe->version == 0) {
+    stats->recipe = pixnorm_recipe{};
+    return PIXNORM_OK;
+  }
+  pixnorm_status st = validate_recipe(*recipe, "pixnorm_stats_set_recipe");
+  if (st != PIXNORM_OK) return st;
+  stats->recipe = *recipe;
+  return PIXNORM_OK;
+}
+
+pixnorm_status pixnorm_plan_desc_apply_recipe(pixnorm_plan_desc* desc, const pixnorm_stats* stats) {
+  pixnorm::clear_error();
+  if (!desc || !stats)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "pixnorm_plan_desc_apply_recipe: desc or stats is NULL");
+  const pixnorm_recipe& r = stats->recipe;
+  if (r.version == 0) return PIXNORM_OK;
+  const bool roi = desc->roi_width != 0 && desc->roi_height != 0;
+  const uint32_t sw = roi ? desc->roi_width : desc->width, sh = roi ? desc->roi_height : desc->height;
+  if (sw == 0 || sh == 0 || sw > PIXNORM_MAX_DIMENSION || sh > PIXNORM_MAX_DIMENSION)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
+                "pixnorm_plan_desc_apply_recipe: the %s size %ux%u must be from 1 to %u (set desc->width and "
+                "desc->height first)",
+                roi ? "region" : "image", sw, sh, PIXNORM_MAX_DIMENSION);
+  pixnorm_plan_desc d = *desc;
+  d.interp = r.interp;
+  d.fit = PIXNORM_FIT_STRETCH;
+  d.resize_short = 0;
+  d.crop_rounding = r.crop_rounding;
+  d.out_width = sw;
+  d.out_height = sh;
+  if (r.resize_width != 0) {
+    d.out_width = r.resize_width;
+    d.out_height = r.resize_height;
+  } else if (r.resize_short != 0) {
+    uint64_t rw = 0, rh = 0;
+    pixnorm::resize_short_size(sw, sh, r.resize_short, &rw, &rh);
+    if (r.crop_width != 0) {
+      if (r.crop_width > rw || r.crop_height > rh)
+        return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
+                    "pixnorm_plan_desc_apply_recipe: the recipe's %ux%u crop is larger than the %llux%llu image "
+                    "resized to a shorter side of %u (torchvision would pad; not supported)",
+                    r.crop_width, r.crop_height, static_cast<unsigned long long>(rw),
+                    static_cast<unsigned long long>(rh), r.resize_short);
+      d.fit = PIXNORM_FIT_CENTER_CROP;
+      d.resize_short = r.resize_short;
+      d.out_width = r.crop_width;
+      d.out_height = r.crop_height;
+    } else {
+      if (rw > PIXNORM_MAX_DIMENSION || rh > PIXNORM_MAX_DIMENSION)
+        return fail(PIXNORM_ERROR_TOO_LARGE,
+                    "pixnorm_plan_desc_apply_recipe: resize_short %u makes the %ux%u image %llux%llu, over %u",
+                    r.resize_short, sw, sh, static_cast<unsigned long long>(rw), static_cast<unsigned long long>(rh),
+                    PIXNORM_MAX_DIMENSION);
+      d.out_width = static_cast<uint32_t>(rw);
+      d.out_height = static_cast<uint32_t>(rh);
+    }
+  } else if (r.crop_width != 0) {
+    // A crop alone takes the pixels as they are: a region of interest, nothing resampled.
+    if (r.crop_width > sw || r.crop_height > sh)
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
+                  "pixnorm_plan_desc_apply_recipe: the recipe's %ux%u crop is larger than the %ux%u image "
+                  "(torchvision would pad; not supported)",
+                  r.crop_width, r.crop_height, sw, sh);
+    auto offset = [&](uint32_t margin) {
+      return r.crop_rounding == PIXNORM_CROP_FLOOR ? margin / 2
+                                                   : static_cast<uint32_t>(std::nearbyint(margin / 2.0));
+    };
+    d.roi_x = (roi ? desc->roi_x : 0) + offset(sw - r.crop_width);
+    d.roi_y = (roi ? desc->roi_y : 0) + offset(sh - r.crop_height);
+    d.roi_width = r.crop_width;
+    d.roi_height = r.crop_height;
+    d.out_width = r.crop_width;
+    d.out_height = r.crop_height;
+  }
+  *desc = d;
+  return PIXNORM_OK;
 }
 
 const char* pixnorm_stats_get_field(const pixnorm_stats* stats, const char* key) {

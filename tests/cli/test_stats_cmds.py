@@ -366,7 +366,8 @@ def import_hf():
     img = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
     write_raw("hf_img.rgb", img)
     cfg, _ = HF_CASES[0]
-    tensor = apply_npy(["--stats", path("hf0.json"), "--raw", "7x5:rgb8", path("hf_img.rgb")])[0].transpose(1, 2, 0)
+    tensor = apply_npy(["--stats", path("hf0.json"), "--no-recipe", "--raw", "7x5:rgb8",
+                        path("hf_img.rgb")])[0].transpose(1, 2, 0)
     ref = (img * cfg["rescale_factor"] - np.array(cfg["image_mean"])) / np.array(cfg["image_std"])
     assert np.abs(tensor - ref).max() < 1e-5, np.abs(tensor - ref).max()
     # A byte order mark, as some editors write, is skipped.

@@ -31,7 +31,10 @@ bool same_values(const pixnorm_stats* a, const pixnorm_stats* b) {
   auto same = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
   bool ok = same(va.rescale, vb.rescale) && same(va.epsilon, vb.epsilon);
   for (uint32_t c = 0; c < va.channels; ++c) ok = ok && same(va.mean[c], vb.mean[c]) && same(va.std[c], vb.std[c]);
-  return ok;
+  pixnorm_recipe ra, rb;
+  pixnorm_stats_get_recipe(a, &ra);
+  pixnorm_stats_get_recipe(b, &rb);
+  return ok && std::memcmp(&ra, &rb, sizeof ra) == 0;
 }
 
 // Serialized text parses back (or is refused as too large) and is a fixed point.
@@ -75,6 +78,20 @@ void check_plans(const pixnorm_stats* s) {
       FUZZ_CHECK(std::isfinite(out[i]), "mode %d: output %zu is %g", mode, i, out[i]);
     pixnorm_plan_free(plan);
   }
+  // A recipe maps onto a description for a camera-sized frame, or is refused with a message;
+  // a mapped description stays within the plan's limits.
+  pixnorm_plan_desc d;
+  pixnorm_plan_desc_init(&d);
+  d.width = 641;
+  d.height = 479;
+  if (pixnorm_plan_desc_apply_recipe(&d, s) != PIXNORM_OK) {
+    FUZZ_CHECK(pixnorm_last_error()[0] != '\0', "a refused recipe without a message");
+    return;
+  }
+  FUZZ_CHECK(d.out_width <= PIXNORM_MAX_DIMENSION && d.out_height <= PIXNORM_MAX_DIMENSION, "out %ux%u",
+             d.out_width, d.out_height);
+  FUZZ_CHECK(d.roi_width == 0 || (d.roi_x + d.roi_width <= d.width && d.roi_y + d.roi_height <= d.height),
+             "region outside the frame");
 }
 
 }  // namespace

@@ -121,6 +121,12 @@ typedef enum pixnorm_fit {
   PIXNORM_FIT_LETTERBOX = 2    /* the whole region, aspect kept, centred; borders letterbox_fill (YOLO) */
 } pixnorm_fit;
 
+/* Where a center crop of a resized image starts when the margin is odd. */
+typedef enum pixnorm_crop_rounding {
+  PIXNORM_CROP_ROUND = 0, /* torchvision's CenterCrop: int(round((size - crop) / 2.0)), half to even */
+  PIXNORM_CROP_FLOOR = 1  /* Hugging Face's center_crop: (size - crop) // 2 */
+} pixnorm_crop_rounding;
+
 typedef enum pixnorm_yuv_matrix { PIXNORM_YUV_BT601 = 0, PIXNORM_YUV_BT709 = 1 } pixnorm_yuv_matrix;
 typedef enum pixnorm_yuv_range {
   PIXNORM_YUV_LIMITED = 0, /* Y 16..235, U and V 16..240 (video, most cameras) */
@@ -191,6 +197,26 @@ PIXNORM_API pixnorm_status pixnorm_stats_set_field(pixnorm_stats* stats, const c
 /* The raw JSON text of an extra field, or NULL when absent. Valid until the stats change. */
 PIXNORM_API const char* pixnorm_stats_get_field(const pixnorm_stats* stats, const char* key);
 
+/* The preprocessing a model was trained with (the file's optional "preprocess" section), in
+ * the order it is applied: the decoded image (EXIF orientation ignored, converted to RGB, as
+ * PIL.Image.open(...).convert("RGB")), resized, then center-cropped. */
+typedef struct pixnorm_recipe {
+  uint32_t version;       /* 1; 0: the statistics carry no recipe */
+  uint32_t resize_width;  /* resize to exactly this size (aspect not kept); 0 and 0: not */
+  uint32_t resize_height;
+  uint32_t resize_short;  /* or: the shorter side to this, the longer int(resize_short * long / short)
+                           * (torchvision's Resize(int), Hugging Face's shortest_edge); 0: not */
+  pixnorm_interp interp;  /* of the resize */
+  uint32_t crop_width;    /* then a center crop of this size; 0 and 0: none. After resize_width x */
+  uint32_t crop_height;   /* resize_height only when equal to it (a no-op) */
+  pixnorm_crop_rounding crop_rounding;
+} pixnorm_recipe;
+
+/* The recipe of the statistics (version 0 when they have none). */
+PIXNORM_API pixnorm_status pixnorm_stats_get_recipe(const pixnorm_stats* stats, pixnorm_recipe* out);
+/* Sets the recipe, validated as in a file; NULL or version 0 removes it. */
+PIXNORM_API pixnorm_status pixnorm_stats_set_recipe(pixnorm_stats* stats, const pixnorm_recipe* recipe);
+
 /* Serializes to JSON (known fields first, then the others in their original order).
  * With buffer == NULL or too small, stores the size needed (with the final NUL) in *size
  * and returns PIXNORM_ERROR_TOO_LARGE (buffer too small) or PIXNORM_OK (buffer == NULL). */
@@ -248,6 +274,9 @@ typedef struct pixnorm_plan_desc {
   /* INT8/UINT8 outputs: the model input's quantization (TFLite input_details "quantization"). */
   double quant_scale; /* > 0 */
   int32_t quant_zero_point;
+  /* Center crop with resize_short: the crop's offset in the resized image (checked, and used,
+   * only with PIXNORM_FIT_CENTER_CROP). */
+  pixnorm_crop_rounding crop_rounding;
 } pixnorm_plan_desc;
 
 /* The planes of one image. Packed formats and the Y plane use planes[0]; NV12/NV21 put the
@@ -264,6 +293,14 @@ typedef struct pixnorm_plan pixnorm_plan;
  * the caller's thread only, no geometry (bilinear, stretch, letterbox fill 114), BT.601 limited
  * range, no quantization. */
 PIXNORM_API void pixnorm_plan_desc_init(pixnorm_plan_desc* desc);
+
+/* Fills the geometry of `desc` (out_width, out_height, interp, fit, resize_short, roi,
+ * crop_rounding) from the statistics' recipe, for an image of desc->width x desc->height (or
+ * its region of interest, when roi_width and roi_height are set): the plan then computes what
+ * the training pipeline did. Statistics without a recipe leave `desc` unchanged. Fields set
+ * afterwards override the recipe. A crop larger than the (resized) image is refused
+ * (torchvision would pad). */
+PIXNORM_API pixnorm_status pixnorm_plan_desc_apply_recipe(pixnorm_plan_desc* desc, const pixnorm_stats* stats);
 
 /* Validates the description against the statistics and folds them into one scale and one
  * bias per channel. `stats` may be NULL for the per-image modes (rescale 1: raw units)
