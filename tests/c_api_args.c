@@ -112,6 +112,7 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
     FIELD(backend, PIXNORM_BACKEND_XSIMD, "backend")
     FIELD(interp, PIXNORM_INTERP_PIL_LANCZOS, "interpolation")
     FIELD(fit, PIXNORM_FIT_LETTERBOX, "fit")
+    FIELD(crop_rounding, PIXNORM_CROP_FLOOR, "crop_rounding")
     FIELD(yuv_matrix, PIXNORM_YUV_BT709, "YUV matrix")
     FIELD(yuv_range, PIXNORM_YUV_FULL, "YUV range")
 #undef FIELD

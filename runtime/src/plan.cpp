@@ -211,6 +211,8 @@ pixnorm_status validate_geometry(const pixnorm_plan_desc* d) {
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown interpolation %d", enum_bits(d->interp));
   if (static_cast<unsigned>(enum_bits(d->fit)) > PIXNORM_FIT_LETTERBOX)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown fit %d", enum_bits(d->fit));
+  if (static_cast<unsigned>(enum_bits(d->crop_rounding)) > PIXNORM_CROP_FLOOR)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown crop_rounding %d", enum_bits(d->crop_rounding));
   if (static_cast<unsigned>(enum_bits(d->yuv_matrix)) > PIXNORM_YUV_BT709)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown YUV matrix %d", enum_bits(d->yuv_matrix));
   if (static_cast<unsigned>(enum_bits(d->yuv_range)) > PIXNORM_YUV_FULL)
