@@ -1366,10 +1366,87 @@ void PilV(const uint8_t* const* rows, const int32_t* HWY_RESTRICT w, unsigned ta
   }
 }
 
+// Lane c of pair q of a pil_h3 window: bytes 6q + c and 6q + 3 + c as int16 (none for the fifth
+// pixel's pair); lane 3 zero.
+alignas(16) static constexpr uint8_t kPairs[3][16] = {
+    {0, 0x80, 3, 0x80, 1, 0x80, 4, 0x80, 2, 0x80, 5, 0x80, 0x80, 0x80, 0x80, 0x80},
+    {6, 0x80, 9, 0x80, 7, 0x80, 10, 0x80, 8, 0x80, 11, 0x80, 0x80, 0x80, 0x80, 0x80},
+    {12, 0x80, 0x80, 0x80, 13, 0x80, 0x80, 0x80, 14, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
+
+// pil_h3 (kernels.h), kBlocks pixels per vector: each window shuffled into three vectors of
+// int16 pairs (the same table in every block), each multiply-added with the low and the high
+// halves of the weights. Returns the pixels done.
+template <size_t kBlocks>
+HWY_INLINE size_t PilH3Loop(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base,
+                            const int16_t* HWY_RESTRICT w, size_t wstride, unsigned windows, size_t n,
+                            uint8_t* HWY_RESTRICT out) {
+  using WB = WindowBlocks<kBlocks>;
+  const typename WB::D8 d8;
+  const hn::Repartition<int16_t, decltype(d8)> d16;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> dq;
+  const auto t0 = hn::LoadDup128(d8, kPairs[0]), t1 = hn::LoadDup128(d8, kPairs[1]),
+             t2 = hn::LoadDup128(d8, kPairs[2]);
+  const auto half = hn::Set(d32, 1 << 21), zero = hn::Zero(d32), top = hn::Set(d32, 255);
+  const size_t plane = wstride;
+  size_t p = 0;
+  for (; p + kBlocks <= n; p += kBlocks) {
+    auto lo = zero, hi = zero;
+    const int16_t* wt = w + 8 * p;
+    for (unsigned g = 0; g < windows; ++g, wt += 6 * plane) {
+      const auto x = WB::Load(r + 15 * g, base + p);
+      const auto p0 = hn::BitCast(d16, hn::TableLookupBytesOr0(x, t0));
+      const auto p1 = hn::BitCast(d16, hn::TableLookupBytesOr0(x, t1));
+      const auto p2 = hn::BitCast(d16, hn::TableLookupBytesOr0(x, t2));
+      lo = hn::Add(lo, hn::Add(PairSums(d32, p0, hn::LoadU(d16, wt)), PairSums(d32, p1, hn::LoadU(d16, wt + 2 * plane))));
+      hi = hn::Add(hi, hn::Add(PairSums(d32, p0, hn::LoadU(d16, wt + plane)),
+                               PairSums(d32, p1, hn::LoadU(d16, wt + 3 * plane))));
+      lo = hn::Add(lo, PairSums(d32, p2, hn::LoadU(d16, wt + 4 * plane)));
+      hi = hn::Add(hi, PairSums(d32, p2, hn::LoadU(d16, wt + 5 * plane)));
+    }
+    const auto s = hn::ShiftRight<22>(hn::Add(hn::Add(half, lo), hn::ShiftLeft<16>(hi)));
+    StoreBytes(dq, hn::Min(hn::Max(s, zero), top), out + 4 * p);
+  }
+  return p;
+}
+
+void PilH3(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const int16_t* HWY_RESTRICT w,
+           size_t wstride, unsigned windows, size_t n, uint8_t* HWY_RESTRICT out) {
+  size_t p = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  p = PilH3Loop<4>(r, base, w, wstride, windows, n, out);
+#elif HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  p = PilH3Loop<2>(r, base, w, wstride, windows, n, out);
+#endif
+  // The tail (and the 128-bit targets) a block at a time.
+  if (p == n) return;
+  const hn::Full128<uint8_t> d8;
+  const hn::Repartition<int16_t, decltype(d8)> d16;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> dq;
+  const auto half = hn::Set(d32, 1 << 21), zero = hn::Zero(d32), top = hn::Set(d32, 255);
+  const size_t plane = wstride;
+  for (; p < n; ++p) {
+    auto lo = zero, hi = zero;
+    const int16_t* wt = w + 8 * p;
+    for (unsigned g = 0; g < windows; ++g, wt += 6 * plane) {
+      const auto x = hn::LoadU(d8, r + base[p] + 15 * g);
+      for (unsigned q = 0; q < 3; ++q) {
+        const auto pq = hn::BitCast(d16, hn::TableLookupBytesOr0(x, hn::Load(d8, kPairs[q])));
+        lo = hn::Add(lo, PairSums(d32, pq, hn::LoadU(d16, wt + 2 * q * plane)));
+        hi = hn::Add(hi, PairSums(d32, pq, hn::LoadU(d16, wt + (2 * q + 1) * plane)));
+      }
+    }
+    const auto s = hn::ShiftRight<22>(hn::Add(hn::Add(half, lo), hn::ShiftLeft<16>(hi)));
+    hn::StoreU(hn::DemoteTo(dq, hn::Min(hn::Max(s, zero), top)), dq, out + 4 * p);
+  }
+}
+
 const RowKernels* GetKernels() {
   static const RowKernels kernels = {Flat,      Planar,           Interleave, Reduce, ReducePooled4,
                                      Pack,      FlatNarrow,       PlanarNarrow, Resample2,
-                                     Resample2Windows, GatherWindows, Yuv, PilH, PilV, hwy::TargetName(HWY_TARGET)};
+                                     Resample2Windows, GatherWindows, Yuv, PilH, PilV, PilH3,
+                                     hwy::TargetName(HWY_TARGET)};
   return &kernels;
 }
 #endif  // HWY_TARGET == HWY_SCALAR

@@ -788,11 +788,15 @@ void pil_h(const uint8_t* r, const int32_t* off, const int32_t* w, size_t wstrid
 void pil_v(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n, uint8_t* out) {
   scalar_kernels()->pil_v(rows, w, taps, n, out);
 }
+void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned windows, size_t n,
+              uint8_t* out) {
+  scalar_kernels()->pil_h3(r, base, w, wstride, windows, n, out);
+}
 
 }  // namespace
 
 extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, reduce_pooled4, pack,
                                          flat_narrow,   planar_narrow, resample2, resample2_windows, gather_windows, yuv,
-                                         pil_h,         pil_v,     PIXNORM_XSIMD_TARGET};
+                                         pil_h,         pil_v,     pil_h3,            PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm
