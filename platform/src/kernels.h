@@ -114,18 +114,19 @@ struct RowKernels {
   void (*pil_h)(const uint8_t* r, const int32_t* off, const int32_t* w, size_t wstride, unsigned taps,
                 unsigned step, size_t n, uint8_t* out);
   void (*pil_v)(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n, uint8_t* out);
-  // pil_h for three-channel rows, one output pixel per 128-bit block. Pixel p (p < n) reads
-  // `windows` windows r + base[p] + 15g (g < windows) of five source pixels each; in window g,
-  // pair q (q < 3) of channel c (c < 3) is a = win[6q + c], b = win[6q + 3 + c] (b = 0 for q = 2),
-  // and with t = 3g + q, its int16 weights lo = w + wstride(2t) + 8p + 2c, hi = lo + wstride:
-  //   out[4p + c] = clip8(2^21 + sum (a lo[0] + b lo[1]) + (sum (a hi[0] + b hi[1])) << 16)
-  // in 32-bit wrapping arithmetic, and out[4p + 3] = 0 (4n bytes out). With lo = (int16)W and
-  // hi = (int16)((W - lo) >> 16) for each Pillow weight W (zero past its taps), this is pil_h's
-  // sum modulo 2^32 (every pairwise product sum fits in int32, and hi * 2^16 = W - lo modulo
-  // 2^32), so the same bytes for any weights; SIMD versions multiply-add int16 pairs (pmaddwd).
-  // They may read all 16 bytes of every window: the caller keeps them readable.
-  void (*pil_h3)(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned windows, size_t n,
-              uint8_t* out);
+  // pil_h for three-channel rows, one output pixel per 128-bit block. Pixel p (p < n) reads the
+  // windows r + base[p] + 15g (g < ceil(taps / 5)) of five source pixels each and multiply-adds
+  // int16 pairs: in window g, pair q of channel c is a = win[6q + c], b = win[6q + 3 + c] (b = 0
+  // for q = 2), for q < 3, or q < ceil((taps - 5g) / 2) in the last window; with t = 3g + q, its
+  // int16 weights are lo = w + wstride(2t) + 8p + 2c and hi = lo + wstride, and
+  //   out[3p + c] = clip8(2^21 + sum (a lo[0] + b lo[1]) + (sum (a hi[0] + b hi[1])) << 16)
+  // in 32-bit wrapping arithmetic (3n bytes out). With lo = (int16)W and hi = (int16)((W - lo) >> 16)
+  // for each Pillow weight W (0 past its taps), this is pil_h's sum modulo 2^32: every pairwise
+  // product sum fits in int32 and hi * 2^16 = W - lo modulo 2^32, so the same bytes for any
+  // weights. SIMD versions (pmaddwd) may read all 16 bytes of every window: the caller keeps them
+  // readable.
+  void (*pil_h3)(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned taps, size_t n,
+                 uint8_t* out);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 

@@ -3,6 +3,7 @@
 // does not compile, so the NEON target the toolchain enables is called statically.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #if !defined(__arm__)
@@ -1373,73 +1374,83 @@ alignas(16) static constexpr uint8_t kPairs[3][16] = {
     {6, 0x80, 9, 0x80, 7, 0x80, 10, 0x80, 8, 0x80, 11, 0x80, 0x80, 0x80, 0x80, 0x80},
     {12, 0x80, 0x80, 0x80, 13, 0x80, 0x80, 0x80, 14, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
 
-// pil_h3 (kernels.h), kBlocks pixels per vector: each window shuffled into three vectors of
+// pil_h3's sums of kBlocks pixels (p .. p + kBlocks - 1), shifted: each window shuffled into
 // int16 pairs (the same table in every block), each multiply-added with the low and the high
-// halves of the weights. Returns the pixels done.
-template <size_t kBlocks>
-HWY_INLINE size_t PilH3Loop(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base,
-                            const int16_t* HWY_RESTRICT w, size_t wstride, unsigned windows, size_t n,
-                            uint8_t* HWY_RESTRICT out) {
+// halves of the weights; kLast pairs in the last window (the only one unless kMore).
+template <size_t kBlocks, unsigned kLast, bool kMore>
+HWY_INLINE auto PilH3Sums(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base,
+                          const int16_t* HWY_RESTRICT w, size_t plane, unsigned windows, size_t p) {
   using WB = WindowBlocks<kBlocks>;
   const typename WB::D8 d8;
   const hn::Repartition<int16_t, decltype(d8)> d16;
   const hn::Repartition<int32_t, decltype(d8)> d32;
-  const hn::Rebind<uint8_t, decltype(d32)> dq;
-  const auto t0 = hn::LoadDup128(d8, kPairs[0]), t1 = hn::LoadDup128(d8, kPairs[1]),
-             t2 = hn::LoadDup128(d8, kPairs[2]);
-  const auto half = hn::Set(d32, 1 << 21), zero = hn::Zero(d32), top = hn::Set(d32, 255);
-  const size_t plane = wstride;
-  size_t p = 0;
-  for (; p + kBlocks <= n; p += kBlocks) {
-    auto lo = zero, hi = zero;
-    const int16_t* wt = w + 8 * p;
-    for (unsigned g = 0; g < windows; ++g, wt += 6 * plane) {
+  auto lo = hn::Set(d32, 1 << 21), hi = hn::Zero(d32);
+  const int16_t* wt = w + 8 * p;
+  const auto add = [&](hn::Vec<decltype(d8)> x, unsigned q) {
+    const auto pq = hn::BitCast(d16, hn::TableLookupBytesOr0(x, hn::LoadDup128(d8, kPairs[q])));
+    lo = hn::Add(lo, PairSums(d32, pq, hn::LoadU(d16, wt + 2 * q * plane)));
+    hi = hn::Add(hi, PairSums(d32, pq, hn::LoadU(d16, wt + (2 * q + 1) * plane)));
+  };
+  if (kMore) {
+    for (unsigned g = 0; g + 1 < windows; ++g, wt += 6 * plane) {
       const auto x = WB::Load(r + 15 * g, base + p);
-      const auto p0 = hn::BitCast(d16, hn::TableLookupBytesOr0(x, t0));
-      const auto p1 = hn::BitCast(d16, hn::TableLookupBytesOr0(x, t1));
-      const auto p2 = hn::BitCast(d16, hn::TableLookupBytesOr0(x, t2));
-      lo = hn::Add(lo, hn::Add(PairSums(d32, p0, hn::LoadU(d16, wt)), PairSums(d32, p1, hn::LoadU(d16, wt + 2 * plane))));
-      hi = hn::Add(hi, hn::Add(PairSums(d32, p0, hn::LoadU(d16, wt + plane)),
-                               PairSums(d32, p1, hn::LoadU(d16, wt + 3 * plane))));
-      lo = hn::Add(lo, PairSums(d32, p2, hn::LoadU(d16, wt + 4 * plane)));
-      hi = hn::Add(hi, PairSums(d32, p2, hn::LoadU(d16, wt + 5 * plane)));
+      add(x, 0);
+      add(x, 1);
+      add(x, 2);
     }
-    const auto s = hn::ShiftRight<22>(hn::Add(hn::Add(half, lo), hn::ShiftLeft<16>(hi)));
-    StoreBytes(dq, hn::Min(hn::Max(s, zero), top), out + 4 * p);
   }
-  return p;
+  const auto x = WB::Load(kMore ? r + 15 * (windows - 1) : r, base + p);
+  add(x, 0);
+  if (kLast > 1) add(x, 1);
+  if (kLast > 2) add(x, 2);
+  return hn::ShiftRight<22>(hn::Add(lo, hn::ShiftLeft<16>(hi)));
+}
+
+template <unsigned kLast, bool kMore>
+void PilH3Last(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const int16_t* HWY_RESTRICT w,
+               size_t wstride, unsigned windows, size_t n, uint8_t* HWY_RESTRICT out) {
+  size_t p = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // Four pixels: vpmovusdb after the clamp below 0, then 12 of the 16 bytes moved together; the
+  // store's last 4 bytes are rewritten by the next pixels' (two more pixels at least).
+  const __m128i pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  for (; p + 6 <= n; p += 4) {
+    const auto s = PilH3Sums<4, kLast, kMore>(r, base, w, wstride, windows, p);
+    const __m128i b = _mm512_cvtusepi32_epi8(_mm512_max_epi32(s.raw, _mm512_setzero_si512()));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 3 * p), _mm_shuffle_epi8(b, pack));
+  }
+#elif HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  for (; p + 2 <= n; p += 2) {
+    const auto s = PilH3Sums<2, kLast, kMore>(r, base, w, wstride, windows, p);
+    const hn::Full256<int32_t> d32;
+    const hn::Rebind<uint8_t, decltype(d32)> dq;
+    alignas(8) uint8_t b[8];
+    hn::StoreU(hn::DemoteTo(dq, s), dq, b);  // saturating: clip8's clamp
+    std::memcpy(out + 3 * p, b, 3);
+    std::memcpy(out + 3 * p + 3, b + 4, 3);
+  }
+#endif
+  const hn::Full128<int32_t> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> dq;
+  for (; p < n; ++p) {
+    alignas(4) uint8_t b[4];
+    hn::StoreU(hn::DemoteTo(dq, PilH3Sums<1, kLast, kMore>(r, base, w, wstride, windows, p)), dq, b);
+    std::memcpy(out + 3 * p, b, 3);
+  }
 }
 
 void PilH3(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const int16_t* HWY_RESTRICT w,
-           size_t wstride, unsigned windows, size_t n, uint8_t* HWY_RESTRICT out) {
-  size_t p = 0;
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-  p = PilH3Loop<4>(r, base, w, wstride, windows, n, out);
-#elif HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  p = PilH3Loop<2>(r, base, w, wstride, windows, n, out);
-#endif
-  // The tail (and the 128-bit targets) a block at a time.
-  if (p == n) return;
-  const hn::Full128<uint8_t> d8;
-  const hn::Repartition<int16_t, decltype(d8)> d16;
-  const hn::Repartition<int32_t, decltype(d8)> d32;
-  const hn::Rebind<uint8_t, decltype(d32)> dq;
-  const auto half = hn::Set(d32, 1 << 21), zero = hn::Zero(d32), top = hn::Set(d32, 255);
-  const size_t plane = wstride;
-  for (; p < n; ++p) {
-    auto lo = zero, hi = zero;
-    const int16_t* wt = w + 8 * p;
-    for (unsigned g = 0; g < windows; ++g, wt += 6 * plane) {
-      const auto x = hn::LoadU(d8, r + base[p] + 15 * g);
-      for (unsigned q = 0; q < 3; ++q) {
-        const auto pq = hn::BitCast(d16, hn::TableLookupBytesOr0(x, hn::Load(d8, kPairs[q])));
-        lo = hn::Add(lo, PairSums(d32, pq, hn::LoadU(d16, wt + 2 * q * plane)));
-        hi = hn::Add(hi, PairSums(d32, pq, hn::LoadU(d16, wt + (2 * q + 1) * plane)));
-      }
-    }
-    const auto s = hn::ShiftRight<22>(hn::Add(hn::Add(half, lo), hn::ShiftLeft<16>(hi)));
-    hn::StoreU(hn::DemoteTo(dq, hn::Min(hn::Max(s, zero), top)), dq, out + 4 * p);
+           size_t wstride, unsigned taps, size_t n, uint8_t* HWY_RESTRICT out) {
+  if (n == 0 || taps == 0) return scalar_kernels()->pil_h3(r, base, w, wstride, taps, n, out);
+  const unsigned windows = (taps + 4) / 5, last = (taps - 5 * (windows - 1) + 1) / 2;
+  if (windows > 1) {
+    if (last == 1) return PilH3Last<1, true>(r, base, w, wstride, windows, n, out);
+    if (last == 2) return PilH3Last<2, true>(r, base, w, wstride, windows, n, out);
+    return PilH3Last<3, true>(r, base, w, wstride, windows, n, out);
   }
+  if (last == 1) return PilH3Last<1, false>(r, base, w, wstride, windows, n, out);
+  if (last == 2) return PilH3Last<2, false>(r, base, w, wstride, windows, n, out);
+  PilH3Last<3, false>(r, base, w, wstride, windows, n, out);
 }
 
 const RowKernels* GetKernels() {

@@ -299,14 +299,16 @@ void pil_v(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n
   }
 }
 
-void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned windows, size_t n,
-              uint8_t* out) {
+void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned taps, size_t n,
+            uint8_t* out) {
+  const unsigned windows = (taps + 4) / 5;
   for (size_t p = 0; p < n; ++p) {
     for (unsigned c = 0; c < 3; ++c) {
       uint32_t lo = 0, hi = 0;
       for (unsigned g = 0; g < windows; ++g) {
         const uint8_t* win = r + base[p] + 15 * g;
-        for (unsigned q = 0; q < 3; ++q) {
+        const unsigned pairs = g + 1 < windows ? 3 : (taps - 5 * g + 1) / 2;
+        for (unsigned q = 0; q < pairs; ++q) {
           const uint32_t a = win[6 * q + c], b = q < 2 ? win[6 * q + 3 + c] : 0;
           const int16_t* wl = w + wstride * (2 * (3 * g + q)) + 8 * p + 2 * c;
           const int16_t* wh = wl + wstride;
@@ -314,9 +316,8 @@ void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstr
           hi += a * static_cast<uint32_t>(wh[0]) + b * static_cast<uint32_t>(wh[1]);
         }
       }
-      out[4 * p + c] = pil_clip8((1u << 21) + lo + (hi << 16));
+      out[3 * p + c] = pil_clip8((1u << 21) + lo + (hi << 16));
     }
-    out[4 * p + 3] = 0;
   }
 }
 }  // namespace scalar

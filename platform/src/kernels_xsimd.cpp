@@ -788,9 +788,9 @@ void pil_h(const uint8_t* r, const int32_t* off, const int32_t* w, size_t wstrid
 void pil_v(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n, uint8_t* out) {
   scalar_kernels()->pil_v(rows, w, taps, n, out);
 }
-void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned windows, size_t n,
-              uint8_t* out) {
-  scalar_kernels()->pil_h3(r, base, w, wstride, windows, n, out);
+void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned taps, size_t n,
+            uint8_t* out) {
+  scalar_kernels()->pil_h3(r, base, w, wstride, taps, n, out);
 }
 
 }  // namespace

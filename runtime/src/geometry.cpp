@@ -205,8 +205,6 @@ Resampler::~Resampler() {
   delete[] h3base_;
   delete[] h3tbase_;
   delete[] h3w_;
-  delete[] h3cbase_;
-  delete[] h3cidx_;
   for (int32_t* g : goff_) delete[] g;
 }
 

@@ -112,18 +112,15 @@ class Resampler {
   int32_t* hoff_ = nullptr;   // [nh_] byte offset of each element's first tap in the (compact) source row
   int32_t* hw_ = nullptr;     // [x_.taps * nh_] weights, tap-major
   size_t hsafe_lo_ = 0, hsafe_hi_ = 0;  // elements whose taps may be read as whole words (SIMD)
-  // Three channels and at most 5 * kPilWindows taps: k->pil_h3 instead, into intermediate rows of
-  // four bytes per pixel (the fourth 0), which the vertical pass keeps and k->gather_windows packs
-  // back to three. Pixels outside [h3safe_lo_, h3safe_hi_) would read windows past the row: they
-  // read a copy of the row's end from h3tail_from_ (bases h3tbase_), padded.
-  unsigned h3win_ = 0;        // windows per pixel; 0: pil_h as above
-  size_t np_ = 0;             // output pixels of an intermediate row
+  // Three channels and nonzero weights spanning at most 5 * kPilWindows taps: k->pil_h3 instead.
+  // Pixels outside [h3safe_lo_, h3safe_hi_) would read windows past the row: they read a padded
+  // copy of the row's end from h3tail_from_ (bases h3tbase_).
+  unsigned h3taps_ = 0;         // taps per pixel; 0: pil_h as above
+  size_t np_ = 0;               // output pixels of an intermediate row
   int32_t* h3base_ = nullptr;   // [np_] byte offset of each pixel's first tap
   int32_t* h3tbase_ = nullptr;  // [np_] the same in the copy of the row's end
-  int16_t* h3w_ = nullptr;      // [6 * h3win_ * 8 * np_] pil_h3's weight tables
+  int16_t* h3w_ = nullptr;      // [6 * windows * 8 * np_] pil_h3's weight tables
   size_t h3safe_lo_ = 0, h3safe_hi_ = 0, h3tail_from_ = 0, h3tail_bytes_ = 0, h3valid_ = 0;
-  int32_t* h3cbase_ = nullptr;  // gather_windows' tables packing 4-byte pixels to 3 bytes
-  uint8_t* h3cidx_ = nullptr;
   pixnorm_status init_pil_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w, uint32_t out_h);
   pixnorm_status init_pil_rows(uint32_t image_width);
   pixnorm_status init_pil_h3(size_t valid);

@@ -227,28 +227,39 @@ pixnorm_status Resampler::init_pil_rows(uint32_t image_width) {
 }
 
 // pil_h3's tables (kernels.h): Pillow's weights split into int16 halves, tap pairs by window.
+// Each pixel's window starts at its first nonzero weight, not at Pillow's (moved left at the
+// far edge), so that the taps passed are as few as the widest span of nonzero weights.
 pixnorm_status Resampler::init_pil_h3(size_t valid) {
   const size_t k = x_.taps, np = x_.hi - x_.lo;
-  if (c_ != 3 || k > 5 * kPilWindows || np == 0) return PIXNORM_OK;
-  const unsigned win = static_cast<unsigned>((k + 4) / 5);
-  const size_t nblocks = 3 * np / 4;
+  if (c_ != 3 || np == 0) return PIXNORM_OK;
+  size_t span = 1;
+  for (uint32_t o = x_.lo; o < x_.hi; ++o) {
+    const int32_t* wo = x_.weight + static_cast<size_t>(o) * k;
+    size_t a = 0, b = k;
+    while (a < k && wo[a] == 0) ++a;
+    while (b > a && wo[b - 1] == 0) --b;
+    span = std::max(span, b - a);
+  }
+  if (span > 5 * kPilWindows) return PIXNORM_OK;
+  const unsigned taps = static_cast<unsigned>(span), win = (taps + 4) / 5;
   h3base_ = alloc_zero<int32_t>(np);
   h3tbase_ = alloc_zero<int32_t>(np);
   h3w_ = alloc_zero<int16_t>(6 * win * 8 * np);
-  h3cbase_ = alloc_zero<int32_t>(nblocks);
-  h3cidx_ = alloc_zero<uint8_t>(16 * nblocks);
-  if (h3base_ == nullptr || h3tbase_ == nullptr || h3w_ == nullptr || h3cbase_ == nullptr || h3cidx_ == nullptr)
+  if (h3base_ == nullptr || h3tbase_ == nullptr || h3w_ == nullptr)
     return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
   const size_t stride = 8 * np;
   for (size_t p = 0; p < np; ++p) {
     const uint32_t o = x_.lo + static_cast<uint32_t>(p);
-    h3base_[p] = 3 * (direct_ ? x_.start[o] : xstart_c_[o]);
     const int32_t* wo = x_.weight + static_cast<size_t>(o) * k;
+    size_t a = 0;
+    while (a + 1 < k && wo[a] == 0) ++a;
+    if (a + taps > k) a = k - taps;
+    h3base_[p] = 3 * ((direct_ ? x_.start[o] : xstart_c_[o]) + static_cast<int32_t>(a));
     for (unsigned g = 0; g < win; ++g)
       for (unsigned q = 0; q < 3; ++q)
         for (unsigned i = 0; i < 2; ++i) {
           const size_t j = 5 * g + 2 * q + i;
-          const int32_t v = (q == 2 && i == 1) || j >= k ? 0 : wo[j];
+          const int32_t v = (q == 2 && i == 1) || j >= taps ? 0 : wo[a + j];
           // v = hi * 2^16 + lo modulo 2^32 (kernels.h)
           const int16_t lo = static_cast<int16_t>(v);
           const int16_t hi = static_cast<int16_t>((static_cast<uint32_t>(v) - static_cast<uint32_t>(lo)) >> 16);
@@ -274,28 +285,19 @@ pixnorm_status Resampler::init_pil_h3(size_t valid) {
   h3tail_from_ = from;
   h3valid_ = valid;
   h3tail_bytes_ = (valid - from + 15 * win + 16 + 15) / 16 * 16;
-  // Byte i of the packed row is byte 4 (i / 3) + i % 3 of the padded one.
-  for (size_t b = 0; b < nblocks; ++b) {
-    h3cbase_[b] = static_cast<int32_t>(4 * (4 * b / 3));
-    for (unsigned j = 0; j < 4; ++j) {
-      const size_t i = 4 * b + j;
-      h3cidx_[16 * b + 4 * j] = static_cast<uint8_t>(4 * (i / 3) + i % 3 - h3cbase_[b]);
-      for (unsigned z = 1; z < 4; ++z) h3cidx_[16 * b + 4 * j + z] = 0x80;
-    }
-  }
   np_ = np;
-  h3win_ = win;
+  h3taps_ = taps;
   return PIXNORM_OK;
 }
 
-size_t Resampler::pil_slot_bytes() const { return ((h3win_ != 0 ? 4 * np_ : nh_) + 63) / 64 * 64; }
+size_t Resampler::pil_slot_bytes() const { return (nh_ + 63) / 64 * 64; }
 
 // Scratch: the compact row (formats read through it), the ring's row tags and row pointers,
 // then the ring of intermediate rows.
 size_t Resampler::pil_scratch_bytes() const {
   const size_t r = y_.taps;
   return compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8 + r * sizeof(const uint8_t*) + 64 + r * pil_slot_bytes() +
-         (h3win_ != 0 ? pil_slot_bytes() + 64 + h3tail_bytes_ : 0);
+         (h3taps_ != 0 ? h3tail_bytes_ : 0);
 }
 
 void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
@@ -305,8 +307,7 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
   int32_t* tag = reinterpret_cast<int32_t*>(scratch + compact_bytes());
   const uint8_t** taps = reinterpret_cast<const uint8_t**>(scratch + compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8);
   uint8_t* ring = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(taps + r) + 63) / 64 * 64);
-  uint8_t* padded = ring + r * pil_slot_bytes();  // the vertical pass's output in the h3 layout, then slack
-  uint8_t* tail = padded + pil_slot_bytes() + 64;
+  uint8_t* tail = ring + r * pil_slot_bytes();  // the padded copy of a row's end (horizontal_h3)
   for (unsigned i = 0; i < r; ++i) tag[i] = -1;
   const RowKernels* ref = scalar_kernels();
   const size_t kx = x_.taps, w = static_cast<size_t>(x_.out) * c_;
@@ -330,7 +331,7 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
       uint8_t* dst = ring + slot * pil_slot_bytes();
       if (tag[slot] != sy) {
         const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
-        if (h3win_ != 0) {
+        if (h3taps_ != 0) {
           horizontal_h3(k, line, tail, dst);
           tag[slot] = sy;
           taps[used] = dst;
@@ -348,28 +349,21 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
       taps[used] = dst;
       wy[used++] = wrow[j];
     }
-    if (h3win_ == 0) {
-      k->pil_v(taps, wy, used, nh_, out + lo);
-      continue;
-    }
-    k->pil_v(taps, wy, used, 4 * np_, padded);
-    const size_t nblocks = 3 * np_ / 4;
-    k->gather_windows(padded, h3cbase_, h3cidx_, nblocks, out + lo);
-    for (size_t i = 4 * nblocks; i < 3 * np_; ++i) out[lo + i] = padded[4 * (i / 3) + i % 3];
+    k->pil_v(taps, wy, used, nh_, out + lo);
   }
 }
 
 void Resampler::horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const {
   const size_t stride = 8 * np_;
   if (h3safe_lo_ < h3safe_hi_)
-    k->pil_h3(line, h3base_ + h3safe_lo_, h3w_ + 8 * h3safe_lo_, stride, h3win_, h3safe_hi_ - h3safe_lo_,
-              dst + 4 * h3safe_lo_);
+    k->pil_h3(line, h3base_ + h3safe_lo_, h3w_ + 8 * h3safe_lo_, stride, h3taps_, h3safe_hi_ - h3safe_lo_,
+              dst + 3 * h3safe_lo_);
   if (h3safe_lo_ == 0 && h3safe_hi_ == np_) return;
   std::memcpy(tail, line + h3tail_from_, h3valid_ - h3tail_from_);
   std::memset(tail + (h3valid_ - h3tail_from_), 0, h3tail_bytes_ - (h3valid_ - h3tail_from_));
   const size_t lo = h3safe_lo_ < h3safe_hi_ ? h3safe_lo_ : 0, hi = h3safe_lo_ < h3safe_hi_ ? h3safe_hi_ : 0;
-  if (lo > 0) k->pil_h3(tail, h3tbase_, h3w_, stride, h3win_, lo, dst);
-  if (hi < np_) k->pil_h3(tail, h3tbase_ + hi, h3w_ + 8 * hi, stride, h3win_, np_ - hi, dst + 4 * hi);
+  if (lo > 0) k->pil_h3(tail, h3tbase_, h3w_, stride, h3taps_, lo, dst);
+  if (hi < np_) k->pil_h3(tail, h3tbase_ + hi, h3w_ + 8 * hi, stride, h3taps_, np_ - hi, dst + 3 * hi);
 }
 
 }  // namespace pixnorm
