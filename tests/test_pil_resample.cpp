@@ -222,6 +222,130 @@ TEST_CASE("pil: pil_h3 of every backend and target equals the scalar reference")
   restore_targets();
 }
 
+namespace {
+// pil_hw's tables (kernels.h) for n elements of pil_h (offsets off, taps at off + j * step,
+// weights W[e][j]), when every block's taps fit in its window; false otherwise.
+struct HwTables {
+  std::vector<int32_t> base;
+  std::vector<uint8_t> idx;
+  std::vector<int16_t> w;
+  size_t nblocks = 0, istride = 0, wstride = 0;
+  unsigned pairs = 0;
+};
+bool pil_hw_tables(const std::vector<int32_t>& off, const std::vector<std::vector<int32_t>>& W, unsigned taps,
+                   unsigned step, HwTables* t) {
+  const size_t n = off.size();
+  t->nblocks = (n + 3) / 4;
+  t->pairs = (taps + 1) / 2;
+  t->istride = 16 * t->nblocks;
+  t->wstride = 8 * t->nblocks;
+  t->base.assign(t->nblocks, 0);
+  t->idx.assign(t->istride * t->pairs, 0x80);
+  t->w.assign(2 * t->wstride * t->pairs, 0);
+  for (size_t k = 0; k < t->nblocks; ++k) {
+    int32_t b = INT32_MAX;
+    for (size_t e = 4 * k; e < n && e < 4 * k + 4; ++e) b = std::min(b, off[e]);
+    t->base[k] = b;
+    for (size_t e = 4 * k; e < n && e < 4 * k + 4; ++e)
+      for (unsigned j = 0; j < taps; ++j) {
+        const int32_t at = off[e] + static_cast<int32_t>(j * step) - b;
+        if (at > 15) return false;
+        const unsigned q = j / 2, i = j % 2;
+        t->idx[t->istride * q + 4 * e + 2 * i] = static_cast<uint8_t>(at);
+        const int32_t v = W[e][j];
+        const int16_t lo = static_cast<int16_t>(v);
+        const int16_t hi = static_cast<int16_t>((static_cast<uint32_t>(v) - static_cast<uint32_t>(lo)) >> 16);
+        t->w[t->wstride * (2 * q) + 2 * e + i] = lo;
+        t->w[t->wstride * (2 * q + 1) + 2 * e + i] = hi;
+      }
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("pil: pil_hw is pil_h, at the extremes of the weights and the bytes, on every backend and target") {
+  const pixnorm::RowKernels* ref = pixnorm::scalar_kernels();
+  const int32_t extremes[] = {INT32_MIN, INT32_MAX, -(1 << 22), 1 << 22, (1 << 22) - 1, 32767, 32768, -32768,
+                              -32769, 65535, 65536, -65536, 0, 1, -1, 1 << 21, INT32_MIN + 1, 0x7FFF8000};
+  std::mt19937 rng(23);
+  std::vector<Backend> backends = simd_backends();
+  backends.insert(backends.begin(), Backend{"scalar", PIXNORM_BACKEND_SCALAR, 0, ref});
+  for (const Backend& b : backends) {
+    CAPTURE(b.name);
+    select(b);
+    for (unsigned step : {1u, 3u}) {
+      for (unsigned taps = 1; taps <= (step == 1 ? 16u : 6u); ++taps) {
+        for (size_t n : {0, 1, 3, 4, 5, 8, 15, 16, 17, 33, 64, 70}) {
+          CAPTURE(step);
+          CAPTURE(taps);
+          CAPTURE(n);
+          // Offsets rising by 0..2 steps (or by one sample) while the block's taps fit.
+          std::vector<int32_t> off(n);
+          int32_t at = static_cast<int32_t>(rng() % 5);
+          for (size_t e = 0; e < n; ++e) {
+            off[e] = at;
+            const int32_t room = 15 - static_cast<int32_t>((taps - 1) * step);
+            const int32_t first = off[e - e % 4];
+            const int32_t next = at + static_cast<int32_t>(rng() % 3);
+            at = (e + 1) % 4 == 0 || next - first <= room ? next : first + std::max(room, 0);
+          }
+          std::vector<std::vector<int32_t>> W(n, std::vector<int32_t>(taps));
+          for (auto& we : W)
+            for (int32_t& x : we) x = rng() % 2 ? extremes[rng() % 18] : static_cast<int32_t>(rng());
+          HwTables t;
+          REQUIRE(pil_hw_tables(off, W, taps, step, &t));
+          std::vector<uint8_t> row(n * 3 + 40);
+          for (uint8_t& x : row) x = rng() % 3 == 0 ? 255 : rng() & 255;
+          std::vector<int32_t> wflat(taps * (n + 1));
+          for (size_t e = 0; e < n; ++e)
+            for (unsigned j = 0; j < taps; ++j) wflat[j * (n + 1) + e] = W[e][j];
+          std::vector<uint8_t> want(4 * t.nblocks, 0);
+          ref->pil_h(row.data(), off.data(), wflat.data(), n + 1, taps, step, n, want.data());
+          check_guarded_bytes(want, n, [&](uint8_t* out) {
+            // the block's elements past n (weights 0) give 0 and are kept out of the comparison
+            std::vector<uint8_t> full(4 * t.nblocks + 1, 0xA5);
+            b.kernels->pil_hw(row.data(), t.base.data(), t.idx.data(), t.istride, t.w.data(), t.wstride, t.pairs,
+                              t.nblocks, full.data());
+            for (size_t e = n; e < 4 * t.nblocks; ++e) CHECK(full[e] == 0);
+            CHECK(full[4 * t.nblocks] == 0xA5);
+            std::memcpy(out, full.data(), n);
+          });
+        }
+      }
+    }
+  }
+  restore_targets();
+}
+
+TEST_CASE("pil: pil_hw of every backend and target equals the scalar reference (random tables)") {
+  const pixnorm::RowKernels* ref = pixnorm::scalar_kernels();
+  std::mt19937 rng(29);
+  for (const Backend& b : simd_backends()) {
+    CAPTURE(b.name);
+    select(b);
+    for (size_t nblocks : {0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33}) {
+      for (unsigned pairs = 1; pairs <= 9; ++pairs) {
+        CAPTURE(nblocks);
+        CAPTURE(pairs);
+        const size_t istride = 16 * nblocks + 16, wstride = 8 * nblocks + 8;
+        const std::vector<uint8_t> row = random_bytes(8 * nblocks + 32, static_cast<uint32_t>(nblocks * 9 + pairs));
+        std::vector<int32_t> base(nblocks);
+        for (int32_t& x : base) x = static_cast<int32_t>(rng() % (8 * nblocks + 16));
+        std::vector<uint8_t> idx(istride * pairs);
+        for (size_t i = 0; i < idx.size(); ++i) idx[i] = i % 2 ? 0x80 : rng() % 5 == 0 ? 0x80 : rng() % 16;
+        std::vector<int16_t> w(2 * wstride * pairs);
+        for (int16_t& x : w) x = static_cast<int16_t>(rng());
+        std::vector<uint8_t> want(4 * nblocks + 1);
+        ref->pil_hw(row.data(), base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks, want.data());
+        check_guarded_bytes(want, 4 * nblocks, [&](uint8_t* out) {
+          b.kernels->pil_hw(row.data(), base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks, out);
+        });
+      }
+    }
+  }
+  restore_targets();
+}
+
 TEST_CASE("pil: plans of every backend and target equal the scalar plan") {
   std::mt19937 rng(5);
   const pixnorm_format formats[] = {PIXNORM_FORMAT_RGB8, PIXNORM_FORMAT_GRAY8, PIXNORM_FORMAT_BGRA8,

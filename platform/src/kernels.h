@@ -127,6 +127,15 @@ struct RowKernels {
   // readable.
   void (*pil_h3)(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned taps, size_t n,
                  uint8_t* out);
+  // pil_h by blocks of four consecutive elements whose taps lie within one 16-byte window: block
+  // k (k < nblocks) reads r[base[k]] .. r[base[k] + 15] only. For pair q < pairs, element j of
+  // the block takes t = idx + istride q + 16k, lo = w + wstride (2q) + 8k + 2j, hi = lo + wstride,
+  // a = win[t[4j]] and b = win[t[4j + 2]] (0 where the index is 0x80 or more; t[4j + 1] and
+  // t[4j + 3] are 0x80, so SIMD versions shuffle the window into int16 pairs), and
+  //   out[4k + j] = clip8(2^21 + sum (a lo[0] + b lo[1]) + (sum (a hi[0] + b hi[1])) << 16)
+  // in 32-bit wrapping arithmetic (4 nblocks bytes out); the weights' split is pil_h3's.
+  void (*pil_hw)(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t istride, const int16_t* w,
+                 size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 

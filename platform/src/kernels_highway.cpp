@@ -1453,11 +1453,76 @@ void PilH3(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, cons
   PilH3Last<3, false>(r, base, w, wstride, windows, n, out);
 }
 
+// pil_hw (kernels.h), kBlocks blocks per vector: kPairs shuffles of the window into int16 pairs,
+// each multiply-added with the low and the high halves of the weights.
+template <size_t kBlocks, unsigned kPairs>
+HWY_INLINE size_t PilHwLoop(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base,
+                            const uint8_t* HWY_RESTRICT idx, size_t istride, const int16_t* HWY_RESTRICT w,
+                            size_t wstride, size_t nblocks, uint8_t* HWY_RESTRICT out) {
+  using WB = WindowBlocks<kBlocks>;
+  const typename WB::D8 d8;
+  const hn::Repartition<int16_t, decltype(d8)> d16;
+  const hn::Repartition<int32_t, decltype(d8)> d32;
+  const hn::Rebind<uint8_t, decltype(d32)> dq;
+  const auto half = hn::Set(d32, 1 << 21), zero = hn::Zero(d32), top = hn::Set(d32, 255);
+  size_t k = 0;
+  for (; k + kBlocks <= nblocks; k += kBlocks) {
+    const auto x = WB::Load(r, base + k);
+    auto lo = half, hi = zero;
+    for (unsigned q = 0; q < kPairs; ++q) {
+      const auto pq = hn::BitCast(d16, hn::TableLookupBytesOr0(x, hn::LoadU(d8, idx + istride * q + 16 * k)));
+      const int16_t* wq = w + wstride * (2 * q) + 8 * k;
+      lo = hn::Add(lo, PairSums(d32, pq, hn::LoadU(d16, wq)));
+      hi = hn::Add(hi, PairSums(d32, pq, hn::LoadU(d16, wq + wstride)));
+    }
+    const auto s = hn::ShiftRight<22>(hn::Add(lo, hn::ShiftLeft<16>(hi)));
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+    if constexpr (kBlocks == 4) {
+      // vpmovusdb after the clamp below 0: clip8's clamp in two instructions.
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4 * k),
+                       _mm512_cvtusepi32_epi8(_mm512_max_epi32(s.raw, _mm512_setzero_si512())));
+      continue;
+    }
+#endif
+    StoreBytes(dq, hn::Min(hn::Max(s, zero), top), out + 4 * k);
+  }
+  return k;
+}
+
+template <unsigned kPairs>
+void PilHwPairs(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
+                size_t istride, const int16_t* HWY_RESTRICT w, size_t wstride, size_t nblocks,
+                uint8_t* HWY_RESTRICT out) {
+  size_t k = 0;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  k = PilHwLoop<4, kPairs>(r, base, idx, istride, w, wstride, nblocks, out);
+#elif HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  k = PilHwLoop<2, kPairs>(r, base, idx, istride, w, wstride, nblocks, out);
+#endif
+  PilHwLoop<1, kPairs>(r, base + k, idx + 16 * k, istride, w + 8 * k, wstride, nblocks - k, out + 4 * k);
+}
+
+void PilHw(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
+           size_t istride, const int16_t* HWY_RESTRICT w, size_t wstride, unsigned pairs, size_t nblocks,
+           uint8_t* HWY_RESTRICT out) {
+  switch (pairs) {
+    case 1: return PilHwPairs<1>(r, base, idx, istride, w, wstride, nblocks, out);
+    case 2: return PilHwPairs<2>(r, base, idx, istride, w, wstride, nblocks, out);
+    case 3: return PilHwPairs<3>(r, base, idx, istride, w, wstride, nblocks, out);
+    case 4: return PilHwPairs<4>(r, base, idx, istride, w, wstride, nblocks, out);
+    case 5: return PilHwPairs<5>(r, base, idx, istride, w, wstride, nblocks, out);
+    case 6: return PilHwPairs<6>(r, base, idx, istride, w, wstride, nblocks, out);
+    case 7: return PilHwPairs<7>(r, base, idx, istride, w, wstride, nblocks, out);
+    case 8: return PilHwPairs<8>(r, base, idx, istride, w, wstride, nblocks, out);
+    default: return scalar_kernels()->pil_hw(r, base, idx, istride, w, wstride, pairs, nblocks, out);
+  }
+}
+
 const RowKernels* GetKernels() {
   static const RowKernels kernels = {Flat,      Planar,           Interleave, Reduce, ReducePooled4,
                                      Pack,      FlatNarrow,       PlanarNarrow, Resample2,
                                      Resample2Windows, GatherWindows, Yuv, PilH, PilV, PilH3,
-                                     hwy::TargetName(HWY_TARGET)};
+                                     PilHw,     hwy::TargetName(HWY_TARGET)};
   return &kernels;
 }
 #endif  // HWY_TARGET == HWY_SCALAR

@@ -320,6 +320,25 @@ void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstr
     }
   }
 }
+
+void pil_hw(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t istride, const int16_t* w,
+            size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out) {
+  for (size_t k = 0; k < nblocks; ++k) {
+    const uint8_t* win = r + base[k];
+    for (unsigned j = 0; j < 4; ++j) {
+      uint32_t lo = 0, hi = 0;
+      for (unsigned q = 0; q < pairs; ++q) {
+        const uint8_t* t = idx + istride * q + 16 * k + 4 * j;
+        const uint32_t a = t[0] < 0x80 ? win[t[0]] : 0, b = t[2] < 0x80 ? win[t[2]] : 0;
+        const int16_t* wl = w + wstride * (2 * q) + 8 * k + 2 * j;
+        const int16_t* wh = wl + wstride;
+        lo += a * static_cast<uint32_t>(wl[0]) + b * static_cast<uint32_t>(wl[1]);
+        hi += a * static_cast<uint32_t>(wh[0]) + b * static_cast<uint32_t>(wh[1]);
+      }
+      out[4 * k + j] = pil_clip8((1u << 21) + lo + (hi << 16));
+    }
+  }
+}
 }  // namespace scalar
 
 const RowKernels* scalar_kernels() {
@@ -328,7 +347,7 @@ const RowKernels* scalar_kernels() {
                                      scalar::planar_narrow, scalar::resample2,     scalar::resample2_windows,
                                      scalar::gather_windows,
                                      scalar::yuv,           scalar::pil_h,         scalar::pil_v,
-                                     scalar::pil_h3,
+                                     scalar::pil_h3,        scalar::pil_hw,
                                      "scalar"};
   return &kernels;
 }

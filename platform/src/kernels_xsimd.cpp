@@ -792,11 +792,15 @@ void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstr
             uint8_t* out) {
   scalar_kernels()->pil_h3(r, base, w, wstride, taps, n, out);
 }
+void pil_hw(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t istride, const int16_t* w,
+            size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out) {
+  scalar_kernels()->pil_hw(r, base, idx, istride, w, wstride, pairs, nblocks, out);
+}
 
 }  // namespace
 
 extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, reduce_pooled4, pack,
                                          flat_narrow,   planar_narrow, resample2, resample2_windows, gather_windows, yuv,
-                                         pil_h,         pil_v,     pil_h3,            PIXNORM_XSIMD_TARGET};
+                                         pil_h,         pil_v,     pil_h3,            pil_hw,            PIXNORM_XSIMD_TARGET};
 
 }  // namespace pixnorm
