@@ -205,6 +205,10 @@ Resampler::~Resampler() {
   delete[] h3base_;
   delete[] h3tbase_;
   delete[] h3w_;
+  delete[] hwbase_;
+  delete[] hwtbase_;
+  delete[] hwidx_;
+  delete[] hww_;
   for (int32_t* g : goff_) delete[] g;
 }
 

@@ -112,6 +112,16 @@ class Resampler {
   int32_t* hoff_ = nullptr;   // [nh_] byte offset of each element's first tap in the (compact) source row
   int32_t* hw_ = nullptr;     // [x_.taps * nh_] weights, tap-major
   size_t hsafe_lo_ = 0, hsafe_hi_ = 0;  // elements whose taps may be read as whole words (SIMD)
+  // Every four consecutive elements' taps within 16 bytes: k->pil_hw by blocks of four elements
+  // (tables as pil_hw reads them); blocks outside [hwsafe_lo_, hwsafe_hi_) read a padded copy of
+  // the row's end from hwtail_from_ (bases hwtbase_). Otherwise, pil_h3 or pil_h.
+  unsigned hwpairs_ = 0;  // tap pairs; 0: not used
+  size_t hwblocks_ = 0;
+  int32_t* hwbase_ = nullptr;
+  int32_t* hwtbase_ = nullptr;
+  uint8_t* hwidx_ = nullptr;
+  int16_t* hww_ = nullptr;
+  size_t hwsafe_lo_ = 0, hwsafe_hi_ = 0, hwtail_from_ = 0, hwtail_bytes_ = 0, hwvalid_ = 0;
   // Three channels and nonzero weights spanning at most 5 * kPilWindows taps: k->pil_h3 instead.
   // Pixels outside [h3safe_lo_, h3safe_hi_) would read windows past the row: they read a padded
   // copy of the row's end from h3tail_from_ (bases h3tbase_).
@@ -124,6 +134,10 @@ class Resampler {
   pixnorm_status init_pil_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w, uint32_t out_h);
   pixnorm_status init_pil_rows(uint32_t image_width);
   pixnorm_status init_pil_h3(size_t valid);
+  pixnorm_status init_pil_hw(size_t valid);
+  size_t pil_span() const;
+  size_t pil_span_start(uint32_t o, size_t span) const;
+  void horizontal_hw(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const;
   void horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const;
   static constexpr unsigned kPilWindows = 8;
   size_t pil_slot_bytes() const;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include "error.h"
@@ -223,15 +224,15 @@ pixnorm_status Resampler::init_pil_rows(uint32_t image_width) {
     if (!safe(e)) lo = hi = 0;
   hsafe_lo_ = lo;
   hsafe_hi_ = hi;
+  const pixnorm_status st = init_pil_hw(valid);
+  if (st != PIXNORM_OK || hwpairs_ != 0) return st;
   return init_pil_h3(valid);
 }
 
-// pil_h3's tables (kernels.h): Pillow's weights split into int16 halves, tap pairs by window.
-// Each pixel's window starts at its first nonzero weight, not at Pillow's (moved left at the
-// far edge), so that the taps passed are as few as the widest span of nonzero weights.
-pixnorm_status Resampler::init_pil_h3(size_t valid) {
-  const size_t k = x_.taps, np = x_.hi - x_.lo;
-  if (c_ != 3 || np == 0) return PIXNORM_OK;
+// The widest span of nonzero weights of the columns kept (at least 1), and where output column o's
+// span starts in its Pillow window (so that it fits in the window).
+size_t Resampler::pil_span() const {
+  const size_t k = x_.taps;
   size_t span = 1;
   for (uint32_t o = x_.lo; o < x_.hi; ++o) {
     const int32_t* wo = x_.weight + static_cast<size_t>(o) * k;
@@ -240,6 +241,95 @@ pixnorm_status Resampler::init_pil_h3(size_t valid) {
     while (b > a && wo[b - 1] == 0) --b;
     span = std::max(span, b - a);
   }
+  return span;
+}
+size_t Resampler::pil_span_start(uint32_t o, size_t span) const {
+  const size_t k = x_.taps;
+  const int32_t* wo = x_.weight + static_cast<size_t>(o) * k;
+  size_t a = 0;
+  while (a + 1 < k && wo[a] == 0) ++a;
+  return a + span > k ? k - span : a;
+}
+
+// pil_hw's tables (kernels.h), when the taps of every four consecutive elements lie within 16
+// bytes (three channels: downscaling by up to about 2 with the bilinear filter; one channel:
+// more). The weights start at each column's first nonzero one, as in init_pil_h3.
+pixnorm_status Resampler::init_pil_hw(size_t valid) {
+  const size_t n = nh_, k = x_.taps;
+  if (n == 0) return PIXNORM_OK;
+  const size_t span = pil_span();
+  if ((span - 1) * c_ + 1 > 16) return PIXNORM_OK;
+  const size_t nblocks = (n + 3) / 4, pairs = (span + 1) / 2;
+  std::unique_ptr<int32_t[]> off(alloc_zero<int32_t>(n));
+  if (off == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  for (size_t e = 0; e < n; ++e) {
+    const uint32_t o = x_.lo + static_cast<uint32_t>(e / c_);
+    const int32_t first = (direct_ ? x_.start[o] : xstart_c_[o]) + static_cast<int32_t>(pil_span_start(o, span));
+    off[e] = first * static_cast<int32_t>(c_) + static_cast<int32_t>(e % c_);
+  }
+  for (size_t b = 0; b < nblocks; ++b) {
+    int32_t lo = off[4 * b], hi = off[4 * b];
+    for (size_t e = 4 * b; e < n && e < 4 * b + 4; ++e) {
+      lo = std::min(lo, off[e]);
+      hi = std::max(hi, off[e]);
+    }
+    if (static_cast<size_t>(hi - lo) + (span - 1) * c_ > 15) return PIXNORM_OK;
+  }
+  hwbase_ = alloc_zero<int32_t>(nblocks);
+  hwtbase_ = alloc_zero<int32_t>(nblocks);
+  hwidx_ = alloc_zero<uint8_t>(16 * nblocks * pairs);
+  hww_ = alloc_zero<int16_t>(16 * nblocks * pairs);
+  if (hwbase_ == nullptr || hwtbase_ == nullptr || hwidx_ == nullptr || hww_ == nullptr)
+    return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  std::memset(hwidx_, 0x80, 16 * nblocks * pairs);
+  const size_t istride = 16 * nblocks, wstride = 8 * nblocks;
+  for (size_t b = 0; b < nblocks; ++b) {
+    int32_t base = off[4 * b];
+    for (size_t e = 4 * b; e < n && e < 4 * b + 4; ++e) base = std::min(base, off[e]);
+    hwbase_[b] = base;
+    for (size_t e = 4 * b; e < n && e < 4 * b + 4; ++e) {
+      const uint32_t o = x_.lo + static_cast<uint32_t>(e / c_);
+      const int32_t* wo = x_.weight + static_cast<size_t>(o) * k + pil_span_start(o, span);
+      for (size_t j = 0; j < span; ++j) {
+        const size_t q = j / 2, i = j % 2;
+        hwidx_[istride * q + 4 * e + 2 * i] = static_cast<uint8_t>(off[e] - base + static_cast<int32_t>(j * c_));
+        // wo[j] = hi * 2^16 + lo modulo 2^32 (kernels.h)
+        const int16_t lo = static_cast<int16_t>(wo[j]);
+        const int16_t hi = static_cast<int16_t>((static_cast<uint32_t>(wo[j]) - static_cast<uint32_t>(lo)) >> 16);
+        hww_[wstride * (2 * q) + 2 * e + i] = lo;
+        hww_[wstride * (2 * q + 1) + 2 * e + i] = hi;
+      }
+    }
+  }
+  // Windows past the row: a prefix or a suffix of the blocks (their bases are monotonic).
+  auto safe = [&](size_t b) { return static_cast<size_t>(hwbase_[b]) + 16 <= valid; };
+  size_t lo = 0, hi = nblocks;
+  while (lo < nblocks && !safe(lo)) ++lo;
+  while (hi > lo && !safe(hi - 1)) --hi;
+  for (size_t b = lo; b < hi; ++b)
+    if (!safe(b)) lo = hi = 0;
+  size_t from = valid;
+  for (size_t b = 0; b < nblocks; ++b)
+    if (b < lo || b >= hi) from = std::min(from, static_cast<size_t>(hwbase_[b]));
+  for (size_t b = 0; b < nblocks; ++b)
+    hwtbase_[b] = b < lo || b >= hi ? hwbase_[b] - static_cast<int32_t>(from) : 0;
+  hwsafe_lo_ = lo;
+  hwsafe_hi_ = hi;
+  hwtail_from_ = from;
+  hwvalid_ = valid;
+  hwtail_bytes_ = (valid - from + 16 + 15) / 16 * 16;
+  hwblocks_ = nblocks;
+  hwpairs_ = static_cast<unsigned>(pairs);
+  return PIXNORM_OK;
+}
+
+// pil_h3's tables (kernels.h): Pillow's weights split into int16 halves, tap pairs by window.
+// Each pixel's window starts at its first nonzero weight, not at Pillow's (moved left at the
+// far edge), so that the taps passed are as few as the widest span of nonzero weights.
+pixnorm_status Resampler::init_pil_h3(size_t valid) {
+  const size_t k = x_.taps, np = x_.hi - x_.lo;
+  if (c_ != 3 || np == 0) return PIXNORM_OK;
+  const size_t span = pil_span();
   if (span > 5 * kPilWindows) return PIXNORM_OK;
   const unsigned taps = static_cast<unsigned>(span), win = (taps + 4) / 5;
   h3base_ = alloc_zero<int32_t>(np);
@@ -251,9 +341,7 @@ pixnorm_status Resampler::init_pil_h3(size_t valid) {
   for (size_t p = 0; p < np; ++p) {
     const uint32_t o = x_.lo + static_cast<uint32_t>(p);
     const int32_t* wo = x_.weight + static_cast<size_t>(o) * k;
-    size_t a = 0;
-    while (a + 1 < k && wo[a] == 0) ++a;
-    if (a + taps > k) a = k - taps;
+    const size_t a = pil_span_start(o, taps);
     h3base_[p] = 3 * ((direct_ ? x_.start[o] : xstart_c_[o]) + static_cast<int32_t>(a));
     for (unsigned g = 0; g < win; ++g)
       for (unsigned q = 0; q < 3; ++q)
@@ -297,7 +385,7 @@ size_t Resampler::pil_slot_bytes() const { return (nh_ + 63) / 64 * 64; }
 size_t Resampler::pil_scratch_bytes() const {
   const size_t r = y_.taps;
   return compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8 + r * sizeof(const uint8_t*) + 64 + r * pil_slot_bytes() +
-         (h3taps_ != 0 ? h3tail_bytes_ : 0);
+         (h3taps_ != 0 ? h3tail_bytes_ : 0) + (hwpairs_ != 0 ? hwtail_bytes_ : 0);
 }
 
 void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
@@ -331,6 +419,13 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
       uint8_t* dst = ring + slot * pil_slot_bytes();
       if (tag[slot] != sy) {
         const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
+        if (hwpairs_ != 0) {
+          horizontal_hw(k, line, tail, dst);
+          tag[slot] = sy;
+          taps[used] = dst;
+          wy[used++] = wrow[j];
+          continue;
+        }
         if (h3taps_ != 0) {
           horizontal_h3(k, line, tail, dst);
           tag[slot] = sy;
@@ -351,6 +446,21 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
     }
     k->pil_v(taps, wy, used, nh_, out + lo);
   }
+}
+
+void Resampler::horizontal_hw(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const {
+  const size_t istride = 16 * hwblocks_, wstride = 8 * hwblocks_;
+  if (hwsafe_lo_ < hwsafe_hi_)
+    k->pil_hw(line, hwbase_ + hwsafe_lo_, hwidx_ + 16 * hwsafe_lo_, istride, hww_ + 8 * hwsafe_lo_, wstride, hwpairs_,
+              hwsafe_hi_ - hwsafe_lo_, dst + 4 * hwsafe_lo_);
+  if (hwsafe_lo_ == 0 && hwsafe_hi_ == hwblocks_) return;
+  std::memcpy(tail, line + hwtail_from_, hwvalid_ - hwtail_from_);
+  std::memset(tail + (hwvalid_ - hwtail_from_), 0, hwtail_bytes_ - (hwvalid_ - hwtail_from_));
+  const size_t lo = hwsafe_lo_ < hwsafe_hi_ ? hwsafe_lo_ : 0, hi = hwsafe_lo_ < hwsafe_hi_ ? hwsafe_hi_ : 0;
+  if (lo > 0) k->pil_hw(tail, hwtbase_, hwidx_, istride, hww_, wstride, hwpairs_, lo, dst);
+  if (hi < hwblocks_)
+    k->pil_hw(tail, hwtbase_ + hi, hwidx_ + 16 * hi, istride, hww_ + 8 * hi, wstride, hwpairs_, hwblocks_ - hi,
+              dst + 4 * hi);
 }
 
 void Resampler::horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const {
