@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends.h"
+#include "geometry.h"
 #include "kernels.h"
 #include "pixnorm/pixnorm.h"
 
@@ -446,6 +447,58 @@ TEST_CASE("pil: RGB plans equal one gray plan per channel (pil_h3 against pil_h)
       bool same = true;
       for (size_t i = 0; i < gray.size(); ++i) same = same && gray[i] == rgb[3 * i + c];
       CHECK(same);
+    }
+  }
+}
+
+TEST_CASE("pil: plans through pil_hw and pil_h3 equal plans through pil_h alone, on every backend and target") {
+  std::mt19937 rng(31);
+  const pixnorm_format formats[] = {PIXNORM_FORMAT_RGB8, PIXNORM_FORMAT_GRAY8, PIXNORM_FORMAT_BGRA8,
+                                    PIXNORM_FORMAT_NV12};
+  std::vector<Backend> backends = simd_backends();
+  backends.insert(backends.begin(), Backend{"scalar", PIXNORM_BACKEND_SCALAR, 0, pixnorm::scalar_kernels()});
+  for (int it = 0; it < 72; ++it) {
+    pixnorm_plan_desc d;
+    pixnorm_plan_desc_init(&d);
+    d.format = formats[it % 4];
+    d.width = 1 + rng() % 150;
+    d.height = 1 + rng() % 30;
+    d.interp = kPil[(it / 4) % 6];
+    // x0.05 .. x3 across the width: every horizontal kernel, and pil_h beyond them
+    const double fx = it % 9 == 0 ? 0.05 : it % 9 == 1 ? 0.2 : 0.3 + (rng() % 28) / 10.0;
+    d.out_width = static_cast<uint32_t>(d.width * fx) + 1;
+    d.out_height = 1 + rng() % 20;
+    if (it % 3 == 1) {
+      d.fit = PIXNORM_FIT_CENTER_CROP;
+      d.resize_short = std::max(d.out_width, d.out_height) + rng() % 20;
+    }
+    if (it % 5 == 2 && d.width > 4) {
+      d.roi_x = 3;
+      d.roi_width = d.width - 4;
+      d.roi_height = d.height;
+    }
+    d.flip = static_cast<int>(rng() % 2);
+    const bool yuv = d.format == PIXNORM_FORMAT_NV12;
+    const size_t row_bytes = static_cast<size_t>(d.width) * bpp(d.format) + rng() % 5;
+    const size_t bytes = yuv ? row_bytes * d.height + 2 * ((row_bytes + 1) / 2) * ((d.height + 1) / 2)
+                             : row_bytes * d.height;
+    const std::vector<uint8_t> px = random_bytes(bytes, static_cast<uint32_t>(it + 100));
+    CAPTURE(it);
+    CAPTURE(d.format);
+    CAPTURE(d.width);
+    CAPTURE(d.out_width);
+    CAPTURE(d.interp);
+    CAPTURE(d.flip);
+    d.backend = PIXNORM_BACKEND_SCALAR;
+    pixnorm::pil_h_only = true;
+    const std::vector<uint8_t> want = resampled(d, px.data(), row_bytes);
+    pixnorm::pil_h_only = false;
+    for (const Backend& b : backends) {
+      CAPTURE(b.name);
+      select(b);
+      d.backend = b.id;
+      CHECK(resampled(d, px.data(), row_bytes) == want);
+      restore_targets();
     }
   }
 }

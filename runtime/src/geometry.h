@@ -6,6 +6,7 @@
 #ifndef PIXNORM_GEOMETRY_H
 #define PIXNORM_GEOMETRY_H
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -150,6 +151,9 @@ class Resampler {
 
 // 1 for the Pillow interpolations.
 bool is_pil(pixnorm_interp i);
+// Tests: pil-* plans created while this is set take pil_h alone (the first kernel written for
+// Pillow's horizontal pass), the reference the faster ones are compared with.
+extern std::atomic<bool> pil_h_only;
 // The letterbox placement of one axis: content of n samples starting at lo, of `out`.
 void letterbox_axis(uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other, uint32_t* lo, uint32_t* n);
 // Slack after a compact row: whole-word reads past its last byte stay inside the scratch.

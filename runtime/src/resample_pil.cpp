@@ -14,6 +14,8 @@
 
 namespace pixnorm {
 
+std::atomic<bool> pil_h_only{false};
+
 namespace {
 
 constexpr int kPrecisionBits = 32 - 8 - 2;  // Pillow's PRECISION_BITS for 8-bit images
@@ -224,6 +226,7 @@ pixnorm_status Resampler::init_pil_rows(uint32_t image_width) {
     if (!safe(e)) lo = hi = 0;
   hsafe_lo_ = lo;
   hsafe_hi_ = hi;
+  if (pil_h_only) return PIXNORM_OK;
   const pixnorm_status st = init_pil_hw(valid);
   if (st != PIXNORM_OK || hwpairs_ != 0) return st;
   return init_pil_h3(valid);
