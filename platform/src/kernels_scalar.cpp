@@ -326,16 +326,17 @@ void pil_hw(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t is
   for (size_t k = 0; k < nblocks; ++k) {
     const uint8_t* win = r + base[k];
     for (unsigned j = 0; j < 4; ++j) {
-      uint32_t lo = 0, hi = 0;
+      // a lo + (a hi << 16) = a (lo + (hi << 16)) modulo 2^32: one product per tap.
+      uint32_t s = 1u << 21;
       for (unsigned q = 0; q < pairs; ++q) {
         const uint8_t* t = idx + istride * q + 16 * k + 4 * j;
         const uint32_t a = t[0] < 0x80 ? win[t[0]] : 0, b = t[2] < 0x80 ? win[t[2]] : 0;
         const int16_t* wl = w + wstride * (2 * q) + 8 * k + 2 * j;
         const int16_t* wh = wl + wstride;
-        lo += a * static_cast<uint32_t>(wl[0]) + b * static_cast<uint32_t>(wl[1]);
-        hi += a * static_cast<uint32_t>(wh[0]) + b * static_cast<uint32_t>(wh[1]);
+        s += a * (static_cast<uint32_t>(wl[0]) + (static_cast<uint32_t>(wh[0]) << 16)) +
+             b * (static_cast<uint32_t>(wl[1]) + (static_cast<uint32_t>(wh[1]) << 16));
       }
-      out[4 * k + j] = pil_clip8((1u << 21) + lo + (hi << 16));
+      out[4 * k + j] = pil_clip8(s);
     }
   }
 }
