@@ -305,8 +305,8 @@ TEST_CASE("pil: pil_hw is pil_h, at the extremes of the weights and the bytes, o
           check_guarded_bytes(want, n, [&](uint8_t* out) {
             // the block's elements past n (weights 0) give 0 and are kept out of the comparison
             std::vector<uint8_t> full(4 * t.nblocks + 1, 0xA5);
-            b.kernels->pil_hw(row.data(), t.base.data(), t.idx.data(), t.istride, t.w.data(), t.wstride, t.pairs,
-                              t.nblocks, full.data());
+            b.kernels->pil_hw(row.data(), nullptr, t.base.data(), t.idx.data(), t.istride, t.w.data(), t.wstride,
+                              t.pairs, t.nblocks, full.data(), nullptr);
             for (size_t e = n; e < 4 * t.nblocks; ++e) CHECK(full[e] == 0);
             CHECK(full[4 * t.nblocks] == 0xA5);
             std::memcpy(out, full.data(), n);
@@ -336,11 +336,27 @@ TEST_CASE("pil: pil_hw of every backend and target equals the scalar reference (
         for (size_t i = 0; i < idx.size(); ++i) idx[i] = i % 2 ? 0x80 : rng() % 5 == 0 ? 0x80 : rng() % 16;
         std::vector<int16_t> w(2 * wstride * pairs);
         for (int16_t& x : w) x = static_cast<int16_t>(rng());
-        std::vector<uint8_t> want(4 * nblocks + 1);
-        ref->pil_hw(row.data(), base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks, want.data());
+        const std::vector<uint8_t> row1 = random_bytes(row.size(), static_cast<uint32_t>(nblocks * 5 + pairs + 1));
+        std::vector<uint8_t> want(4 * nblocks + 1), want1(4 * nblocks + 1);
+        ref->pil_hw(row.data(), nullptr, base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks,
+                    want.data(), nullptr);
+        ref->pil_hw(row1.data(), nullptr, base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks,
+                    want1.data(), nullptr);
         check_guarded_bytes(want, 4 * nblocks, [&](uint8_t* out) {
-          b.kernels->pil_hw(row.data(), base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks, out);
+          b.kernels->pil_hw(row.data(), nullptr, base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks,
+                            out, nullptr);
         });
+        // two rows at once: each equals its own
+        std::vector<uint8_t> got1(4 * nblocks + 64, 0xA5);
+        check_guarded_bytes(want, 4 * nblocks, [&](uint8_t* out) {
+          b.kernels->pil_hw(row.data(), row1.data(), base.data(), idx.data(), istride, w.data(), wstride, pairs,
+                            nblocks, out, got1.data() + 32);
+        });
+        CHECK(std::memcmp(got1.data() + 32, want1.data(), 4 * nblocks) == 0);
+        bool intact = true;
+        for (size_t i = 0; i < got1.size(); ++i)
+          if ((i < 32 || i >= 32 + 4 * nblocks) && got1[i] != 0xA5) intact = false;
+        CHECK(intact);
       }
     }
   }

@@ -133,9 +133,10 @@ struct RowKernels {
   // a = win[t[4j]] and b = win[t[4j + 2]] (0 where the index is 0x80 or more; t[4j + 1] and
   // t[4j + 3] are 0x80, so SIMD versions shuffle the window into int16 pairs), and
   //   out[4k + j] = clip8(2^21 + sum (a lo[0] + b lo[1]) + (sum (a hi[0] + b hi[1])) << 16)
-  // in 32-bit wrapping arithmetic (4 nblocks bytes out); the weights' split is pil_h3's.
-  void (*pil_hw)(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t istride, const int16_t* w,
-                 size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out);
+  // in 32-bit wrapping arithmetic (4 nblocks bytes out); the weights' split is pil_h3's. When r1
+  // is not null, row r1 goes through the same tables into out1 (SIMD versions read them once).
+  void (*pil_hw)(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint8_t* idx, size_t istride,
+                 const int16_t* w, size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out, uint8_t* out1);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 

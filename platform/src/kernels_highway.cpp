@@ -1454,68 +1454,99 @@ void PilH3(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, cons
 }
 
 // pil_hw (kernels.h), kBlocks blocks per vector: kPairs shuffles of the window into int16 pairs,
-// each multiply-added with the low and the high halves of the weights.
-template <size_t kBlocks, unsigned kPairs>
-HWY_INLINE size_t PilHwLoop(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base,
-                            const uint8_t* HWY_RESTRICT idx, size_t istride, const int16_t* HWY_RESTRICT w,
-                            size_t wstride, size_t nblocks, uint8_t* HWY_RESTRICT out) {
+// each multiply-added with the low and the high halves of the weights; kTwo: the second row
+// with the same tables (loaded once: the loop is bound by its loads).
+template <size_t kBlocks, unsigned kPairs, bool kTwo>
+HWY_INLINE size_t PilHwLoop(const uint8_t* HWY_RESTRICT r, const uint8_t* HWY_RESTRICT r1,
+                            const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx, size_t istride,
+                            const int16_t* HWY_RESTRICT w, size_t wstride, size_t nblocks, uint8_t* HWY_RESTRICT out,
+                            uint8_t* HWY_RESTRICT out1) {
   using WB = WindowBlocks<kBlocks>;
   const typename WB::D8 d8;
   const hn::Repartition<int16_t, decltype(d8)> d16;
   const hn::Repartition<int32_t, decltype(d8)> d32;
   const hn::Rebind<uint8_t, decltype(d32)> dq;
+  using V8 = hn::Vec<decltype(d8)>;
+  using V16 = hn::Vec<decltype(d16)>;
+  using V32 = hn::Vec<decltype(d32)>;
   const auto half = hn::Set(d32, 1 << 21), zero = hn::Zero(d32), top = hn::Set(d32, 255);
-  size_t k = 0;
-  for (; k + kBlocks <= nblocks; k += kBlocks) {
-    const auto x = WB::Load(r, base + k);
-    auto lo = half, hi = zero;
-    for (unsigned q = 0; q < kPairs; ++q) {
-      const auto pq = hn::BitCast(d16, hn::TableLookupBytesOr0(x, hn::LoadU(d8, idx + istride * q + 16 * k)));
-      const int16_t* wq = w + wstride * (2 * q) + 8 * k;
-      lo = hn::Add(lo, PairSums(d32, pq, hn::LoadU(d16, wq)));
-      hi = hn::Add(hi, PairSums(d32, pq, hn::LoadU(d16, wq + wstride)));
-    }
-    const auto s = hn::ShiftRight<22>(hn::Add(lo, hn::ShiftLeft<16>(hi)));
+  const auto store = [&](V32 s, uint8_t* HWY_RESTRICT o) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
     if constexpr (kBlocks == 4) {
       // vpmovusdb after the clamp below 0: clip8's clamp in two instructions.
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4 * k),
-                       _mm512_cvtusepi32_epi8(_mm512_max_epi32(s.raw, _mm512_setzero_si512())));
-      continue;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o), _mm512_cvtusepi32_epi8(_mm512_max_epi32(s.raw, zero.raw)));
+      return;
     }
 #endif
-    StoreBytes(dq, hn::Min(hn::Max(s, zero), top), out + 4 * k);
+    StoreBytes(dq, hn::Min(hn::Max(s, zero), top), o);
+  };
+  size_t k = 0;
+  for (; k + kBlocks <= nblocks; k += kBlocks) {
+    const auto x = WB::Load(r, base + k);
+    V32 lo = half, hi = zero, lo1 = half, hi1 = zero;
+    const auto sum = [&](V8 xx, V8 t, V16 wl, V16 wh, V32& l, V32& h) {
+      const auto pq = hn::BitCast(d16, hn::TableLookupBytesOr0(xx, t));
+      l = hn::Add(l, PairSums(d32, pq, wl));
+      h = hn::Add(h, PairSums(d32, pq, wh));
+    };
+    if (kTwo) {
+      const auto x1 = WB::Load(r1, base + k);
+      for (unsigned q = 0; q < kPairs; ++q) {
+        const auto t = hn::LoadU(d8, idx + istride * q + 16 * k);
+        const int16_t* wq = w + wstride * (2 * q) + 8 * k;
+        const auto wl = hn::LoadU(d16, wq), wh = hn::LoadU(d16, wq + wstride);
+        sum(x, t, wl, wh, lo, hi);
+        sum(x1, t, wl, wh, lo1, hi1);
+      }
+      store(hn::ShiftRight<22>(hn::Add(lo1, hn::ShiftLeft<16>(hi1))), out1 + 4 * k);
+    } else {
+      for (unsigned q = 0; q < kPairs; ++q) {
+        const int16_t* wq = w + wstride * (2 * q) + 8 * k;
+        sum(x, hn::LoadU(d8, idx + istride * q + 16 * k), hn::LoadU(d16, wq), hn::LoadU(d16, wq + wstride), lo, hi);
+      }
+    }
+    store(hn::ShiftRight<22>(hn::Add(lo, hn::ShiftLeft<16>(hi))), out + 4 * k);
   }
   return k;
 }
 
-template <unsigned kPairs>
-void PilHwPairs(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
-                size_t istride, const int16_t* HWY_RESTRICT w, size_t wstride, size_t nblocks,
-                uint8_t* HWY_RESTRICT out) {
+template <unsigned kPairs, bool kTwo>
+void PilHwPairs(const uint8_t* HWY_RESTRICT r, const uint8_t* HWY_RESTRICT r1, const int32_t* HWY_RESTRICT base,
+                const uint8_t* HWY_RESTRICT idx, size_t istride, const int16_t* HWY_RESTRICT w, size_t wstride,
+                size_t nblocks, uint8_t* HWY_RESTRICT out, uint8_t* HWY_RESTRICT out1) {
   size_t k = 0;
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-  k = PilHwLoop<4, kPairs>(r, base, idx, istride, w, wstride, nblocks, out);
+  k = PilHwLoop<4, kPairs, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
 #elif HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
-  k = PilHwLoop<2, kPairs>(r, base, idx, istride, w, wstride, nblocks, out);
+  k = PilHwLoop<2, kPairs, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
 #endif
-  PilHwLoop<1, kPairs>(r, base + k, idx + 16 * k, istride, w + 8 * k, wstride, nblocks - k, out + 4 * k);
+  PilHwLoop<1, kPairs, kTwo>(r, r1, base + k, idx + 16 * k, istride, w + 8 * k, wstride, nblocks - k, out + 4 * k,
+                             kTwo ? out1 + 4 * k : nullptr);
 }
 
-void PilHw(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT base, const uint8_t* HWY_RESTRICT idx,
-           size_t istride, const int16_t* HWY_RESTRICT w, size_t wstride, unsigned pairs, size_t nblocks,
-           uint8_t* HWY_RESTRICT out) {
+template <bool kTwo>
+void PilHwRows(const uint8_t* HWY_RESTRICT r, const uint8_t* HWY_RESTRICT r1, const int32_t* HWY_RESTRICT base,
+               const uint8_t* HWY_RESTRICT idx, size_t istride, const int16_t* HWY_RESTRICT w, size_t wstride,
+               unsigned pairs, size_t nblocks, uint8_t* HWY_RESTRICT out, uint8_t* HWY_RESTRICT out1) {
   switch (pairs) {
-    case 1: return PilHwPairs<1>(r, base, idx, istride, w, wstride, nblocks, out);
-    case 2: return PilHwPairs<2>(r, base, idx, istride, w, wstride, nblocks, out);
-    case 3: return PilHwPairs<3>(r, base, idx, istride, w, wstride, nblocks, out);
-    case 4: return PilHwPairs<4>(r, base, idx, istride, w, wstride, nblocks, out);
-    case 5: return PilHwPairs<5>(r, base, idx, istride, w, wstride, nblocks, out);
-    case 6: return PilHwPairs<6>(r, base, idx, istride, w, wstride, nblocks, out);
-    case 7: return PilHwPairs<7>(r, base, idx, istride, w, wstride, nblocks, out);
-    case 8: return PilHwPairs<8>(r, base, idx, istride, w, wstride, nblocks, out);
-    default: return scalar_kernels()->pil_hw(r, base, idx, istride, w, wstride, pairs, nblocks, out);
+    case 1: return PilHwPairs<1, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    case 2: return PilHwPairs<2, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    case 3: return PilHwPairs<3, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    case 4: return PilHwPairs<4, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    case 5: return PilHwPairs<5, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    case 6: return PilHwPairs<6, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    case 7: return PilHwPairs<7, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    case 8: return PilHwPairs<8, kTwo>(r, r1, base, idx, istride, w, wstride, nblocks, out, out1);
+    default:
+      return scalar_kernels()->pil_hw(r, r1, base, idx, istride, w, wstride, pairs, nblocks, out, out1);
   }
+}
+
+void PilHw(const uint8_t* HWY_RESTRICT r, const uint8_t* HWY_RESTRICT r1, const int32_t* HWY_RESTRICT base,
+           const uint8_t* HWY_RESTRICT idx, size_t istride, const int16_t* HWY_RESTRICT w, size_t wstride,
+           unsigned pairs, size_t nblocks, uint8_t* HWY_RESTRICT out, uint8_t* HWY_RESTRICT out1) {
+  if (r1 != nullptr) return PilHwRows<true>(r, r1, base, idx, istride, w, wstride, pairs, nblocks, out, out1);
+  PilHwRows<false>(r, nullptr, base, idx, istride, w, wstride, pairs, nblocks, out, nullptr);
 }
 
 const RowKernels* GetKernels() {

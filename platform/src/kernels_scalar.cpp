@@ -321,8 +321,9 @@ void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstr
   }
 }
 
-void pil_hw(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t istride, const int16_t* w,
-            size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out) {
+void pil_hw(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint8_t* idx, size_t istride,
+            const int16_t* w, size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out, uint8_t* out1) {
+  if (r1 != nullptr) pil_hw(r1, nullptr, base, idx, istride, w, wstride, pairs, nblocks, out1, nullptr);
   for (size_t k = 0; k < nblocks; ++k) {
     const uint8_t* win = r + base[k];
     for (unsigned j = 0; j < 4; ++j) {

@@ -792,9 +792,9 @@ void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstr
             uint8_t* out) {
   scalar_kernels()->pil_h3(r, base, w, wstride, taps, n, out);
 }
-void pil_hw(const uint8_t* r, const int32_t* base, const uint8_t* idx, size_t istride, const int16_t* w,
-            size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out) {
-  scalar_kernels()->pil_hw(r, base, idx, istride, w, wstride, pairs, nblocks, out);
+void pil_hw(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint8_t* idx, size_t istride,
+            const int16_t* w, size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out, uint8_t* out1) {
+  scalar_kernels()->pil_hw(r, r1, base, idx, istride, w, wstride, pairs, nblocks, out, out1);
 }
 
 }  // namespace

@@ -138,7 +138,9 @@ class Resampler {
   pixnorm_status init_pil_hw(size_t valid);
   size_t pil_span() const;
   size_t pil_span_start(uint32_t o, size_t span) const;
-  void horizontal_hw(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const;
+  // One source row (line1 null) or two through pil_hw.
+  void horizontal_hw(const RowKernels* k, const uint8_t* line, const uint8_t* line1, uint8_t* tail, uint8_t* dst,
+                     uint8_t* dst1) const;
   void horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const;
   static constexpr unsigned kPilWindows = 8;
   size_t pil_slot_bytes() const;

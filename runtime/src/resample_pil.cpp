@@ -404,6 +404,8 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
   const size_t kx = x_.taps, w = static_cast<size_t>(x_.out) * c_;
   const size_t lo = static_cast<size_t>(x_.lo) * c_, hi = static_cast<size_t>(x_.hi) * c_;
   int32_t wy[4096];
+  const uint8_t* pending[4096];
+  uint8_t* pdst[4096];
   for (uint32_t yo = y0; yo < y1; ++yo, out += out_row_bytes) {
     if (yo < y_.lo || yo >= y_.hi) {
       std::memset(out, fill_, w);
@@ -414,16 +416,22 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
     // The source rows of the window (the vertical bounds only move forward, so a ring of r rows
     // keeps every row a later output row of this call still needs); zero weights are skipped.
     const int32_t* wrow = y_.weight + static_cast<size_t>(yo) * r;
-    unsigned used = 0;
+    unsigned used = 0, npending = 0;
     for (unsigned j = 0; j < r; ++j) {
       if (wrow[j] == 0) continue;
       const int32_t sy = y_.start[yo] + static_cast<int32_t>(j);
       const unsigned slot = static_cast<unsigned>(sy) % r;
       uint8_t* dst = ring + slot * pil_slot_bytes();
+      if (tag[slot] != sy && hwpairs_ != 0 && direct_) {
+        // Rows read in place: they go through pil_hw two at a time below.
+        pending[npending] = fetch(k, src, static_cast<uint32_t>(sy), compact);
+        pdst[npending++] = dst;
+        tag[slot] = sy;
+      }
       if (tag[slot] != sy) {
         const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
         if (hwpairs_ != 0) {
-          horizontal_hw(k, line, tail, dst);
+          horizontal_hw(k, line, nullptr, tail, dst, nullptr);
           tag[slot] = sy;
           taps[used] = dst;
           wy[used++] = wrow[j];
@@ -447,23 +455,32 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
       taps[used] = dst;
       wy[used++] = wrow[j];
     }
+    for (unsigned i = 0; i < npending; i += 2)
+      horizontal_hw(k, pending[i], i + 1 < npending ? pending[i + 1] : nullptr, tail, pdst[i],
+                    i + 1 < npending ? pdst[i + 1] : nullptr);
     k->pil_v(taps, wy, used, nh_, out + lo);
   }
 }
 
-void Resampler::horizontal_hw(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const {
+void Resampler::horizontal_hw(const RowKernels* k, const uint8_t* line, const uint8_t* line1, uint8_t* tail,
+                              uint8_t* dst, uint8_t* dst1) const {
   const size_t istride = 16 * hwblocks_, wstride = 8 * hwblocks_;
   if (hwsafe_lo_ < hwsafe_hi_)
-    k->pil_hw(line, hwbase_ + hwsafe_lo_, hwidx_ + 16 * hwsafe_lo_, istride, hww_ + 8 * hwsafe_lo_, wstride, hwpairs_,
-              hwsafe_hi_ - hwsafe_lo_, dst + 4 * hwsafe_lo_);
+    k->pil_hw(line, line1, hwbase_ + hwsafe_lo_, hwidx_ + 16 * hwsafe_lo_, istride, hww_ + 8 * hwsafe_lo_, wstride,
+              hwpairs_, hwsafe_hi_ - hwsafe_lo_, dst + 4 * hwsafe_lo_, line1 != nullptr ? dst1 + 4 * hwsafe_lo_ : nullptr);
   if (hwsafe_lo_ == 0 && hwsafe_hi_ == hwblocks_) return;
-  std::memcpy(tail, line + hwtail_from_, hwvalid_ - hwtail_from_);
-  std::memset(tail + (hwvalid_ - hwtail_from_), 0, hwtail_bytes_ - (hwvalid_ - hwtail_from_));
   const size_t lo = hwsafe_lo_ < hwsafe_hi_ ? hwsafe_lo_ : 0, hi = hwsafe_lo_ < hwsafe_hi_ ? hwsafe_hi_ : 0;
-  if (lo > 0) k->pil_hw(tail, hwtbase_, hwidx_, istride, hww_, wstride, hwpairs_, lo, dst);
-  if (hi < hwblocks_)
-    k->pil_hw(tail, hwtbase_ + hi, hwidx_ + 16 * hi, istride, hww_ + 8 * hi, wstride, hwpairs_, hwblocks_ - hi,
-              dst + 4 * hi);
+  for (int i = 0; i < 2; ++i) {
+    const uint8_t* l = i == 0 ? line : line1;
+    uint8_t* d = i == 0 ? dst : dst1;
+    if (l == nullptr) break;
+    std::memcpy(tail, l + hwtail_from_, hwvalid_ - hwtail_from_);
+    std::memset(tail + (hwvalid_ - hwtail_from_), 0, hwtail_bytes_ - (hwvalid_ - hwtail_from_));
+    if (lo > 0) k->pil_hw(tail, nullptr, hwtbase_, hwidx_, istride, hww_, wstride, hwpairs_, lo, d, nullptr);
+    if (hi < hwblocks_)
+      k->pil_hw(tail, nullptr, hwtbase_ + hi, hwidx_ + 16 * hi, istride, hww_ + 8 * hi, wstride, hwpairs_,
+                hwblocks_ - hi, d + 4 * hi, nullptr);
+  }
 }
 
 void Resampler::horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const {
