@@ -1492,9 +1492,13 @@ HWY_INLINE size_t PilHwLoop(const uint8_t* HWY_RESTRICT r, const uint8_t* HWY_RE
     if (kTwo) {
       const auto x1 = WB::Load(r1, base + k);
       for (unsigned q = 0; q < kPairs; ++q) {
-        const auto t = hn::LoadU(d8, idx + istride * q + 16 * k);
+        auto t = hn::LoadU(d8, idx + istride * q + 16 * k);
         const int16_t* wq = w + wstride * (2 * q) + 8 * k;
-        const auto wl = hn::LoadU(d16, wq), wh = hn::LoadU(d16, wq + wstride);
+        auto wl = hn::LoadU(d16, wq), wh = hn::LoadU(d16, wq + wstride);
+#if PIXNORM_X86_SIMD && (defined(__GNUC__) || defined(__clang__))
+        // In registers: folded into both rows' instructions, they would be loaded twice.
+        asm("" : "+v"(t.raw), "+v"(wl.raw), "+v"(wh.raw));
+#endif
         sum(x, t, wl, wh, lo, hi);
         sum(x1, t, wl, wh, lo1, hi1);
       }
