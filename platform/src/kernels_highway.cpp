@@ -1342,6 +1342,35 @@ void PilH(const uint8_t* HWY_RESTRICT r, const int32_t* HWY_RESTRICT off, const 
   if (e < n) scalar_kernels()->pil_h(r, off + e, w + e, wstride, taps, step, n - e, out + e);
 }
 
+// PilV for a few taps: row pointers and weights hoisted out of the loop over elements.
+template <unsigned kTaps>
+HWY_INLINE size_t PilVTaps(const uint8_t* const* rows, const int32_t* HWY_RESTRICT w, size_t n,
+                           uint8_t* HWY_RESTRICT out) {
+  const DI di;
+  const DQ dq;
+  const size_t N = hn::Lanes(di);
+  const auto half = hn::Set(di, 1 << 21);
+  const uint8_t* r0 = rows[0];
+  const uint8_t* r1 = rows[kTaps > 1 ? 1 : 0];
+  const uint8_t* r2 = rows[kTaps > 2 ? 2 : 0];
+  const uint8_t* r3 = rows[kTaps > 3 ? 3 : 0];
+  const auto w0 = hn::Set(di, w[0]), w1 = hn::Set(di, w[kTaps > 1 ? 1 : 0]), w2 = hn::Set(di, w[kTaps > 2 ? 2 : 0]),
+             w3 = hn::Set(di, w[kTaps > 3 ? 3 : 0]);
+  const auto one = [&](size_t at) {
+    auto s = hn::Add(half, hn::Mul(hn::PromoteTo(di, hn::LoadU(dq, r0 + at)), w0));
+    if (kTaps > 1) s = hn::Add(s, hn::Mul(hn::PromoteTo(di, hn::LoadU(dq, r1 + at)), w1));
+    if (kTaps > 2) s = hn::Add(s, hn::Mul(hn::PromoteTo(di, hn::LoadU(dq, r2 + at)), w2));
+    if (kTaps > 3) s = hn::Add(s, hn::Mul(hn::PromoteTo(di, hn::LoadU(dq, r3 + at)), w3));
+    hn::StoreU(hn::DemoteTo(dq, hn::ShiftRight<22>(s)), dq, out + at);
+  };
+  size_t e = 0;
+  for (; e + 2 * N <= n; e += 2 * N) {
+    one(e);
+    one(e + N);
+  }
+  return e;
+}
+
 void PilV(const uint8_t* const* rows, const int32_t* HWY_RESTRICT w, unsigned taps, size_t n,
           uint8_t* HWY_RESTRICT out) {
   const DI di;
@@ -1349,6 +1378,10 @@ void PilV(const uint8_t* const* rows, const int32_t* HWY_RESTRICT w, unsigned ta
   const size_t N = hn::Lanes(di);
   const auto half = hn::Set(di, 1 << 21);
   size_t e = 0;
+  if (taps == 1) e = PilVTaps<1>(rows, w, n, out);
+  if (taps == 2) e = PilVTaps<2>(rows, w, n, out);
+  if (taps == 3) e = PilVTaps<3>(rows, w, n, out);
+  if (taps == 4) e = PilVTaps<4>(rows, w, n, out);
   for (; e + 2 * N <= n; e += 2 * N) {
     auto s0 = half, s1 = half;
     for (unsigned j = 0; j < taps; ++j) {
