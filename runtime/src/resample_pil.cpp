@@ -398,7 +398,7 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
   int32_t* tag = reinterpret_cast<int32_t*>(scratch + compact_bytes());
   const uint8_t** taps = reinterpret_cast<const uint8_t**>(scratch + compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8);
   uint8_t* ring = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(taps + r) + 63) / 64 * 64);
-  uint8_t* tail = ring + r * pil_slot_bytes();  // the padded copy of a row's end (horizontal_h3)
+  uint8_t* tail = ring + r * pil_slot_bytes();  // the padded copy of a row's end (horizontal_hw, horizontal_h3)
   for (unsigned i = 0; i < r; ++i) tag[i] = -1;
   const RowKernels* ref = scalar_kernels();
   const size_t kx = x_.taps, w = static_cast<size_t>(x_.out) * c_;
