@@ -114,6 +114,29 @@ struct RowKernels {
   void (*pil_h)(const uint8_t* r, const int32_t* off, const int32_t* w, size_t wstride, unsigned taps,
                 unsigned step, size_t n, uint8_t* out);
   void (*pil_v)(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n, uint8_t* out);
+  // pil_h for three-channel rows, one output pixel per 128-bit block. Pixel p (p < n) reads the
+  // windows r + base[p] + 15g (g < ceil(taps / 5)) of five source pixels each and multiply-adds
+  // int16 pairs: in window g, pair q of channel c is a = win[6q + c], b = win[6q + 3 + c] (b = 0
+  // for q = 2), for q < 3, or q < ceil((taps - 5g) / 2) in the last window; with t = 3g + q, its
+  // int16 weights are lo = w + wstride(2t) + 8p + 2c and hi = lo + wstride, and
+  //   out[3p + c] = clip8(2^21 + sum (a lo[0] + b lo[1]) + (sum (a hi[0] + b hi[1])) << 16)
+  // in 32-bit wrapping arithmetic (3n bytes out). With lo = (int16)W and hi = (int16)((W - lo) >> 16)
+  // for each Pillow weight W (0 past its taps), this is pil_h's sum modulo 2^32: every pairwise
+  // product sum fits in int32 and hi * 2^16 = W - lo modulo 2^32, so the same bytes for any
+  // weights. SIMD versions (pmaddwd) may read all 16 bytes of every window: the caller keeps them
+  // readable.
+  void (*pil_h3)(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned taps, size_t n,
+                 uint8_t* out);
+  // pil_h by blocks of four consecutive elements whose taps lie within one 16-byte window: block
+  // k (k < nblocks) reads r[base[k]] .. r[base[k] + 15] only. For pair q < pairs, element j of
+  // the block takes t = idx + istride q + 16k, lo = w + wstride (2q) + 8k + 2j, hi = lo + wstride,
+  // a = win[t[4j]] and b = win[t[4j + 2]] (0 where the index is 0x80 or more; t[4j + 1] and
+  // t[4j + 3] are 0x80, so SIMD versions shuffle the window into int16 pairs), and
+  //   out[4k + j] = clip8(2^21 + sum (a lo[0] + b lo[1]) + (sum (a hi[0] + b hi[1])) << 16)
+  // in 32-bit wrapping arithmetic (4 nblocks bytes out); the weights' split is pil_h3's. When r1
+  // is not null, row r1 goes through the same tables into out1 (SIMD versions read them once).
+  void (*pil_hw)(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint8_t* idx, size_t istride,
+                 const int16_t* w, size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out, uint8_t* out1);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
 

@@ -298,6 +298,49 @@ void pil_v(const uint8_t* const* rows, const int32_t* w, unsigned taps, size_t n
     out[e] = pil_clip8(s);
   }
 }
+
+void pil_h3(const uint8_t* r, const int32_t* base, const int16_t* w, size_t wstride, unsigned taps, size_t n,
+            uint8_t* out) {
+  const unsigned windows = (taps + 4) / 5;
+  for (size_t p = 0; p < n; ++p) {
+    for (unsigned c = 0; c < 3; ++c) {
+      uint32_t lo = 0, hi = 0;
+      for (unsigned g = 0; g < windows; ++g) {
+        const uint8_t* win = r + base[p] + 15 * g;
+        const unsigned pairs = g + 1 < windows ? 3 : (taps - 5 * g + 1) / 2;
+        for (unsigned q = 0; q < pairs; ++q) {
+          const uint32_t a = win[6 * q + c], b = q < 2 ? win[6 * q + 3 + c] : 0;
+          const int16_t* wl = w + wstride * (2 * (3 * g + q)) + 8 * p + 2 * c;
+          const int16_t* wh = wl + wstride;
+          lo += a * static_cast<uint32_t>(wl[0]) + b * static_cast<uint32_t>(wl[1]);
+          hi += a * static_cast<uint32_t>(wh[0]) + b * static_cast<uint32_t>(wh[1]);
+        }
+      }
+      out[3 * p + c] = pil_clip8((1u << 21) + lo + (hi << 16));
+    }
+  }
+}
+
+void pil_hw(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint8_t* idx, size_t istride,
+            const int16_t* w, size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out, uint8_t* out1) {
+  if (r1 != nullptr) pil_hw(r1, nullptr, base, idx, istride, w, wstride, pairs, nblocks, out1, nullptr);
+  for (size_t k = 0; k < nblocks; ++k) {
+    const uint8_t* win = r + base[k];
+    for (unsigned j = 0; j < 4; ++j) {
+      // a lo + (a hi << 16) = a (lo + (hi << 16)) modulo 2^32: one product per tap.
+      uint32_t s = 1u << 21;
+      for (unsigned q = 0; q < pairs; ++q) {
+        const uint8_t* t = idx + istride * q + 16 * k + 4 * j;
+        const uint32_t a = t[0] < 0x80 ? win[t[0]] : 0, b = t[2] < 0x80 ? win[t[2]] : 0;
+        const int16_t* wl = w + wstride * (2 * q) + 8 * k + 2 * j;
+        const int16_t* wh = wl + wstride;
+        s += a * (static_cast<uint32_t>(wl[0]) + (static_cast<uint32_t>(wh[0]) << 16)) +
+             b * (static_cast<uint32_t>(wl[1]) + (static_cast<uint32_t>(wh[1]) << 16));
+      }
+      out[4 * k + j] = pil_clip8(s);
+    }
+  }
+}
 }  // namespace scalar
 
 const RowKernels* scalar_kernels() {
@@ -306,6 +349,7 @@ const RowKernels* scalar_kernels() {
                                      scalar::planar_narrow, scalar::resample2,     scalar::resample2_windows,
                                      scalar::gather_windows,
                                      scalar::yuv,           scalar::pil_h,         scalar::pil_v,
+                                     scalar::pil_h3,        scalar::pil_hw,
                                      "scalar"};
   return &kernels;
 }

@@ -208,6 +208,13 @@ Resampler::~Resampler() {
   delete[] ewx_;
   delete[] hoff_;
   delete[] hw_;
+  delete[] h3base_;
+  delete[] h3tbase_;
+  delete[] h3w_;
+  delete[] hwbase_;
+  delete[] hwtbase_;
+  delete[] hwidx_;
+  delete[] hww_;
   for (int32_t* g : goff_) delete[] g;
 }
 

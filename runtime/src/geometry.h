@@ -6,6 +6,7 @@
 #ifndef PIXNORM_GEOMETRY_H
 #define PIXNORM_GEOMETRY_H
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -112,8 +113,36 @@ class Resampler {
   int32_t* hoff_ = nullptr;   // [nh_] byte offset of each element's first tap in the (compact) source row
   int32_t* hw_ = nullptr;     // [x_.taps * nh_] weights, tap-major
   size_t hsafe_lo_ = 0, hsafe_hi_ = 0;  // elements whose taps may be read as whole words (SIMD)
+  // Every four consecutive elements' taps within 16 bytes: k->pil_hw by blocks of four elements
+  // (tables as pil_hw reads them); blocks outside [hwsafe_lo_, hwsafe_hi_) read a padded copy of
+  // the row's end from hwtail_from_ (bases hwtbase_). Otherwise, pil_h3 or pil_h.
+  unsigned hwpairs_ = 0;  // tap pairs; 0: not used
+  size_t hwblocks_ = 0;
+  int32_t* hwbase_ = nullptr;
+  int32_t* hwtbase_ = nullptr;
+  uint8_t* hwidx_ = nullptr;
+  int16_t* hww_ = nullptr;
+  size_t hwsafe_lo_ = 0, hwsafe_hi_ = 0, hwtail_from_ = 0, hwtail_bytes_ = 0, hwvalid_ = 0;
+  // Three channels and nonzero weights spanning at most 5 * kPilWindows taps: k->pil_h3 instead.
+  // Pixels outside [h3safe_lo_, h3safe_hi_) would read windows past the row: they read a padded
+  // copy of the row's end from h3tail_from_ (bases h3tbase_).
+  unsigned h3taps_ = 0;         // taps per pixel; 0: pil_h as above
+  size_t np_ = 0;               // output pixels of an intermediate row
+  int32_t* h3base_ = nullptr;   // [np_] byte offset of each pixel's first tap
+  int32_t* h3tbase_ = nullptr;  // [np_] the same in the copy of the row's end
+  int16_t* h3w_ = nullptr;      // [6 * windows * 8 * np_] pil_h3's weight tables
+  size_t h3safe_lo_ = 0, h3safe_hi_ = 0, h3tail_from_ = 0, h3tail_bytes_ = 0, h3valid_ = 0;
   pixnorm_status init_pil_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w, uint32_t out_h);
   pixnorm_status init_pil_rows(uint32_t image_width);
+  pixnorm_status init_pil_h3(size_t valid);
+  pixnorm_status init_pil_hw(size_t valid);
+  size_t pil_span() const;
+  size_t pil_span_start(uint32_t o, size_t span) const;
+  // One source row (line1 null) or two through pil_hw.
+  void horizontal_hw(const RowKernels* k, const uint8_t* line, const uint8_t* line1, uint8_t* tail, uint8_t* dst,
+                     uint8_t* dst1) const;
+  void horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const;
+  static constexpr unsigned kPilWindows = 8;
   size_t pil_slot_bytes() const;
   size_t pil_scratch_bytes() const;
   void rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
@@ -124,6 +153,9 @@ class Resampler {
 
 // 1 for the Pillow interpolations.
 bool is_pil(pixnorm_interp i);
+// Tests: pil-* plans created while this is set take pil_h alone (the first kernel written for
+// Pillow's horizontal pass), the reference the faster ones are compared with.
+extern std::atomic<bool> pil_h_only;
 // The letterbox placement of one axis: content of n samples starting at lo, of `out`.
 void letterbox_axis(uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other, uint32_t* lo, uint32_t* n);
 // Slack after a compact row: whole-word reads past its last byte stay inside the scratch.
