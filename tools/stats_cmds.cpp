@@ -502,10 +502,13 @@ int run_import(int argc, char** argv) {
     if (a.has("--target-size")) {
       const std::string t = a.get("--target-size");
       const size_t x = t.find('x');
+      // Named, so that the end pointers strtoul sets stay valid for the checks below.
+      const std::string ws = x == std::string::npos ? "" : t.substr(0, x);
+      const std::string hs = x == std::string::npos ? "" : t.substr(x + 1);
       char* e1 = nullptr;
       char* e2 = nullptr;
-      const unsigned long w = x == std::string::npos ? 0 : std::strtoul(t.substr(0, x).c_str(), &e1, 10);
-      const unsigned long h = x == std::string::npos ? 0 : std::strtoul(t.substr(x + 1).c_str(), &e2, 10);
+      const unsigned long w = std::strtoul(ws.c_str(), &e1, 10);
+      const unsigned long h = std::strtoul(hs.c_str(), &e2, 10);
       if (x == std::string::npos || x == 0 || x + 1 == t.size() || *e1 || *e2 || w < 1 || h < 1 ||
           w > PIXNORM_MAX_DIMENSION || h > PIXNORM_MAX_DIMENSION || t[0] == '-' || t[x + 1] == '-')
         throw usage_error("--target-size: expected WxH (1 to " + std::to_string(PIXNORM_MAX_DIMENSION) +
