@@ -97,14 +97,7 @@ def pixels_of(path):
 
 def path_hash(rel):
     """The CLI's hash of a relative path (FNV-1a, then the splitmix64 finalizer)."""
-    h = 1469598103934665603
-    for b in rel.encode():
-        h = ((h ^ b) * 1099511628211) & M64
-    h ^= h >> 30
-    h = (h * 0xbf58476d1ce4e5b9) & M64
-    h ^= h >> 27
-    h = (h * 0x94d049bb133111eb) & M64
-    return h ^ (h >> 31)
+    return path_hash_bytes(rel.encode())
 
 
 def listing(folder, sample=1.0, shard=None):
@@ -792,6 +785,7 @@ def edited_checkpoint_refused():
 
 
 def path_hash_bytes(data):
+    """FNV-1a of bytes, then the splitmix64 finalizer: the CLI's path hash and file key."""
     h = 1469598103934665603
     for b in data:
         h = ((h ^ b) * 1099511628211) & M64
