@@ -1,6 +1,8 @@
-// Every row kernel of every SIMD backend and Highway target against the scalar reference,
-// bit for bit: lengths from 0 to several vectors with odd tails, misaligned sources and
-// destinations, sentinels before and after every output.
+// The row kernels of the catalogue that normalize and reduce (flat, planar, interleave, the narrow
+// outputs, reduce, reduce_pooled4): each SIMD backend and Highway target against the scalar
+// reference, bit for bit, through the checks kernel_cases.cpp registers per backend; lengths from 0
+// to several vectors with odd tails, misaligned sources and destinations, sentinels before and
+// after every output. The scalar reference against its formulas.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <vector>
 
 #include "backends.h"
+#include "kernel_checks.h"
 
 using namespace pixnorm;
 using namespace pixnorm_test;
@@ -47,9 +50,10 @@ TEST_CASE("kernels: the backends under test are the ones this machine can run") 
   for (const auto& b : backends) CHECK(b.kernels != nullptr);
 }
 
-TEST_CASE("kernels: flat, period 1 and 3") {
+// kernels: flat, period 1 and 3
+static void flat_cases(const Backend& b) {
   const auto src_all = random_bytes(5000 + 64, 1);
-  for (const auto& b : simd_backends()) {
+  {
     CAPTURE(b.name);
     for (unsigned period : {1u, 3u}) {
       for (size_t n : lengths()) {
@@ -73,9 +77,10 @@ TEST_CASE("kernels: flat, period 1 and 3") {
   }
 }
 
-TEST_CASE("kernels: planar from 3 and 4 channels") {
+// kernels: planar from 3 and 4 channels
+static void planar_cases(const Backend& b) {
   const auto src_all = random_bytes(4 * 5000 + 64, 2);
-  for (const auto& b : simd_backends()) {
+  {
     CAPTURE(b.name);
     for (unsigned cin : {3u, 4u}) {
       for (size_t n : lengths()) {
@@ -98,9 +103,10 @@ TEST_CASE("kernels: planar from 3 and 4 channels") {
   }
 }
 
-TEST_CASE("kernels: interleave from 3 and 4 channels, with and without swap") {
+// kernels: interleave from 3 and 4 channels, with and without swap
+static void interleave_cases(const Backend& b) {
   const auto src_all = random_bytes(4 * 5000 + 64, 3);
-  for (const auto& b : simd_backends()) {
+  {
     CAPTURE(b.name);
     for (unsigned cin : {3u, 4u}) {
       for (int swap : {0, 1}) {
@@ -220,9 +226,10 @@ TEST_CASE("kernels: the narrow reference is flat or planar, then pack") {
   CHECK(narrow_fits(zero, zero, 3));
 }
 
-TEST_CASE("kernels: flat_narrow and planar_narrow to int8, uint8 and f16") {
+// kernels: flat_narrow and planar_narrow to int8, uint8 and f16
+static void narrow_cases(const Backend& b, bool flat_part) {
   const auto src_all = random_bytes(4 * 5000 + 64, 12);
-  for (const auto& b : simd_backends()) {
+  {
     CAPTURE(b.name);
     for (const NarrowCase& c : narrow_cases()) {
       CAPTURE(c.what);
@@ -234,6 +241,7 @@ TEST_CASE("kernels: flat_narrow and planar_narrow to int8, uint8 and f16") {
           CAPTURE(off);
           const size_t doff = (off % 3) * es;
           for (unsigned period : {1u, 3u}) {
+            if (!flat_part) break;
             const size_t m = period * n;
             CAPTURE(period);
             const auto copy = alone(src_all.data(), off == 3 ? m : 0);
@@ -246,6 +254,7 @@ TEST_CASE("kernels: flat_narrow and planar_narrow to int8, uint8 and f16") {
             REQUIRE((got.same(want) && got2.same(want)));
           }
           for (unsigned cin : {3u, 4u}) {
+            if (flat_part) break;
             CAPTURE(cin);
             const auto copy = alone(src_all.data(), off == 3 ? n * cin : 0);
             const uint8_t* src = off == 3 ? copy.data() : src_all.data() + off;
@@ -314,9 +323,10 @@ struct ReduceAsk {
 constexpr ReduceAsk kReduceAsks[] = {{true, true}, {true, false}, {false, true}};
 }  // namespace
 
-TEST_CASE("kernels: reduce (sums, sums of squares, min, max) for 1, 3 and 4 channels") {
+// kernels: reduce (sums, sums of squares, min, max) for 1, 3 and 4 channels
+static void reduce_cases(const Backend& b) {
   const auto src_all = random_bytes(4 * 5000 + 64, 4);
-  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+  for (const bool vnni : {true, false}) {
     const VnniScope scope(vnni);  // both paths on CPUs with VNNI
     CAPTURE(vnni);
     CAPTURE(b.name);
@@ -370,7 +380,8 @@ TEST_CASE("kernels: the scalar reduction adds what the accumulator asks for, and
   }
 }
 
-TEST_CASE("kernels: reduce_pooled4 pools the first three bytes of every pixel; every SIMD backend the same") {
+// kernels: reduce_pooled4 pools the first three bytes of every pixel; every SIMD backend the same
+static void pooled4_cases(const Backend* bp) {
   // The scalar reference against the per-channel reduction of the same pixels, then every SIMD
   // backend against it. Random pixels, then pixels whose alpha lies outside the colours' range
   // (0 under colours of 1..254, 255 over them): a kernel that reads alpha gets min 0 or max 255.
@@ -398,7 +409,9 @@ TEST_CASE("kernels: reduce_pooled4 pools the first three bytes of every pixel; e
       }
     }
   }
-  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+  if (bp == nullptr) return;  // the scalar reference alone
+  const Backend& b = *bp;
+  for (const bool vnni : {true, false}) {
     const VnniScope scope(vnni);  // both paths on CPUs with VNNI
     CAPTURE(vnni);
     CAPTURE(b.name);
@@ -428,16 +441,34 @@ TEST_CASE("kernels: reduce_pooled4 pools the first three bytes of every pixel; e
   }
 }
 
-TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
-  // All 255: the largest squares. 2^20 pixels of 3 channels overflow any 32-bit lane that is
-  // not flushed in time (each lane would reach about 2^32).
-  const size_t n = size_t(1) << 20;
-  std::vector<uint8_t> src(3 * n, 255);
+TEST_CASE("kernels: reduce_pooled4 of the scalar reference pools the first three bytes of every pixel") {
+  pooled4_cases(nullptr);
+}
+
+namespace {
+// All 255: the largest squares. 2^20 pixels of 3 channels overflow any 32-bit lane that is
+// not flushed in time (each lane would reach about 2^32).
+constexpr size_t kBigN = size_t(1) << 20;
+std::vector<uint8_t> big_plain() {
+  std::vector<uint8_t> src(3 * kBigN, 255);
   src[12345] = 0;  // one low value: min must see it
-  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+  return src;
+}
+// Pooled four-byte pixels: 3 * 2^20 colour bytes of 255 into one channel's lanes.
+std::vector<uint8_t> big_pooled() {
+  std::vector<uint8_t> px(4 * kBigN, 255);
+  for (size_t i = 3; i < px.size(); i += 4) px[i] = 0;
+  px[4 * 777 + 1] = 3;
+  return px;
+}
+}  // namespace
+
+static void reduce_big_cases(const Backend& b) {
+  const size_t n = kBigN;
+  const std::vector<uint8_t> src = big_plain();
+  for (const bool vnni : {true, false}) {
     const VnniScope scope(vnni);  // both paths on CPUs with VNNI
     CAPTURE(vnni);
-    CAPTURE(b.name);
     for (unsigned cin : {1u, 3u}) {
       ReduceAcc want, got;
       reduce_acc_init(&want);
@@ -447,14 +478,14 @@ TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
       check_reduce_equal(want, got, cin);
     }
   }
-  // Pooled four-byte pixels: 3 * 2^20 colour bytes of 255 into one channel's lanes.
-  std::vector<uint8_t> px(4 * n, 255);
-  for (size_t i = 3; i < px.size(); i += 4) px[i] = 0;
-  px[4 * 777 + 1] = 3;
-  for (const bool vnni : {true, false}) for (const auto& b : simd_backends()) {
+}
+
+static void pooled4_big_cases(const Backend& b) {
+  const size_t n = kBigN;
+  const std::vector<uint8_t> px = big_pooled();
+  for (const bool vnni : {true, false}) {
     const VnniScope scope(vnni);  // both paths on CPUs with VNNI
     CAPTURE(vnni);
-    CAPTURE(b.name);
     ReduceAcc want, got;
     reduce_acc_init(&want);
     reduce_acc_init(&got);
@@ -462,6 +493,11 @@ TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
     b.kernels->reduce_pooled4(px.data(), n, &got);
     check_reduce_equal(want, got, 1);
   }
+}
+
+TEST_CASE("kernels: the scalar reduce stays exact past the 32-bit partial sums") {
+  const size_t n = kBigN;
+  const std::vector<uint8_t> src = big_plain(), px = big_pooled();
   ReduceAcc pooled;
   reduce_acc_init(&pooled);
   scalar_kernels()->reduce_pooled4(px.data(), n, &pooled);
@@ -476,4 +512,19 @@ TEST_CASE("kernels: reduce stays exact past the 32-bit partial sums") {
   CHECK(acc.sumsq[0] == uint64_t(65025) * (n - 1));
   CHECK(acc.min[0] == 0);
   CHECK(acc.max[0] == 255);
+}
+
+// The catalogue's checks (kernel_checks.h) of the kernels this file tests.
+void pixnorm_test::check_flat(const Backend& b) { flat_cases(b); }
+void pixnorm_test::check_planar(const Backend& b) { planar_cases(b); }
+void pixnorm_test::check_interleave(const Backend& b) { interleave_cases(b); }
+void pixnorm_test::check_flat_narrow(const Backend& b) { narrow_cases(b, true); }
+void pixnorm_test::check_planar_narrow(const Backend& b) { narrow_cases(b, false); }
+void pixnorm_test::check_reduce(const Backend& b) {
+  reduce_cases(b);
+  reduce_big_cases(b);
+}
+void pixnorm_test::check_reduce_pooled4(const Backend& b) {
+  pooled4_cases(&b);
+  pooled4_big_cases(b);
 }

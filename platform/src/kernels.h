@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernel_catalogue.h"
 #include "pixnorm/pixnorm.h"
 
 namespace pixnorm {
@@ -139,6 +140,25 @@ struct RowKernels {
                  const int16_t* w, size_t wstride, unsigned pairs, size_t nblocks, uint8_t* out, uint8_t* out1);
   const char* target;  // e.g. "scalar", "AVX2", "NEON"
 };
+
+// RowKernels holds exactly the catalogue's kernels: a member added without its catalogue line (or
+// the reverse) fails here.
+#define PIXNORM_COUNT_KERNEL(field, Name) +1
+inline constexpr size_t kKernelCount = 0 PIXNORM_KERNEL_CATALOGUE(PIXNORM_COUNT_KERNEL);
+#undef PIXNORM_COUNT_KERNEL
+static_assert(sizeof(RowKernels) == kKernelCount * sizeof(void (*)()) + sizeof(const char*),
+              "RowKernels and PIXNORM_KERNEL_CATALOGUE (kernel_catalogue.h) list different kernels");
+
+// The names of the catalogue's kernels, in its order.
+#define PIXNORM_KERNEL_NAME(field, Name) #field,
+inline constexpr const char* kKernelNames[] = {PIXNORM_KERNEL_CATALOGUE(PIXNORM_KERNEL_NAME)};
+#undef PIXNORM_KERNEL_NAME
+
+// Each backend fills its table by name through the catalogue, in a constexpr function (constant
+// data: no code runs at load time, which matters for tables compiled for a wider instruction set
+// than the CPU may have):
+//   #define SET(field, Name) k.field = field;      (Highway: k.field = Name;)
+//   PIXNORM_KERNEL_CATALOGUE(SET)
 
 // NHWC output from swapped or four-channel pixels through byte windows (the x86 SIMD
 // interleave kernels). One period is `lanes` pixels: three float vectors of `lanes` lanes;

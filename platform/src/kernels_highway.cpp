@@ -1586,11 +1586,20 @@ void PilHw(const uint8_t* HWY_RESTRICT r, const uint8_t* HWY_RESTRICT r1, const 
   PilHwRows<false>(r, nullptr, base, idx, istride, w, wstride, pairs, nblocks, out, nullptr);
 }
 
+constexpr RowKernels MakeKernels() {
+  RowKernels k{};
+#define PIXNORM_SET_KERNEL(field, Name) k.field = Name;
+  PIXNORM_KERNEL_CATALOGUE(PIXNORM_SET_KERNEL)
+#undef PIXNORM_SET_KERNEL
+  return k;
+}
+
 const RowKernels* GetKernels() {
-  static const RowKernels kernels = {Flat,      Planar,           Interleave, Reduce, ReducePooled4,
-                                     Pack,      FlatNarrow,       PlanarNarrow, Resample2,
-                                     Resample2Windows, GatherWindows, Yuv, PilH, PilV, PilH3,
-                                     PilHw,     hwy::TargetName(HWY_TARGET)};
+  static const RowKernels kernels = [] {
+    RowKernels k = MakeKernels();
+    k.target = hwy::TargetName(HWY_TARGET);
+    return k;
+  }();
   return &kernels;
 }
 #endif  // HWY_TARGET == HWY_SCALAR

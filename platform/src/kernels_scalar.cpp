@@ -343,15 +343,18 @@ void pil_hw(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint
 }
 }  // namespace scalar
 
-const RowKernels* scalar_kernels() {
-  static const RowKernels kernels = {scalar::flat,          scalar::planar,        scalar::interleave,
-                                     scalar::reduce,        scalar::reduce_pooled4, scalar::pack,          scalar::flat_narrow,
-                                     scalar::planar_narrow, scalar::resample2,     scalar::resample2_windows,
-                                     scalar::gather_windows,
-                                     scalar::yuv,           scalar::pil_h,         scalar::pil_v,
-                                     scalar::pil_h3,        scalar::pil_hw,
-                                     "scalar"};
-  return &kernels;
+namespace {
+constexpr RowKernels make_scalar_kernels() {
+  RowKernels k{};
+#define PIXNORM_SET_KERNEL(field, Name) k.field = scalar::field;
+  PIXNORM_KERNEL_CATALOGUE(PIXNORM_SET_KERNEL)
+#undef PIXNORM_SET_KERNEL
+  k.target = "scalar";
+  return k;
 }
+constexpr RowKernels kScalarKernels = make_scalar_kernels();
+}  // namespace
+
+const RowKernels* scalar_kernels() { return &kScalarKernels; }
 
 }  // namespace pixnorm

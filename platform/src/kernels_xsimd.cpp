@@ -855,8 +855,15 @@ void pil_hw(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint
 
 }  // namespace
 
-extern const RowKernels kXsimdKernels = {flat,          planar,    interleave,        reduce, reduce_pooled4, pack,
-                                         flat_narrow,   planar_narrow, resample2, resample2_windows, gather_windows, yuv,
-                                         pil_h,         pil_v,     pil_h3,            pil_hw,            PIXNORM_XSIMD_TARGET};
+constexpr RowKernels make_xsimd_kernels() {
+  RowKernels k{};
+#define PIXNORM_SET_KERNEL(field, Name) k.field = field;
+  PIXNORM_KERNEL_CATALOGUE(PIXNORM_SET_KERNEL)
+#undef PIXNORM_SET_KERNEL
+  k.target = PIXNORM_XSIMD_TARGET;
+  return k;
+}
+
+extern const RowKernels kXsimdKernels = make_xsimd_kernels();
 
 }  // namespace pixnorm
