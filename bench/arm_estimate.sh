@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Estimates, without a board, the speed of the NEON inner loops on a Raspberry Pi 4 (Cortex-A72,
-# 1.8 GHz) and 5 (Cortex-A76, 2.4 GHz): compiles platform/src/kernels_highway.cpp for aarch64
-# with its llvm-mca blocks marked (PIXNORM_MCA: one loop iteration of each kernel, the same
-# code), runs llvm-mca-14 on each block and prints cycles per output element and the time per
+# 1.8 GHz) and 5 (Cortex-A76, 2.4 GHz): compiles bench/arm_mca.cpp for aarch64 (llvm-mca blocks
+# marked: one loop iteration of each Highway kernel, the same code as platform/src/highway/), runs llvm-mca-14 on each block and prints cycles per output element and the time per
 # 224x224 RGB frame next to the DRAM floor (a memset of the 602 KB output at the board's
 # single-thread memset bandwidth).
 #
@@ -23,8 +22,8 @@ for tool in "$cxx" "$mca"; do
   command -v "$tool" >/dev/null || { echo "arm_estimate: $tool not found (run .ci/install-deps --bench)" >&2; exit 1; }
 done
 
-"$cxx" -std=c++17 -O3 -mcpu=cortex-a72 -ffp-contract=off -DHWY_COMPILE_ONLY_STATIC -DPIXNORM_MCA \
-  -I"$root/runtime/include" -I"$root/platform/src" -S "$root/platform/src/kernels_highway.cpp" -o "$work/k.s"
+"$cxx" -std=c++17 -O3 -mcpu=cortex-a72 -ffp-contract=off -DHWY_COMPILE_ONLY_STATIC \
+  -I"$root/runtime/include" -I"$root/platform/src" -S "$root/bench/arm_mca.cpp" -o "$work/k.s"
 
 # region  output elements per block  (NEON: 16 pixels x 3 channels; 48 floats; 16 bytes reduced)
 regions="nchw_rgb:48 nhwc_rgb:48 reduce_bytes:16"
