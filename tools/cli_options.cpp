@@ -106,8 +106,9 @@ bool CommandLine::parse(int argc, char** argv) {
     throw usage_error(what + " (see " + help_hint() + ")");
   }
   if (operands_out_) *operands_out_ = operands_;
-  const std::vector<std::string> extra = app_.remaining();
-  if (!extra.empty()) throw usage_error("unknown option '" + extra.front() + "' (see " + help_hint() + ")");
+  // CLI11 lists the "--" that ends the options among the extras.
+  for (const std::string& extra : app_.remaining())
+    if (extra != "--") throw usage_error("unknown option '" + extra + "' (see " + help_hint() + ")");
   for (const CLI::Option* opt : app_.get_options()) {
     if (opt->get_positional() || opt == app_.get_help_ptr()) continue;
     if (refuse_repeats_ && opt->count() > 1) throw usage_error(opt->get_name() + " is given twice");
