@@ -9,6 +9,7 @@
 
 #include "atomic_file.h"
 #include "cli_error.h"
+#include "cli_options.h"
 #include "cmd_util.h"
 #include "image_io.h"
 #include "plot.h"
@@ -21,53 +22,51 @@ constexpr double kMaxAbsMean = 1.0;
 constexpr double kMinStd = 0.5, kMaxStd = 2.0;
 constexpr double kBetterRatio = 0.5, kBetterMargin = 0.5;  // an alternative fit "clearly better"
 
-void print_check_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm check (--stats FILE | --preset NAME) [--mode MODE] [--raw WxH:FORMAT] IMAGE... [--plot OUT.png]\n"
-               "\n"
-               "Normalizes a sample of production images with frozen statistics (standardize mode unless\n"
-               "--mode, as 'pixnorm apply' does) and reports, per channel, the mean and std of the\n"
-               "normalized values against the expected ones. Statistics fitted to the model's training\n"
-               "data (a mean and a std per channel) describe it: on images like the training images,\n"
-               "standardize gives about mean 0 and std 1, center mean 0 and the statistics' std, rescale\n"
-               "the statistics' mean and std. Conventions say nothing of the data: statistics without a\n"
-               "std (caffe) or with one std mapping 0..255 onto a fixed range (std / rescale of 1, 127.5,\n"
-               "128 or 255 for every channel: tf, unit, a Hugging Face mean 0.5 std 0.5); for them the\n"
-               "expected values are those of typical photographs (ImageNet's mean and std, 0..255 units:\n"
-               "R 123.7/58.4, G 116.3/57.1, B 103.5/57.4) through the same formula. Warnings, each with the\n"
-               "numbers behind it:\n"
-               "  far from expected  a channel's mean more than %g expected std from the expected mean, or\n"
-               "                   its std outside %g..%g times the expected std\n"
-               "  red/blue swap    the fit with R and B exchanged is clearly better: the images' channel order\n"
-               "                   is probably the reverse of the statistics' (RGB8 given for BGR data, ...)\n"
-               "  units            the fit with rescale times 255 or divided by 255 is clearly better: 0..255\n"
-               "                   statistics used on 0..1 values or the reverse (the std of the normalized\n"
-               "                   values is then about 1/255 or 255)\n"
-               "The fit is the sum over channels of |mean - expected mean| / expected std + |ln(std / expected\n"
-               "std)|, 0 for a perfect match; an alternative is\n"
-               "clearly better when its fit is at most %g times the actual one and lower by %g or more. A\n"
-               "small or unusual sample (a few dark images) moves the means: use representative images.\n"
-               "\n"
-               "Options:\n"
-               "  --stats FILE        the statistics to check (JSON)\n"
-               "  --preset NAME       built-in statistics instead: imagenet, tf, caffe or unit\n"
-               "  --raw WxH:FORMAT    the inputs are raw pixel files, as for 'pixnorm apply'\n"
-               "  --mode MODE         standardize (default), center or rescale, as for 'pixnorm apply'\n"
-               "  --plot FILE         also draw per-channel histograms into a PNG of %d x (%d + %d per channel)\n"
-               "                      pixels: the uint8 values before, the normalized values after\n"
-               "  -q, --quiet         print only the warnings (nothing when there is none); the exit status\n"
-               "                      says the result, errors are still printed\n"
-               "  -h, --help          this help\n"
-               "\n"
-               "Images: as for 'pixnorm apply' (PNG, JPEG, BMP, GIF, PGM/PPM, TGA); they may differ in size.\n"
-               "\n"
-               "Exit status: 0 no warning, %d a warning, 1 a bad image or statistics file or an unwritable\n"
-               "plot, 2 a bad command line.\n"
-               "\n"
-               "Example:\n"
-               "  pixnorm check --stats stats.json camera/*.jpg --plot report.png\n",
-               kMaxAbsMean, kMinStd, kMaxStd, kBetterRatio, kBetterMargin, kPlotWidth, kPlotTitleHeight,
-               kPlotRowHeight, kExitCheckWarning);
+void check_options(CommandLine& cl) {
+  cl.describe("pixnorm check (--stats FILE | --preset NAME) [--mode MODE] [--raw WxH:FORMAT] IMAGE... [--plot OUT.png]",
+                 format_text("Normalizes a sample of production images with frozen statistics (standardize mode unless\n"
+                             "--mode, as 'pixnorm apply' does) and reports, per channel, the mean and std of the\n"
+                             "normalized values against the expected ones. Statistics fitted to the model's training\n"
+                             "data (a mean and a std per channel) describe it: on images like the training images,\n"
+                             "standardize gives about mean 0 and std 1, center mean 0 and the statistics' std, rescale\n"
+                             "the statistics' mean and std. Conventions say nothing of the data: statistics without a\n"
+                             "std (caffe) or with one std mapping 0..255 onto a fixed range (std / rescale of 1, 127.5,\n"
+                             "128 or 255 for every channel: tf, unit, a Hugging Face mean 0.5 std 0.5); for them the\n"
+                             "expected values are those of typical photographs (ImageNet's mean and std, 0..255 units:\n"
+                             "R 123.7/58.4, G 116.3/57.1, B 103.5/57.4) through the same formula. Warnings, each with the\n"
+                             "numbers behind it:\n"
+                             "  far from expected  a channel's mean more than %g expected std from the expected mean, or\n"
+                             "                   its std outside %g..%g times the expected std\n"
+                             "  red/blue swap    the fit with R and B exchanged is clearly better: the images' channel order\n"
+                             "                   is probably the reverse of the statistics' (RGB8 given for BGR data, ...)\n"
+                             "  units            the fit with rescale times 255 or divided by 255 is clearly better: 0..255\n"
+                             "                   statistics used on 0..1 values or the reverse (the std of the normalized\n"
+                             "                   values is then about 1/255 or 255)\n"
+                             "The fit is the sum over channels of |mean - expected mean| / expected std + |ln(std / expected\n"
+                             "std)|, 0 for a perfect match; an alternative is\n"
+                             "clearly better when its fit is at most %g times the actual one and lower by %g or more. A\n"
+                             "small or unusual sample (a few dark images) moves the means: use representative images.",
+                             kMaxAbsMean, kMinStd, kMaxStd, kBetterRatio, kBetterMargin));
+  cl.refuse_repeats();
+  cl.value("--stats", "FILE", "the statistics to check (JSON)");
+  cl.value("--preset", "NAME", "built-in statistics instead: imagenet, tf, caffe or unit");
+  cl.value("--raw", "WxH:FORMAT", "the inputs are raw pixel files, as for 'pixnorm apply'");
+  cl.value("--mode", "MODE", "standardize (default), center or rescale, as for 'pixnorm apply'");
+  cl.value("--plot", "FILE",
+           format_text("also draw per-channel histograms into a PNG of %d x (%d + %d per channel)\n"
+                       "pixels: the uint8 values before, the normalized values after",
+                       kPlotWidth, kPlotTitleHeight, kPlotRowHeight));
+  cl.flag("-q,--quiet",
+          "print only the warnings (nothing when there is none); the exit status\n"
+          "says the result, errors are still printed");
+  cl.operands(nullptr, "IMAGE");
+  cl.footer(format_text("Images: as for 'pixnorm apply' (PNG, JPEG, BMP, GIF, PGM/PPM, TGA); they may differ in size.\n"
+                        "\n"
+                        "Exit status: 0 no warning, %d a warning, 1 a bad image or statistics file or an unwritable\n"
+                        "plot, 2 a bad command line.\n"
+                        "\n"
+                        "Example:\n"
+                        "  pixnorm check --stats stats.json camera/*.jpg --plot report.png", kExitCheckWarning));
 }
 
 using Histogram = std::array<uint64_t, 256>;
@@ -163,20 +162,10 @@ struct Hypothesis {
 };
 
 int run(int argc, char** argv) {
-  const std::string help = "pixnorm check --help";
-  const ParsedArgs a = parse_options(argc, argv,
-                                     {{"--stats", nullptr, true},
-                                      {"--preset", nullptr, true},
-                                      {"--raw", nullptr, true},
-                                      {"--plot", nullptr, true},
-                                      {"--mode", nullptr, true},
-                                      {"--quiet", "-q", false},
-                                      {"--help", "-h", false}},
-                                     help);
-  if (a.has("--help")) {
-    print_check_help(stdout);
-    return kExitOk;
-  }
+  CommandLine a("check");
+  check_options(a);
+  if (!a.parse(argc, argv)) return kExitOk;
+  const std::string help = a.help_hint();
   const std::string mode_name = a.has("--mode") ? a.get("--mode") : "standardize";
   const pixnorm_mode mode = mode_name == "standardize" ? PIXNORM_MODE_STANDARDIZE
                             : mode_name == "center"    ? PIXNORM_MODE_CENTER
@@ -187,9 +176,12 @@ int run(int argc, char** argv) {
     throw usage_error("--plot -: the report goes to standard output; give a file");
   const bool raw = a.has("--raw");
   const ImageInfo raw_spec = raw ? parse_raw_spec(a.get("--raw")) : ImageInfo();
-  const StatsHandle stats = load_stats_option(a, help);
-  if (a.operands.empty()) throw usage_error("no images (see " + help + ")");
-  const std::string label = stats_label(a);
+  const std::string file = a.get("--stats"), preset = a.get("--preset");
+  const std::string* file_arg = a.has("--stats") ? &file : nullptr;
+  const std::string* preset_arg = a.has("--preset") ? &preset : nullptr;
+  const pixnorm::Stats stats = load_stats(file_arg, preset_arg, help);
+  if (a.operands().empty()) throw usage_error("no images (see " + help + ")");
+  const std::string label = stats_label(file_arg, preset_arg);
   pixnorm_stats_values v;
   pixnorm_stats_get(stats.get(), &v);
   const bool gray = v.channel_order == PIXNORM_ORDER_GRAY;
@@ -204,10 +196,9 @@ int run(int argc, char** argv) {
   desc.width = 256;
   desc.height = 1;
   desc.mode = mode;
-  pixnorm_plan* raw_plan = nullptr;
-  pixnorm_status st = pixnorm_plan_create(stats.get(), &desc, &raw_plan);
+  pixnorm::Plan plan;
+  pixnorm_status st = plan.create(stats, desc).code();
   if (st != PIXNORM_OK) throw library_failure(kExitData, label, st);
-  const PlanHandle plan(raw_plan, pixnorm_plan_free);
   std::vector<uint8_t> ramp(256 * channels);
   for (size_t i = 0; i < ramp.size(); ++i) ramp[i] = static_cast<uint8_t>(i / channels);
   std::vector<float> lut(256 * channels);  // NCHW: lut[c * 256 + x]
@@ -216,7 +207,7 @@ int run(int argc, char** argv) {
 
   std::vector<Histogram> hist(channels, Histogram{});
   uint64_t pixels = 0;
-  for (const std::string& path : a.operands) {
+  for (const std::string& path : a.operands()) {
     ImageInfo info = raw_spec;
     if (raw) {
       check_raw_size(path, raw_spec);
@@ -343,8 +334,8 @@ int run(int argc, char** argv) {
       if (rgb) row.rgb[0] = rgb[0], row.rgb[1] = rgb[1], row.rgb[2] = rgb[2];
       rows.push_back(row);
     }
-    const std::string title = "pixnorm check: " + label + ", " + std::to_string(a.operands.size()) + " image" +
-                              (a.operands.size() == 1 ? "" : "s") + ", " + std::to_string(pixels) + " pixels";
+    const std::string title = "pixnorm check: " + label + ", " + std::to_string(a.operands().size()) + " image" +
+                              (a.operands().size() == 1 ? "" : "s") + ", " + std::to_string(pixels) + " pixels";
     const std::string png = histogram_png(title, rows);
     AtomicFile out(a.get("--plot"));
     out.write(png.data(), png.size());
@@ -356,7 +347,7 @@ int run(int argc, char** argv) {
     return warnings.empty() ? kExitOk : kExitCheckWarning;
   }
   std::printf("statistics: %s (%s)\n", label.c_str(), describe_stats(v).c_str());
-  std::printf("sample: %zu image%s, %llu pixels\n", a.operands.size(), a.operands.size() == 1 ? "" : "s",
+  std::printf("sample: %zu image%s, %llu pixels\n", a.operands().size(), a.operands().size() == 1 ? "" : "s",
               static_cast<unsigned long long>(pixels));
   std::printf("expected (%s): ", expected.basis.c_str());
   for (unsigned c = 0; c < channels; ++c)

@@ -1,8 +1,11 @@
 #include "cmd_util.h"
 
+#include "accum.h"
+
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
@@ -13,56 +16,6 @@ CliError library_failure(ExitCode code, const std::string& subject, pixnorm_stat
   if (message.empty()) message = pixnorm_status_name(status);
   if (!subject.empty() && message.find(subject) == std::string::npos) message = subject + ": " + message;
   return CliError(code, message);
-}
-
-std::string ParsedArgs::get(const std::string& name) const {
-  const auto it = options.find(name);
-  return it == options.end() ? std::string() : it->second;
-}
-
-ParsedArgs parse_options(int argc, char** argv, const std::vector<OptionSpec>& specs,
-                         const std::string& help_command) {
-  ParsedArgs parsed;
-  bool only_operands = false;
-  for (int i = 0; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (only_operands || arg.size() < 2 || arg[0] != '-') {
-      parsed.operands.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      only_operands = true;
-      continue;
-    }
-    std::string name = arg, value;
-    bool inline_value = false;
-    const size_t eq = arg.find('=');
-    if (arg.compare(0, 2, "--") == 0 && eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      inline_value = true;
-    } else if (arg.compare(0, 2, "--") != 0 && arg.size() > 2) {  // "-oFILE"
-      name = arg.substr(0, 2);
-      value = arg.substr(2);
-      inline_value = true;
-    }
-    const OptionSpec* spec = nullptr;
-    for (const OptionSpec& s : specs)
-      if (name == s.name || (s.alias && name == s.alias)) spec = &s;
-    if (!spec) throw usage_error("unknown option '" + arg + "' (see " + help_command + ")");
-    if (parsed.has(spec->name)) throw usage_error(std::string(spec->name) + " is given twice");
-    if (spec->takes_value) {
-      if (!inline_value) {
-        if (i + 1 >= argc) throw usage_error(name + " needs a value (see " + help_command + ")");
-        value = argv[++i];
-      }
-      if (value.empty()) throw usage_error(name + ": empty value");
-    } else if (inline_value) {
-      throw usage_error(name + " takes no value");
-    }
-    parsed.options[spec->name] = value;
-  }
-  return parsed;
 }
 
 std::string read_small_file(const std::string& path, size_t limit) {
@@ -83,26 +36,25 @@ std::string read_small_file(const std::string& path, size_t limit) {
   return data;
 }
 
-StatsHandle load_stats_option(const ParsedArgs& args, const std::string& help_command) {
-  const bool file = args.has("--stats"), preset = args.has("--preset");
-  if (file == preset)
-    throw usage_error(file ? "--stats and --preset exclude each other: give one"
-                           : "no statistics: give --stats FILE or --preset NAME (see " + help_command + ")");
-  pixnorm_stats* raw = nullptr;
-  if (file) {
-    const std::string path = args.get("--stats");
-    const pixnorm_status st = pixnorm_stats_load(path.c_str(), &raw);
-    if (st != PIXNORM_OK) throw library_failure(kExitData, path, st);
-  } else {
-    const std::string name = args.get("--preset");
-    const pixnorm_status st = pixnorm_stats_preset(name.c_str(), &raw);
-    if (st != PIXNORM_OK) throw library_failure(kExitUsage, "--preset " + name, st);
-  }
-  return StatsHandle(raw, pixnorm_stats_free);
+pixnorm::Stats load_stats_file(const std::string& path) {
+  pixnorm::Stats stats;
+  const pixnorm::Status st = stats.load(path.c_str());
+  if (!st) throw library_failure(kExitData, path, st.code());
+  return stats;
 }
 
-std::string stats_label(const ParsedArgs& args) {
-  return args.has("--stats") ? args.get("--stats") : "preset " + args.get("--preset");
+pixnorm::Stats load_stats(const std::string* file, const std::string* preset, const std::string& help_hint) {
+  if (file && preset) throw usage_error("--stats and --preset exclude each other: give one");
+  if (!file && !preset) throw usage_error("no statistics: give --stats FILE or --preset NAME (see " + help_hint + ")");
+  if (file) return load_stats_file(*file);
+  pixnorm::Stats stats;
+  const pixnorm::Status st = stats.preset(preset->c_str());
+  if (!st) throw library_failure(kExitUsage, "--preset " + *preset, st.code());
+  return stats;
+}
+
+std::string stats_label(const std::string* file, const std::string* preset) {
+  return file ? *file : "preset " + *preset;
 }
 
 const char* order_name(pixnorm_channel_order order) {
@@ -113,6 +65,26 @@ std::string short_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.6g", v);
   return buf;
+}
+
+std::string rescale_units(double rescale) {
+  const std::string text = "rescale " + shortest_double(rescale);
+  if (rescale == 1.0) return text + " (raw 0..255 units)";
+  if (rescale == 1.0 / 255.0) return text + " (1/255: 0..1 units)";
+  return text;
+}
+
+std::string format_text(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  const int n = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string text(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  std::vsnprintf(&text[0], text.size() + 1, format, again);
+  va_end(again);
+  return text;
 }
 
 std::string describe_stats(const pixnorm_stats_values& v) {

@@ -26,54 +26,13 @@
 #include "accum.h"
 #include "atomic_file.h"
 #include "cli_error.h"
+#include "cli_options.h"
 #include "fit_json.h"
 #include "image_io.h"
 #include "progress.h"
 #include "resize.h"
 
 namespace pixnorm_cli {
-
-// ---------------------------------------------------------------- options
-
-bool OptionReader::next() {
-  if (++i_ >= argc_) return false;
-  arg_ = argv_[i_];
-  name_ = arg_;
-  value_.clear();
-  inline_ = false;
-  positional_ = only_positional_ || arg_.size() < 2 || arg_[0] != '-';
-  if (!positional_ && arg_ == "--") {
-    only_positional_ = true;
-    return next();
-  }
-  if (positional_) return true;
-  const size_t eq = arg_.find('=');
-  if (arg_.compare(0, 2, "--") == 0 && eq != std::string::npos) {
-    name_ = arg_.substr(0, eq);
-    value_ = arg_.substr(eq + 1);
-    inline_ = true;
-  } else if (arg_.compare(0, 2, "-o") == 0 && arg_.size() > 2) {
-    name_ = "-o";
-    value_ = arg_.substr(2);
-    inline_ = true;
-  }
-  return true;
-}
-
-std::string OptionReader::value() {
-  if (inline_) return value_;
-  if (i_ + 1 >= argc_) throw usage_error(name_ + " needs a value (see pixnorm " + command_ + " --help)");
-  return argv_[++i_];
-}
-
-bool OptionReader::flag() {
-  if (inline_) throw usage_error(name_ + " takes no value");
-  return true;
-}
-
-void OptionReader::unknown() const {
-  throw usage_error("unknown option '" + arg_ + "' (see pixnorm " + command_ + " --help)");
-}
 
 namespace {
 
@@ -113,61 +72,58 @@ uint32_t parse_uint(const std::string& text, const std::string& option, uint64_t
   return uint32_t(v);
 }
 
+void print_fit_help(FILE* out);
+
 FitArgs parse_fit(int argc, char** argv) {
   FitArgs a;
   a.args.assign(argv, argv + argc);
   std::vector<std::string> folders;
-  OptionReader o(argc, argv, "fit");
-  while (o.next()) {
-    const std::string& n = o.name();
-    if (o.positional()) {
-      folders.push_back(o.arg());
-    } else if (n == "-o" || n == "--output") {
-      a.output = o.value();
-      if (a.output.empty()) throw usage_error(n + ": empty file name");
-    } else if (n == "--resize") {
-      const std::string v = o.value();
-      const size_t x = v.find('x');
-      const std::string what = "WxH with W and H from 1 to " + std::to_string(PIXNORM_MAX_DIMENSION);
-      if (x == std::string::npos) throw usage_error("--resize: expected " + what + ", got '" + v + "'");
-      a.resize_w = parse_uint(v.substr(0, x), "--resize", 1, PIXNORM_MAX_DIMENSION, what);
-      a.resize_h = parse_uint(v.substr(x + 1), "--resize", 1, PIXNORM_MAX_DIMENSION, what);
-      if (uint64_t{a.resize_w} * a.resize_h > PIXNORM_MAX_PIXELS)
-        throw usage_error("--resize " + v + ": over the limit of " + std::to_string(PIXNORM_MAX_PIXELS) + " pixels");
-    } else if (n == "--sample") {
-      const std::string v = o.value();
-      char* end = nullptr;
-      a.sample = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !(a.sample > 0 && a.sample <= 1))
-        throw usage_error("--sample: expected a fraction 0 < F <= 1, got '" + v + "'");
-    } else if (n == "--threads") {
-      a.threads = parse_uint(o.value(), "--threads", 1, 1024, "a number of threads from 1 to 1024");
-    } else if (n == "--shard") {
-      const std::string v = o.value();
-      const size_t slash = v.find('/');
-      const std::string what = "I/N with 0 <= I < N, e.g. 0/4";
-      if (slash == std::string::npos) throw usage_error("--shard: expected " + what + ", got '" + v + "'");
-      a.shard_n = parse_uint(v.substr(slash + 1), "--shard", 1, UINT32_MAX, what);
-      a.shard_i = parse_uint(v.substr(0, slash), "--shard", 0, a.shard_n - 1, what);
-    } else if (n == "--rgb" || n == "--gray") {
-      const Colour c = n == "--rgb" ? Colour::kRgb : Colour::kGray;
-      o.flag();
-      if (a.colour != Colour::kAuto && a.colour != c) throw usage_error("--rgb and --gray exclude each other");
-      a.colour = c;
-    } else if (n == "--strict") {
-      a.strict = o.flag();
-    } else if (n == "--resume") {
-      a.resume = o.flag();
-    } else if (n == "--raw-units") {
-      a.raw_units = o.flag();
-    } else if (n == "-q" || n == "--quiet") {
-      a.quiet = o.flag();
-    } else if (n == "-h" || n == "--help") {
-      a.help = o.flag();
-    } else {
-      o.unknown();
-    }
+  CommandLine cl("fit");
+  cl.help_text(print_fit_help);
+  std::string resize, sample, threads, shard;
+  bool rgb = false, gray = false;
+  cl.value("-o,--output", &a.output, "FILE", "the statistics file to write (required)");
+  cl.value("--resize", &resize, "WxH", "resize every image to W x H before counting its pixels");
+  cl.value("--sample", &sample, "F", "a fraction 0 < F <= 1 of the files");
+  cl.value("--shard", &shard, "I/N", "only the files at positions I, I+N, I+2N, ...");
+  cl.value("--threads", &threads, "N", "decoding threads");
+  cl.flag("--rgb", &rgb, "colour statistics");
+  cl.flag("--gray", &gray, "gray statistics");
+  cl.flag("--raw-units", &a.raw_units, "statistics in 0..255 units");
+  cl.flag("--strict", &a.strict, "a file that cannot be decoded fails the fit");
+  cl.flag("--resume", &a.resume, "continue an interrupted fit from its checkpoint");
+  cl.flag("-q,--quiet", &a.quiet, "no progress line, notes or summary");
+  cl.operands(&folders, "FOLDER");
+  if (!cl.parse(argc, argv)) {
+    a.help = true;
+    return a;
   }
+  if (cl.has("--resize")) {
+    const std::string& v = resize;
+    const size_t x = v.find('x');
+    const std::string what = "WxH with W and H from 1 to " + std::to_string(PIXNORM_MAX_DIMENSION);
+    if (x == std::string::npos) throw usage_error("--resize: expected " + what + ", got '" + v + "'");
+    a.resize_w = parse_uint(v.substr(0, x), "--resize", 1, PIXNORM_MAX_DIMENSION, what);
+    a.resize_h = parse_uint(v.substr(x + 1), "--resize", 1, PIXNORM_MAX_DIMENSION, what);
+    if (uint64_t{a.resize_w} * a.resize_h > PIXNORM_MAX_PIXELS)
+      throw usage_error("--resize " + v + ": over the limit of " + std::to_string(PIXNORM_MAX_PIXELS) + " pixels");
+  }
+  if (cl.has("--sample")) {
+    char* end = nullptr;
+    a.sample = std::strtod(sample.c_str(), &end);
+    if (*end != '\0' || !(a.sample > 0 && a.sample <= 1))
+      throw usage_error("--sample: expected a fraction 0 < F <= 1, got '" + sample + "'");
+  }
+  if (cl.has("--threads")) a.threads = parse_uint(threads, "--threads", 1, 1024, "a number of threads from 1 to 1024");
+  if (cl.has("--shard")) {
+    const size_t slash = shard.find('/');
+    const std::string what = "I/N with 0 <= I < N, e.g. 0/4";
+    if (slash == std::string::npos) throw usage_error("--shard: expected " + what + ", got '" + shard + "'");
+    a.shard_n = parse_uint(shard.substr(slash + 1), "--shard", 1, UINT32_MAX, what);
+    a.shard_i = parse_uint(shard.substr(0, slash), "--shard", 0, a.shard_n - 1, what);
+  }
+  if (rgb && gray) throw usage_error("--rgb and --gray exclude each other");
+  a.colour = rgb ? Colour::kRgb : gray ? Colour::kGray : Colour::kAuto;
   if (a.help) return a;
   if (folders.empty()) throw usage_error("no folder to fit (see pixnorm fit --help)");
   if (folders.size() > 1) throw usage_error("one folder at a time: got '" + folders[0] + "' and '" + folders[1] + "'");

@@ -1,4 +1,4 @@
-// pixnorm merge (shard files into one) and pixnorm stats show (a statistics file, readable).
+// pixnorm merge: the statistics files of shards into one, exactly.
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,32 +14,14 @@
 #include "accum.h"
 #include "atomic_file.h"
 #include "cli_error.h"
+#include "cli_options.h"
+#include "cmd_util.h"
 #include "fit.h"
 #include "fit_json.h"
 #include "stats_import.h"
 
 namespace pixnorm_cli {
 namespace {
-
-const char* order_name(pixnorm_channel_order order) {
-  return order == PIXNORM_ORDER_GRAY ? "GRAY" : order == PIXNORM_ORDER_BGR ? "BGR" : "RGB";
-}
-
-OwnedStats load(const std::string& path) {
-  pixnorm_stats* raw = nullptr;
-  if (pixnorm_stats_load(path.c_str(), &raw) != PIXNORM_OK) {
-    const std::string message = pixnorm_last_error();
-    throw CliError(kExitData, message.find(path) == std::string::npos ? path + ": " + message : message);
-  }
-  return OwnedStats(raw);
-}
-
-std::string units_text(double rescale) {
-  const std::string text = "rescale " + shortest_double(rescale);
-  if (rescale == 1.0) return text + " (raw 0..255 units)";
-  if (rescale == 1.0 / 255.0) return text + " (1/255: 0..1 units)";
-  return text;
-}
 
 // ---------------------------------------------------------------- merge
 
@@ -117,72 +99,16 @@ void print_merge_help(FILE* out) {
                "Exit status: 0 done, 1 a refused or unreadable part (nothing written), 2 a bad command line.\n");
 }
 
-// ---------------------------------------------------------------- show
-
-void print_show_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm stats show FILE\n"
-               "\n"
-               "Prints a statistics file readably: its format and version, channel order, units, mean and\n"
-               "std per channel in the file's units and in 0..255 units, epsilon, min and max, counts and\n"
-               "source (as written by pixnorm fit), the scale and bias the runtime folds them into\n"
-               "(out = float(x) * scale[c] + bias[c] for a uint8 x), and which extra fields it has.\n"
-               "\n"
-               "Exit status: 0 done, 1 an unreadable or invalid file, 2 a bad command line.\n");
-}
-
-std::string row(const char* label, uint32_t n, const double* v, double factor = 1.0) {
-  std::string out = label;
-  out.resize(20, ' ');
-  for (uint32_t c = 0; c < n; ++c) {
-    char buf[40];
-    std::snprintf(buf, sizeof(buf), "%-20.10g", v[c] * factor);
-    out += buf;
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
-
-// A list field of numbers (min, max) as doubles; false when absent or not such a list.
-bool number_list(const pixnorm_stats* stats, const char* key, uint32_t n, double* out) {
-  const char* raw = pixnorm_stats_get_field(stats, key);
-  if (!raw) return false;
-  try {
-    const Json j = parse_json(raw, key);
-    if (j.kind != Json::kArray || j.items.size() != n) return false;
-    for (uint32_t c = 0; c < n; ++c) {
-      if (j.items[c].kind != Json::kNumber) return false;
-      out[c] = std::strtod(j.items[c].text.c_str(), nullptr);
-    }
-    return true;
-  } catch (const CliError&) {
-    return false;
-  }
-}
-
 }  // namespace
 
 int run_merge(int argc, char** argv) {
   std::vector<std::string> inputs;
   std::string output;
-  bool help = false;
-  OptionReader o(argc, argv, "merge");
-  while (o.next()) {
-    if (o.positional()) {
-      inputs.push_back(o.arg());
-    } else if (o.name() == "-o" || o.name() == "--output") {
-      output = o.value();
-      if (output.empty()) throw usage_error(o.name() + ": empty file name");
-    } else if (o.name() == "-h" || o.name() == "--help") {
-      help = o.flag();
-    } else {
-      o.unknown();
-    }
-  }
-  if (help) {
-    print_merge_help(stdout);
-    return kExitOk;
-  }
+  CommandLine cl("merge");
+  cl.help_text(print_merge_help);
+  cl.value("-o,--output", &output, "FILE", "the merged statistics file to write (required)");
+  cl.operands(&inputs, "PART.json");
+  if (!cl.parse(argc, argv)) return kExitOk;
   if (inputs.empty()) throw usage_error("no files to merge (see pixnorm merge --help)");
   if (output.empty()) throw usage_error("no output file: give -o STATS.json");
 
@@ -190,7 +116,7 @@ int run_merge(int argc, char** argv) {
   std::vector<Part> parts;
   std::vector<std::pair<uint64_t, uint32_t>> keys;  // every part's file keys, with the part's index
   for (const std::string& path : inputs) {
-    const OwnedStats stats = load(path);
+    const pixnorm::Stats stats = load_stats_file(path);
     Part p;
     p.path = path;
     char* real = ::realpath(path.c_str(), nullptr);
@@ -217,7 +143,7 @@ int run_merge(int argc, char** argv) {
                                    ": only parts fitted with the same settings can be merged");
       };
       if (p.values.rescale != first.values.rescale)
-        differ("has units", units_text(p.values.rescale), units_text(first.values.rescale));
+        differ("has units", rescale_units(p.values.rescale), rescale_units(first.values.rescale));
       if (p.values.channel_order != first.values.channel_order)
         differ("has channel order", order_name(p.values.channel_order), order_name(first.values.channel_order));
       if (p.resize != first.resize) differ("was fitted with resize", p.resize, first.resize);
@@ -303,102 +229,5 @@ int run_merge(int argc, char** argv) {
   return kExitOk;
 }
 
-int run_stats_show(int argc, char** argv) {
-  std::vector<std::string> files;
-  bool help = false;
-  OptionReader o(argc, argv, "stats show");
-  while (o.next()) {
-    if (o.positional())
-      files.push_back(o.arg());
-    else if (o.name() == "-h" || o.name() == "--help")
-      help = o.flag();
-    else
-      o.unknown();
-  }
-  if (help) {
-    print_show_help(stdout);
-    return kExitOk;
-  }
-  if (files.size() != 1) throw usage_error("stats show takes one file (see pixnorm stats show --help)");
-  const std::string& path = files[0];
-  const OwnedStats stats = load(path);
-  pixnorm_stats_values v;
-  pixnorm_stats_get(stats.get(), &v);
-
-  std::printf("%s: pixnorm-stats version 1\n", path.c_str());
-  std::printf("channel order       %s%s\n", order_name(v.channel_order),
-              v.channels == 1 && v.channel_order != PIXNORM_ORDER_GRAY ? " (one value for all channels)" : "");
-  std::printf("units               %s\n", units_text(v.rescale).c_str());
-  if (v.channels == 3) {
-    const char* names = v.channel_order == PIXNORM_ORDER_BGR ? "BGR" : "RGB";
-    std::printf("%20s%-20c%-20c%c\n", "", names[0], names[1], names[2]);
-  }
-  std::printf("%s\n", row("mean", v.channels, v.mean).c_str());
-  if (v.has_std)
-    std::printf("%s\n", row("std", v.channels, v.std).c_str());
-  else
-    std::printf("std                 none (center only)\n");
-  if (v.rescale != 1.0) {
-    std::printf("%s\n", row("mean (0..255)", v.channels, v.mean, 1.0 / v.rescale).c_str());
-    if (v.has_std) std::printf("%s\n", row("std (0..255)", v.channels, v.std, 1.0 / v.rescale).c_str());
-  }
-  std::printf("epsilon             %.10g\n", v.epsilon);
-  double values[PIXNORM_MAX_CHANNELS];
-  if (number_list(stats.get(), "min", v.channels, values)) std::printf("%s\n", row("min", v.channels, values).c_str());
-  if (number_list(stats.get(), "max", v.channels, values)) std::printf("%s\n", row("max", v.channels, values).c_str());
-  for (const char* key : {"image_count", "skipped_count", "pixel_count"}) {
-    const char* raw = pixnorm_stats_get_field(stats.get(), key);
-    if (raw) std::printf("%-20s%s\n", key, raw);
-  }
-  if (const char* source = pixnorm_stats_get_field(stats.get(), "source")) std::printf("source              %s\n", source);
-  pixnorm_recipe recipe;
-  pixnorm_stats_get_recipe(stats.get(), &recipe);
-  std::printf("preprocess          %s\n", recipe_text(recipe).c_str());
-
-  pixnorm_plan_desc desc;
-  pixnorm_plan_desc_init(&desc);
-  desc.format = v.channel_order == PIXNORM_ORDER_GRAY ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
-  desc.width = desc.height = 1;
-  desc.mode = v.has_std ? PIXNORM_MODE_STANDARDIZE : PIXNORM_MODE_CENTER;
-  pixnorm_plan* plan = nullptr;
-  float scale[PIXNORM_MAX_CHANNELS], bias[PIXNORM_MAX_CHANNELS];
-  if (pixnorm_plan_create(stats.get(), &desc, &plan) != PIXNORM_OK ||
-      pixnorm_plan_get_params(plan, scale, bias) != PIXNORM_OK) {
-    const std::string message = pixnorm_last_error();
-    pixnorm_plan_free(plan);
-    throw data_error(path, message);
-  }
-  const uint32_t out_channels = pixnorm_plan_output_channels(plan);
-  std::printf("folded (%s, out = float(x) * scale + bias, channels %s):\n", v.has_std ? "standardize" : "center",
-              order_name(pixnorm_plan_output_order(plan)));
-  pixnorm_plan_free(plan);
-  double s[PIXNORM_MAX_CHANNELS], b[PIXNORM_MAX_CHANNELS];
-  for (uint32_t c = 0; c < out_channels; ++c) {
-    s[c] = scale[c];
-    b[c] = bias[c];
-  }
-  std::printf("%s\n%s\n", row("  scale", out_channels, s).c_str(), row("  bias", out_channels, b).c_str());
-
-  // The extra fields, by name: the library keeps them but has no call to list them.
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string extra;
-  try {
-    std::string body = text.str();
-    if (body.compare(0, 3, "\xEF\xBB\xBF") == 0) body.erase(0, 3);  // a byte-order mark, which the library allows
-    const Json doc = parse_json(body, path);
-    for (const auto& m : doc.members) {
-      bool known = false;
-      for (const char* k : {"format", "version", "channel_order", "rescale", "mean", "std", "epsilon", "preprocess"})
-        known = known || m.first == k;
-      if (!known) extra += (extra.empty() ? "" : ", ") + m.first;
-    }
-  } catch (const CliError&) {
-    extra = "?";
-  }
-  std::printf("extra fields        %s\n", extra.empty() ? "none" : extra.c_str());
-  return kExitOk;
-}
 
 }  // namespace pixnorm_cli

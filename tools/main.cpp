@@ -14,8 +14,12 @@
 #include <string>
 #include <vector>
 
+#include <pixnorm/pixnorm.hpp>
+
 #include "atomic_file.h"
 #include "cli_error.h"
+#include "cli_options.h"
+#include "cmd_util.h"
 #include "image_io.h"
 #include "npy.h"
 #include "check.h"
@@ -25,64 +29,11 @@
 namespace pixnorm_cli {
 namespace {
 
-template <typename Enum>
-struct Named {
-  const char* name;
-  Enum value;
-};
-
-constexpr Named<pixnorm_mode> kModes[] = {
-    {"standardize", PIXNORM_MODE_STANDARDIZE},
-    {"center", PIXNORM_MODE_CENTER},
-    {"rescale", PIXNORM_MODE_RESCALE},
-    {"sample-center", PIXNORM_MODE_SAMPLE_CENTER},
-    {"sample-standardize", PIXNORM_MODE_SAMPLE_STANDARDIZE},
-    {"per-image-standardization", PIXNORM_MODE_PER_IMAGE_STANDARDIZATION},
-    {"minmax", PIXNORM_MODE_MINMAX}};
-constexpr Named<pixnorm_interp> kInterps[] = {
-    {"bilinear", PIXNORM_INTERP_BILINEAR},         {"area", PIXNORM_INTERP_AREA},
-    {"nearest", PIXNORM_INTERP_NEAREST},           {"pil-nearest", PIXNORM_INTERP_PIL_NEAREST},
-    {"pil-box", PIXNORM_INTERP_PIL_BOX},           {"pil-bilinear", PIXNORM_INTERP_PIL_BILINEAR},
-    {"pil-hamming", PIXNORM_INTERP_PIL_HAMMING},   {"pil-bicubic", PIXNORM_INTERP_PIL_BICUBIC},
-    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS}};
-constexpr Named<pixnorm_dtype> kDtypes[] = {{"f32", PIXNORM_DTYPE_F32},
-                                            {"f16", PIXNORM_DTYPE_F16},
-                                            {"int8", PIXNORM_DTYPE_INT8},
-                                            {"uint8", PIXNORM_DTYPE_UINT8}};
-constexpr Named<pixnorm_yuv_matrix> kMatrices[] = {{"bt601", PIXNORM_YUV_BT601}, {"bt709", PIXNORM_YUV_BT709}};
-constexpr Named<pixnorm_yuv_range> kRanges[] = {{"limited", PIXNORM_YUV_LIMITED}, {"full", PIXNORM_YUV_FULL}};
-constexpr Named<pixnorm_layout> kLayouts[] = {{"nchw", PIXNORM_LAYOUT_NCHW}, {"nhwc", PIXNORM_LAYOUT_NHWC}};
-constexpr Named<pixnorm_backend> kBackends[] = {{"auto", PIXNORM_BACKEND_AUTO},
-                                                {"scalar", PIXNORM_BACKEND_SCALAR},
-                                                {"highway", PIXNORM_BACKEND_HIGHWAY},
-                                                {"xsimd", PIXNORM_BACKEND_XSIMD}};
 constexpr const char* kPresets[] = {"imagenet", "tf", "caffe", "unit"};
-
-template <typename Enum, size_t N>
-Enum parse_named(const Named<Enum> (&table)[N], const std::string& option, const std::string& text) {
-  std::string choices;
-  for (const auto& entry : table) {
-    if (text == entry.name) return entry.value;
-    choices += choices.empty() ? entry.name : std::string(", ") + entry.name;
-  }
-  throw usage_error(option + ": unknown value '" + text + "' (one of " + choices + ")");
-}
 
 bool needs_stats(pixnorm_mode mode) { return mode == PIXNORM_MODE_STANDARDIZE || mode == PIXNORM_MODE_CENTER; }
 bool is_per_image(pixnorm_mode mode) {
   return mode != PIXNORM_MODE_STANDARDIZE && mode != PIXNORM_MODE_CENTER && mode != PIXNORM_MODE_RESCALE;
-}
-
-using StatsPtr = std::unique_ptr<pixnorm_stats, decltype(&pixnorm_stats_free)>;
-using PlanPtr = std::unique_ptr<pixnorm_plan, decltype(&pixnorm_plan_free)>;
-
-// The library's message for the last failed call, prefixed with `subject` unless it already
-// names it (the library names files it opened itself, not the images the CLI decoded).
-CliError library_error(ExitCode code, const std::string& subject, pixnorm_status status) {
-  std::string message = pixnorm_last_error();
-  if (message.empty()) message = pixnorm_status_name(status);
-  if (!subject.empty() && message.find(subject) == std::string::npos) message = subject + ": " + message;
-  return CliError(code, message);
 }
 
 // Sizes come from image headers: an overflow is the input's fault.
@@ -128,130 +79,27 @@ void print_usage(FILE* out) {
                pixnorm_version());
 }
 
-std::string format_double(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
-  return buf;
-}
-
 // One line per preset, from the library itself so that the help cannot drift from it.
-void print_presets(FILE* out) {
+std::string preset_lines() {
+  std::string lines;
   for (const char* name : kPresets) {
-    pixnorm_stats* raw = nullptr;
-    if (pixnorm_stats_preset(name, &raw) != PIXNORM_OK) continue;
-    StatsPtr stats(raw, pixnorm_stats_free);
+    pixnorm::Stats stats;
     pixnorm_stats_values v;
-    if (pixnorm_stats_get(stats.get(), &v) != PIXNORM_OK) continue;
-    const char* order = v.channel_order == PIXNORM_ORDER_BGR    ? "BGR"
-                        : v.channel_order == PIXNORM_ORDER_GRAY ? "gray"
-                                                                : "RGB";
+    if (!stats.preset(name) || !stats.values(&v)) continue;
+    const char* order = v.channel_order == PIXNORM_ORDER_GRAY ? "gray" : order_name(v.channel_order);
     std::string line = std::string("  ") + name + std::string(10 - std::strlen(name), ' ') + order +
                        std::string(v.channel_order == PIXNORM_ORDER_GRAY ? 2 : 3, ' ') + " rescale " +
-                       format_double(v.rescale) + ", mean";
-    for (uint32_t c = 0; c < v.channels; ++c) line += " " + format_double(v.mean[c]);
+                       short_number(v.rescale) + ", mean";
+    for (uint32_t c = 0; c < v.channels; ++c) line += " " + short_number(v.mean[c]);
     if (v.has_std) {
       line += ", std";
-      for (uint32_t c = 0; c < v.channels; ++c) line += " " + format_double(v.std[c]);
+      for (uint32_t c = 0; c < v.channels; ++c) line += " " + short_number(v.std[c]);
     } else {
       line += ", no std";
     }
-    std::fprintf(out, "%s\n", line.c_str());
+    lines += line + "\n";
   }
-}
-
-void print_apply_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm apply (--stats FILE | --preset NAME) [options] IMAGE... -o OUT.npy\n"
-               "\n"
-               "Normalizes the images into one tensor of shape (N, C, H, W) or (N, H, W, C), N = number of\n"
-               "images, and writes it as a NumPy .npy file (format 1.0, C order; float32 unless --dtype).\n"
-               "Without --resize all images must have the same size; with it, any sizes. The images must\n"
-               "have the same channel count. Geometry, YUV conversion, normalization and quantization are\n"
-               "one pass per image. OUT.npy is replaced only when every image was converted; on any error\n"
-               "it is left as it was.\n"
-               "\n"
-               "Options:\n"
-               "  --stats FILE        normalization statistics (JSON: rescale, mean, std, epsilon, channel order)\n"
-               "  --preset NAME       built-in statistics: imagenet, tf, caffe or unit (listed below)\n"
-               "  --mode MODE         how to normalize (default: standardize; listed below)\n"
-               "  --layout LAYOUT     nchw (default; ONNX, PyTorch) or nhwc (TFLite, Keras)\n"
-               "  --backend BACKEND   auto (default: the best one available; PIXNORM_FORCE_SCALAR=1 in the\n"
-               "                      environment makes it scalar), scalar, highway or xsimd\n"
-               "  --per-channel       per-image modes: one mean/std/min/max per channel (default: one per image)\n"
-               "  --epsilon E         a number >= 0 replacing the default: the statistics' epsilon, and 1e-6\n"
-               "                      for sample-standardize\n"
-               "  --raw WxH:FORMAT    the inputs are raw pixels, rows tightly packed: gray8, rgb8, bgr8, rgba8,\n"
-               "                      bgra8 (alpha dropped): W*H*bytes-per-pixel bytes; camera YUV: nv12, nv21\n"
-               "                      (Y plane, then interleaved chroma), i420 (Y, U, V planes): W*H +\n"
-               "                      2*ceil(W/2)*ceil(H/2) bytes; yuyv: 4*ceil(W/2)*H bytes\n"
-               "                      (default: decode PNG, JPEG, BMP, GIF, PGM/PPM or TGA files)\n"
-               "  --yuv MATRIX        bt601 (default) or bt709: the YUV to RGB matrix of --raw YUV inputs\n"
-               "  --range RANGE       limited (default; Y 16..235) or full (0..255)\n"
-               "\n"
-               "Geometry (in this order: --crop region, fit and resize, --flip):\n"
-               "  --resize WxH        the output (model input) size; default: the image (or region) size\n"
-               "  --interp INTERP     bilinear (default; half-pixel centres, as OpenCV INTER_LINEAR), area\n"
-               "                      (box average when shrinking, as INTER_AREA) or nearest; Pillow's\n"
-               "                      Image.resize byte for byte: pil-nearest, pil-box, pil-bilinear\n"
-               "                      (torchvision on PIL images), pil-hamming, pil-bicubic, pil-lanczos\n"
-               "  --crop center       the centre of the image with the output's aspect, resized to WxH\n"
-               "  --crop WxH+X+Y      read only this region of each image\n"
-               "  --resize-short N    with --crop center: torchvision's Resize(N) then CenterCrop(WxH)\n"
-               "  --letterbox FILL    keep the aspect, centre the image, fill the borders with FILL (0..255,\n"
-               "                      every channel; YOLO uses 114)\n"
-               "  --flip              mirror the output horizontally\n"
-               "  --exif MODE         ignore (default: as Pillow's Image.open and torchvision) or apply (the\n"
-               "                      EXIF orientation of JPEG and PNG files, as ImageOps.exif_transpose and\n"
-               "                      cv2.imread do), before any crop or resize\n"
-               "A \"preprocess\" recipe in the statistics (pixnorm stats show) gives the geometry when none of\n"
-               "--resize, --crop center, --resize-short and --letterbox is given (any of them replaces the\n"
-               "whole recipe); --interp then replaces only its interpolation, --crop WxH+X+Y makes it apply\n"
-               "to that region, --flip adds to it.\n"
-               "  --no-recipe         ignore the statistics' recipe: the image at its size (or the options')\n"
-               "\n"
-               "Output type:\n"
-               "  --dtype TYPE        f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8\n"
-               "  --quant-scale S     int8/uint8: the model input's scale: q = clamp(round(f / S) + Z), round\n"
-               "  --quant-zero-point Z  half to even, f the normalized value (TFLite input quantization)\n"
-               "  -o, --output FILE   the .npy file to write (required); '-' is standard output. A device or a\n"
-               "                      FIFO (/dev/null, a named pipe) is written directly as the images come;\n"
-               "                      a symbolic link is followed and its target replaced; an input is refused\n"
-               "  -q, --quiet         no summary line on stderr\n"
-               "  -h, --help          this help\n"
-               "\n"
-               "Modes (x = the uint8 sample, y = x * rescale; rescale, mean, std and epsilon come from the\n"
-               "statistics; mean(image) etc. are over the whole image, or per channel with --per-channel):\n"
-               "  standardize                 (y - mean[c]) / (std[c] + epsilon)      needs --stats or --preset\n"
-               "  center                      y - mean[c]                             needs --stats or --preset\n"
-               "  rescale                     y\n"
-               "  sample-center               y - mean(image)\n"
-               "  sample-standardize          (y - mean(image)) / (std(image) + epsilon)\n"
-               "  per-image-standardization   (y - mean(image)) / max(std(image), 1/sqrt(H*W*C))\n"
-               "                              (as tf.image.per_image_standardization; H*W per channel)\n"
-               "  minmax                      (y - min(image)) / (max(image) - min(image)); 0 for a constant image\n"
-               "  rescale and the per-image modes work without statistics: then y = x.\n"
-               "\n"
-               "Presets:\n");
-  print_presets(out);
-  std::fprintf(out,
-               "\n"
-               "Images: JPEG (libjpeg-turbo) and PNG (libpng, checksums verified) decoded to the pixels of\n"
-               "Pillow's Image.open(f).convert('RGB'); BMP, GIF (first frame), binary PGM/PPM, TGA (by its\n"
-               "'.tga' name, as TGA has no signature). With RGB or BGR statistics every image is converted\n"
-               "as convert('RGB') does: gray, gray+alpha, 1-bit, palette, CMYK and RGBA (alpha dropped); with\n"
-               "GRAY statistics as convert('L') does. 16-bit PNGs are reduced to 8 bits as Pillow does (the\n"
-               "high byte; 16-bit gray is clipped to 255). EXIF orientation: see --exif. The output\n"
-               "channels follow the statistics' channel order (BGR for caffe). Only regular files are read.\n"
-               "\n"
-               "Exit status: 0 done, 1 a bad file, image or statistics, 2 a bad command line.\n"
-               "\n"
-               "Example:\n"
-               "  pixnorm apply --preset imagenet examples/data/astronaut.png examples/data/chelsea.png -o batch.npy\n"
-               "  # batch.npy: float32 (2, 3, 224, 224), (x/255 - mean) / std per RGB channel\n"
-               "  pixnorm apply --preset imagenet --resize 224x224 --crop center --resize-short 256 \\\n"
-               "      --raw 640x480:nv12 frame.nv12 -o input.npy      # torchvision's recipe on a camera frame\n"
-               "  pixnorm apply --preset unit --mode rescale --resize 320x320 --letterbox 114 \\\n"
-               "      --dtype int8 --quant-scale 0.003921569 --quant-zero-point -128 photo.jpg -o q.npy\n");
+  return lines;
 }
 
 // ---------------------------------------------------------------- info
@@ -314,7 +162,6 @@ struct ApplyArgs {
   bool has_quant = false;
   std::string output;
   bool quiet = false;
-  bool help = false;
   std::vector<std::string> inputs;
 };
 
@@ -345,124 +192,166 @@ void parse_size(const std::string& option, const std::string& text, uint32_t* w,
   *h = static_cast<uint32_t>(parse_int(option + " height", text.substr(x + 1), 1, PIXNORM_MAX_DIMENSION));
 }
 
-ApplyArgs parse_apply(int argc, char** argv) {
-  ApplyArgs a;
-  bool only_inputs = false;
-  for (int i = 0; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (only_inputs || arg.size() < 2 || arg[0] != '-') {
-      a.inputs.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      only_inputs = true;
-      continue;
-    }
-    std::string name = arg, value;
-    bool inline_value = false;
-    const size_t eq = arg.find('=');
-    if (arg.compare(0, 2, "--") == 0 && eq != std::string::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      inline_value = true;
-    } else if (arg.compare(0, 2, "-o") == 0 && arg.size() > 2) {
-      name = "-o";
-      value = arg.substr(2);
-      inline_value = true;
-    }
-    auto take = [&]() -> std::string {
-      if (inline_value) return value;
-      if (i + 1 >= argc) throw usage_error(name + " needs a value (see pixnorm apply --help)");
-      return argv[++i];
-    };
-    auto flag = [&]() {
-      if (inline_value) throw usage_error(name + " takes no value");
-      return true;
-    };
-    if (name == "--stats") {
-      a.stats_path = take();
-      a.has_stats = true;
-    } else if (name == "--preset") {
-      a.preset = take();
-      a.has_preset = true;
-    } else if (name == "--mode") {
-      a.mode = parse_named(kModes, name, take());
-    } else if (name == "--layout") {
-      a.layout = parse_named(kLayouts, name, take());
-    } else if (name == "--backend") {
-      a.backend = parse_named(kBackends, name, take());
-    } else if (name == "--per-channel") {
-      a.per_channel = flag();
-    } else if (name == "--epsilon") {
-      a.epsilon = parse_epsilon(take());
-    } else if (name == "--raw") {
-      a.raw = parse_raw_spec(take(), true);
-      a.has_raw = true;
-    } else if (name == "--resize") {
-      parse_size(name, take(), &a.out_w, &a.out_h);
+// false when the help was printed.
+bool parse_apply(int argc, char** argv, ApplyArgs& a) {
+  CommandLine cl(
+      "apply", "pixnorm apply (--stats FILE | --preset NAME) [options] IMAGE... -o OUT.npy",
+      "Normalizes the images into one tensor of shape (N, C, H, W) or (N, H, W, C), N = number of\n"
+      "images, and writes it as a NumPy .npy file (format 1.0, C order; float32 unless --dtype).\n"
+      "Without --resize all images must have the same size; with it, any sizes. The images must\n"
+      "have the same channel count. Geometry, YUV conversion, normalization and quantization are\n"
+      "one pass per image. OUT.npy is replaced only when every image was converted; on any error\n"
+      "it is left as it was.");
+  std::string mode, layout, backend, epsilon, raw, resize, interp, crop, resize_short, letterbox, exif, yuv, range,
+      dtype, quant_scale, zero_point;
+  cl.value("--stats", &a.stats_path, "FILE", "normalization statistics (JSON: rescale, mean, std, epsilon, channel order)");
+  cl.value("--preset", &a.preset, "NAME", "built-in statistics: imagenet, tf, caffe or unit (listed below)");
+  cl.value("--mode", &mode, "MODE", "how to normalize (default: standardize; listed below)");
+  cl.value("--layout", &layout, "LAYOUT", "nchw (default; ONNX, PyTorch) or nhwc (TFLite, Keras)");
+  cl.value("--backend", &backend, "BACKEND",
+           "auto (default: the best one available; PIXNORM_FORCE_SCALAR=1 in the\n"
+           "environment makes it scalar), scalar, highway or xsimd");
+  cl.flag("--per-channel", &a.per_channel, "per-image modes: one mean/std/min/max per channel (default: one per image)");
+  cl.value("--epsilon", &epsilon, "E",
+           "a number >= 0 replacing the default: the statistics' epsilon, and 1e-6\nfor sample-standardize");
+  cl.value("--raw", &raw, "WxH:FORMAT",
+           "the inputs are raw pixels, rows tightly packed: gray8, rgb8, bgr8, rgba8,\n"
+           "bgra8 (alpha dropped): W*H*bytes-per-pixel bytes; camera YUV: nv12, nv21\n"
+           "(Y plane, then interleaved chroma), i420 (Y, U, V planes): W*H +\n"
+           "2*ceil(W/2)*ceil(H/2) bytes; yuyv: 4*ceil(W/2)*H bytes\n"
+           "(default: decode PNG, JPEG, BMP, GIF, PGM/PPM or TGA files)");
+  cl.value("--yuv", &yuv, "MATRIX", "bt601 (default) or bt709: the YUV to RGB matrix of --raw YUV inputs");
+  cl.value("--range", &range, "RANGE", "limited (default; Y 16..235) or full (0..255)");
+  cl.group("Geometry (in this order: --crop region, fit and resize, --flip)");
+  cl.value("--resize", &resize, "WxH", "the output (model input) size; default: the image (or region) size");
+  cl.value("--interp", &interp, "INTERP",
+           "bilinear (default; half-pixel centres, as OpenCV INTER_LINEAR), area\n"
+           "(box average when shrinking, as INTER_AREA) or nearest; Pillow's\n"
+           "Image.resize byte for byte: pil-nearest, pil-box, pil-bilinear\n"
+           "(torchvision on PIL images), pil-hamming, pil-bicubic, pil-lanczos");
+  cl.value("--crop", &crop, "center|WxH+X+Y",
+           "center: the centre of the image with the output's aspect, resized to WxH;\n"
+           "WxH+X+Y: read only this region of each image");
+  cl.value("--resize-short", &resize_short, "N", "with --crop center: torchvision's Resize(N) then CenterCrop(WxH)");
+  cl.value("--letterbox", &letterbox, "FILL",
+           "keep the aspect, centre the image, fill the borders with FILL (0..255,\nevery channel; YOLO uses 114)");
+  cl.flag("--flip", &a.flip, "mirror the output horizontally");
+  cl.value("--exif", &exif, "MODE",
+           "ignore (default: as Pillow's Image.open and torchvision) or apply (the\n"
+           "EXIF orientation of JPEG and PNG files, as ImageOps.exif_transpose and\n"
+           "cv2.imread do), before any crop or resize");
+  bool no_recipe = false;
+  cl.flag("--no-recipe", &no_recipe,
+          "ignore the statistics' \"preprocess\" recipe (pixnorm stats show), which gives\n"
+          "the geometry when none of --resize, --crop center, --resize-short and\n"
+          "--letterbox is given (any of them replaces the whole recipe); --interp then\n"
+          "replaces only its interpolation, --crop WxH+X+Y makes it apply to that\n"
+          "region, --flip adds to it");
+  cl.group("Output type");
+  cl.value("--dtype", &dtype, "TYPE", "f32 (default), f16 (IEEE half, round to nearest even), int8 or uint8");
+  cl.value("--quant-scale", &quant_scale, "S",
+           "int8/uint8: the model input's scale: q = clamp(round(f / S) + Z), round\n"
+           "half to even, f the normalized value (TFLite input quantization)");
+  cl.value("--quant-zero-point", &zero_point, "Z", "int8/uint8: the model input's zero point Z (default 0)");
+  cl.value("-o,--output", &a.output, "FILE",
+           "the .npy file to write (required); '-' is standard output. A device or a\n"
+           "FIFO (/dev/null, a named pipe) is written directly as the images come;\n"
+           "a symbolic link is followed and its target replaced; an input is refused");
+  cl.flag("-q,--quiet", &a.quiet, "no summary line on stderr");
+  cl.operands(&a.inputs, "IMAGE");
+  cl.footer(
+      "Modes (x = the uint8 sample, y = x * rescale; rescale, mean, std and epsilon come from the\n"
+      "statistics; mean(image) etc. are over the whole image, or per channel with --per-channel):\n"
+      "  standardize                 (y - mean[c]) / (std[c] + epsilon)      needs --stats or --preset\n"
+      "  center                      y - mean[c]                             needs --stats or --preset\n"
+      "  rescale                     y\n"
+      "  sample-center               y - mean(image)\n"
+      "  sample-standardize          (y - mean(image)) / (std(image) + epsilon)\n"
+      "  per-image-standardization   (y - mean(image)) / max(std(image), 1/sqrt(H*W*C))\n"
+      "                              (as tf.image.per_image_standardization; H*W per channel)\n"
+      "  minmax                      (y - min(image)) / (max(image) - min(image)); 0 for a constant image\n"
+      "  rescale and the per-image modes work without statistics: then y = x.\n"
+      "\n"
+      "Presets:\n" +
+      preset_lines() +
+      "\n"
+      "Images: JPEG (libjpeg-turbo) and PNG (libpng, checksums verified) decoded to the pixels of\n"
+      "Pillow's Image.open(f).convert('RGB'); BMP, GIF (first frame), binary PGM/PPM, TGA (by its\n"
+      "'.tga' name, as TGA has no signature). With RGB or BGR statistics every image is converted\n"
+      "as convert('RGB') does: gray, gray+alpha, 1-bit, palette, CMYK and RGBA (alpha dropped); with\n"
+      "GRAY statistics as convert('L') does. 16-bit PNGs are reduced to 8 bits as Pillow does (the\n"
+      "high byte; 16-bit gray is clipped to 255). EXIF orientation: see --exif. The output\n"
+      "channels follow the statistics' channel order (BGR for caffe). Only regular files are read.\n"
+      "\n"
+      "Exit status: 0 done, 1 a bad file, image or statistics, 2 a bad command line.\n"
+      "\n"
+      "Example:\n"
+      "  pixnorm apply --preset imagenet examples/data/astronaut.png examples/data/chelsea.png -o batch.npy\n"
+      "  # batch.npy: float32 (2, 3, 224, 224), (x/255 - mean) / std per RGB channel\n"
+      "  pixnorm apply --preset imagenet --resize 224x224 --crop center --resize-short 256 \\\n"
+      "      --raw 640x480:nv12 frame.nv12 -o input.npy      # torchvision's recipe on a camera frame\n"
+      "  pixnorm apply --preset unit --mode rescale --resize 320x320 --letterbox 114 \\\n"
+      "      --dtype int8 --quant-scale 0.003921569 --quant-zero-point -128 photo.jpg -o q.npy");
+  if (!cl.parse(argc, argv)) return false;
+
+  a.has_stats = cl.has("--stats");
+  a.has_preset = cl.has("--preset");
+  if (cl.has("--mode")) a.mode = parse_named(kModes, "--mode", mode);
+  if (cl.has("--layout")) a.layout = parse_named(kLayouts, "--layout", layout);
+  if (cl.has("--backend")) a.backend = parse_named(kBackends, "--backend", backend);
+  if (cl.has("--epsilon")) a.epsilon = parse_epsilon(epsilon);
+  if (cl.has("--raw")) {
+    a.raw = parse_raw_spec(raw, true);
+    a.has_raw = true;
+  }
+  if (cl.has("--resize")) {
+    parse_size("--resize", resize, &a.out_w, &a.out_h);
+    a.own_geometry = true;
+  }
+  if (cl.has("--interp")) {
+    a.interp = parse_named(kInterps, "--interp", interp);
+    a.has_interp = true;
+  }
+  if (cl.has("--crop")) {
+    if (crop == "center") {
+      a.center = true;
       a.own_geometry = true;
-    } else if (name == "--interp") {
-      a.interp = parse_named(kInterps, name, take());
-      a.has_interp = true;
-    } else if (name == "--crop") {
-      const std::string v = take();
-      a.center = a.has_roi = false;
-      if (v == "center") {
-        a.center = true;
-        a.own_geometry = true;
-      } else {
-        const size_t p1 = v.find('+'), p2 = p1 == std::string::npos ? p1 : v.find('+', p1 + 1);
-        if (p2 == std::string::npos) throw usage_error("--crop: expected center or WxH+X+Y, got '" + v + "'");
-        parse_size(name, v.substr(0, p1), &a.roi[2], &a.roi[3]);
-        a.roi[0] = static_cast<uint32_t>(parse_int("--crop X", v.substr(p1 + 1, p2 - p1 - 1), 0, PIXNORM_MAX_DIMENSION));
-        a.roi[1] = static_cast<uint32_t>(parse_int("--crop Y", v.substr(p2 + 1), 0, PIXNORM_MAX_DIMENSION));
-        a.has_roi = true;
-      }
-    } else if (name == "--resize-short") {
-      a.resize_short = static_cast<uint32_t>(parse_int(name, take(), 1, PIXNORM_MAX_DIMENSION));
-      a.own_geometry = true;
-    } else if (name == "--letterbox") {
-      a.letterbox = static_cast<uint32_t>(parse_int(name, take(), 0, 255));
-      a.own_geometry = true;
-      a.has_letterbox = true;
-    } else if (name == "--flip") {
-      a.flip = flag();
-    } else if (name == "--exif") {
-      const std::string v = take();
-      if (v != "ignore" && v != "apply") throw usage_error("--exif: expected ignore or apply, got '" + v + "'");
-      a.exif_apply = v == "apply";
-    } else if (name == "--no-recipe") {
-      if (flag()) a.own_geometry = true;
-    } else if (name == "--yuv") {
-      a.yuv = parse_named(kMatrices, name, take());
-      a.has_yuv_option = true;
-    } else if (name == "--range") {
-      a.range = parse_named(kRanges, name, take());
-      a.has_yuv_option = true;
-    } else if (name == "--dtype") {
-      a.dtype = parse_named(kDtypes, name, take());
-    } else if (name == "--quant-scale") {
-      const std::string v = take();
-      char* end = nullptr;
-      a.quant_scale = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !(a.quant_scale > 1e-30 && a.quant_scale < 1e30))
-        throw usage_error("--quant-scale: '" + v + "' is not a number > 0");
-      a.has_quant = true;
-    } else if (name == "--quant-zero-point") {
-      a.zero_point = static_cast<int32_t>(parse_int(name, take(), -128, 255));
-      a.has_quant = true;
-    } else if (name == "-o" || name == "--output") {
-      a.output = take();
-      if (a.output.empty()) throw usage_error(name + ": empty file name");
-    } else if (name == "-q" || name == "--quiet") {
-      a.quiet = flag();
-    } else if (name == "-h" || name == "--help") {
-      a.help = flag();
     } else {
-      throw usage_error("unknown option '" + arg + "' (see pixnorm apply --help)");
+      const size_t p1 = crop.find('+'), p2 = p1 == std::string::npos ? p1 : crop.find('+', p1 + 1);
+      if (p2 == std::string::npos) throw usage_error("--crop: expected center or WxH+X+Y, got '" + crop + "'");
+      parse_size("--crop", crop.substr(0, p1), &a.roi[2], &a.roi[3]);
+      a.roi[0] = static_cast<uint32_t>(parse_int("--crop X", crop.substr(p1 + 1, p2 - p1 - 1), 0, PIXNORM_MAX_DIMENSION));
+      a.roi[1] = static_cast<uint32_t>(parse_int("--crop Y", crop.substr(p2 + 1), 0, PIXNORM_MAX_DIMENSION));
+      a.has_roi = true;
     }
   }
-  if (a.help) return a;
+  if (cl.has("--resize-short")) {
+    a.resize_short = static_cast<uint32_t>(parse_int("--resize-short", resize_short, 1, PIXNORM_MAX_DIMENSION));
+    a.own_geometry = true;
+  }
+  if (cl.has("--letterbox")) {
+    a.letterbox = static_cast<uint32_t>(parse_int("--letterbox", letterbox, 0, 255));
+    a.own_geometry = true;
+    a.has_letterbox = true;
+  }
+  if (cl.has("--exif")) {
+    if (exif != "ignore" && exif != "apply") throw usage_error("--exif: expected ignore or apply, got '" + exif + "'");
+    a.exif_apply = exif == "apply";
+  }
+  if (no_recipe) a.own_geometry = true;
+  if (cl.has("--yuv")) a.yuv = parse_named(kMatrices, "--yuv", yuv);
+  if (cl.has("--range")) a.range = parse_named(kRanges, "--range", range);
+  a.has_yuv_option = cl.has("--yuv") || cl.has("--range");
+  if (cl.has("--dtype")) a.dtype = parse_named(kDtypes, "--dtype", dtype);
+  if (cl.has("--quant-scale")) {
+    char* end = nullptr;
+    a.quant_scale = std::strtod(quant_scale.c_str(), &end);
+    if (*end != '\0' || !(a.quant_scale > 1e-30 && a.quant_scale < 1e30))
+      throw usage_error("--quant-scale: '" + quant_scale + "' is not a number > 0");
+  }
+  if (cl.has("--quant-zero-point"))
+    a.zero_point = static_cast<int32_t>(parse_int("--quant-zero-point", zero_point, -128, 255));
+  a.has_quant = cl.has("--quant-scale") || cl.has("--quant-zero-point");
   if (a.has_stats && a.has_preset) throw usage_error("--stats and --preset exclude each other: give one");
   if (needs_stats(a.mode) && !a.has_stats && !a.has_preset) {
     const std::string mode = a.mode == PIXNORM_MODE_CENTER ? "center" : "standardize";
@@ -487,29 +376,23 @@ ApplyArgs parse_apply(int argc, char** argv) {
     throw usage_error(std::to_string(a.inputs.size()) + " images: at most " + std::to_string(PIXNORM_MAX_BATCH) +
                       " go into one tensor");
   if (a.output.empty()) throw usage_error("no output file: give -o OUT.npy");
-  return a;
+  return true;
 }
 
 std::string describe(const ImageInfo& info) {
   return std::to_string(info.width) + "x" + std::to_string(info.height) + (is_gray(info.format) ? " gray" : " colour");
 }
 
-StatsPtr load_stats(const ApplyArgs& a) {
-  pixnorm_stats* raw = nullptr;
-  if (a.has_stats) {
-    const pixnorm_status st = pixnorm_stats_load(a.stats_path.c_str(), &raw);
-    if (st != PIXNORM_OK) throw library_error(kExitData, a.stats_path, st);
-  } else if (a.has_preset) {
-    const pixnorm_status st = pixnorm_stats_preset(a.preset.c_str(), &raw);
-    if (st != PIXNORM_OK) throw library_error(kExitUsage, "--preset " + a.preset, st);
-  }
-  return StatsPtr(raw, pixnorm_stats_free);
+pixnorm::Stats apply_stats(const ApplyArgs& a) {
+  return a.has_stats || a.has_preset ? load_stats(a.has_stats ? &a.stats_path : nullptr,
+                                                  a.has_preset ? &a.preset : nullptr, "pixnorm apply --help")
+                                     : pixnorm::Stats();
 }
 
 struct FormatPlan {
   pixnorm_format format;
   uint32_t width, height;
-  PlanPtr plan;
+  pixnorm::Plan plan;
 };
 
 // The statistics' recipe fills the geometry unless the command line gives its own.
@@ -525,7 +408,9 @@ bool recipe_resizes(const ApplyArgs& a, const pixnorm_stats* stats) {
          (r.resize_width != 0 || r.resize_short != 0);
 }
 
-PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageInfo& info, const std::string& image) {
+pixnorm::Plan create_plan(const ApplyArgs& a, const pixnorm::Stats& owned, const ImageInfo& info,
+                          const std::string& image) {
+  const pixnorm_stats* stats = owned.get();
   pixnorm_plan_desc desc;
   pixnorm_plan_desc_init(&desc);
   desc.format = info.format;
@@ -558,43 +443,40 @@ PlanPtr create_plan(const ApplyArgs& a, const pixnorm_stats* stats, const ImageI
   const bool recipe = stats && uses_recipe(a, stats);
   if (recipe) {
     const pixnorm_status rs = pixnorm_plan_desc_apply_recipe(&desc, stats);
-    if (rs != PIXNORM_OK) throw library_error(kExitData, image, rs);
+    if (rs != PIXNORM_OK) throw library_failure(kExitData, image, rs);
     if (a.has_interp) desc.interp = a.interp;
   }
-  pixnorm_plan* raw = nullptr;
-  const pixnorm_status st = pixnorm_plan_create(stats, &desc, &raw);
-  if (st == PIXNORM_OK) return PlanPtr(raw, pixnorm_plan_free);
+  pixnorm::Plan plan;
+  const pixnorm_status st = plan.create(owned, desc).code();
+  if (st == PIXNORM_OK) return plan;
   const std::string stats_name = a.has_stats ? a.stats_path : "--preset " + a.preset;
   switch (st) {
     case PIXNORM_ERROR_CHANNEL_MISMATCH:
       throw CliError(kExitData,
-                     std::string(library_error(kExitData, image, st).what()) + " (statistics: " + stats_name + ")");
+                     std::string(library_failure(kExitData, image, st).what()) + " (statistics: " + stats_name + ")");
     case PIXNORM_ERROR_TOO_LARGE:
-    case PIXNORM_ERROR_OUT_OF_MEMORY: throw library_error(kExitData, image, st);
-    case PIXNORM_ERROR_INVALID_STATS: throw library_error(kExitData, stats_name, st);
+    case PIXNORM_ERROR_OUT_OF_MEMORY: throw library_failure(kExitData, image, st);
+    case PIXNORM_ERROR_INVALID_STATS: throw library_failure(kExitData, stats_name, st);
     default:
       // A region outside a smaller image, a crop larger than the resized image: this image's fault.
       if (a.has_roi || a.resize_short != 0)
-        throw library_error(kExitData, image, st);
-      throw library_error(kExitUsage, "", st);
+        throw library_failure(kExitData, image, st);
+      throw library_failure(kExitUsage, "", st);
   }
 }
 
 int run_apply(int argc, char** argv) {
-  const ApplyArgs a = parse_apply(argc, argv);
-  if (a.help) {
-    print_apply_help(stdout);
-    return kExitOk;
-  }
+  ApplyArgs a;
+  if (!parse_apply(argc, argv, a)) return kExitOk;
 
   // Every header first: a size or channel mismatch in the last image fails in milliseconds,
   // before any decoding, and the tensor shape is known before the output is created.
   const std::string& first = a.inputs.front();
-  const StatsPtr stats = load_stats(a);
+  const pixnorm::Stats stats = apply_stats(a);
   // Decoded images take the statistics' channels, as a pipeline's convert('RGB') or
   // convert('L') gives them; without statistics, their own.
   pixnorm_stats_values sv{};
-  const bool stats_known = stats && pixnorm_stats_get(stats.get(), &sv) == PIXNORM_OK;
+  const bool stats_known = stats.get() && pixnorm_stats_get(stats.get(), &sv) == PIXNORM_OK;
   const bool resized = a.out_w != 0 || recipe_resizes(a, stats.get());
   std::vector<ImageInfo> infos;
   infos.reserve(a.inputs.size());
@@ -626,7 +508,7 @@ int run_apply(int argc, char** argv) {
   for (size_t i = 0; i < infos.size(); ++i)
     if (!plan_for(infos[i]))
       plans.push_back({infos[i].format, infos[i].width, infos[i].height,
-                       create_plan(a, stats.get(), infos[i], a.inputs[i])});
+                       create_plan(a, stats, infos[i], a.inputs[i])});
 
   const pixnorm_plan* first_plan = plans.front().plan.get();
   uint32_t out_w = 0, out_h = 0;
@@ -663,7 +545,7 @@ int run_apply(int argc, char** argv) {
     const std::string& path = a.inputs[i];
     const Image image = a.has_raw ? read_raw(path, a.raw) : decode_image(path, infos[i]);
     const pixnorm_status st = pixnorm_plan_run(plan_for(image.info), image.pixels.get(), image.row_bytes, tensor.get());
-    if (st != PIXNORM_OK) throw library_error(kExitData, path, st);
+    if (st != PIXNORM_OK) throw library_failure(kExitData, path, st);
     out.write(tensor.get(), static_cast<size_t>(image_bytes));
   }
   out.commit();

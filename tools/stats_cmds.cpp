@@ -4,11 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "atomic_file.h"
 #include "cli_error.h"
+#include "cli_options.h"
 #include "cmd_util.h"
 #include "fit_json.h"
 #include "stats_import.h"
@@ -202,22 +205,20 @@ std::string make_header(const pixnorm_stats_values& v, const pixnorm_recipe& rec
 }
 
 int run_export(int argc, char** argv) {
-  const std::string help = "pixnorm stats export --help";
-  const ParsedArgs a = parse_options(argc, argv,
-                                     {{"--preset", nullptr, true},
-                                      {"--c-header", nullptr, false},
-                                      {"--name", nullptr, true},
-                                      {"--output", "-o", true},
-                                      {"--quiet", "-q", false},
-                                      {"--help", "-h", false}},
-                                     help);
-  if (a.has("--help")) {
-    print_export_help(stdout);
-    return kExitOk;
-  }
-  ParsedArgs stats_args = a;
-  if (a.operands.size() > 1) throw usage_error("one statistics file at most (see " + help + ")");
-  if (a.operands.size() == 1) stats_args.options["--stats"] = a.operands[0];
+  CommandLine a("stats export");
+  a.help_text(print_export_help);
+  a.refuse_repeats();
+  a.value("--preset", "NAME", "built-in statistics instead of a file: imagenet, tf, caffe or unit");
+  a.flag("--c-header", "the output format (required; the only one so far)");
+  a.value("--name", "PREFIX", "identifier prefix, a C identifier");
+  a.value("-o,--output", "FILE", "the header to write (required)");
+  a.flag("-q,--quiet", "no summary line on stderr");
+  if (!a.parse(argc, argv)) return kExitOk;
+  const std::string help = a.help_hint();
+  if (a.operands().size() > 1) throw usage_error("one statistics file at most (see " + help + ")");
+  const std::string preset = a.get("--preset");
+  const std::string* file_arg = a.operands().size() == 1 ? &a.operands()[0] : nullptr;
+  const std::string* preset_arg = a.has("--preset") ? &preset : nullptr;
   if (!a.has("--c-header")) throw usage_error("give --c-header, the output format (see " + help + ")");
   if (!a.has("--output")) throw usage_error("no output file: give -o OUT.h");
   const std::string output = a.get("--output");
@@ -238,8 +239,8 @@ int run_export(int argc, char** argv) {
   guard = upper(guard);
   if (guard.empty() || !std::isalpha(static_cast<unsigned char>(guard[0]))) guard = upper(name) + "_" + guard;
 
-  const StatsHandle stats = load_stats_option(stats_args, help);
-  const std::string source = stats_label(stats_args);
+  const pixnorm::Stats stats = load_stats(file_arg, preset_arg, help);
+  const std::string source = stats_label(file_arg, preset_arg);
   pixnorm_stats_values v;
   pixnorm_stats_get(stats.get(), &v);
   // The parameters come from the library itself, on a 1x1 image in the statistics' own order
@@ -251,10 +252,9 @@ int run_export(int argc, char** argv) {
                                                        : PIXNORM_FORMAT_RGB8;
   desc.width = desc.height = 1;
   desc.mode = PIXNORM_MODE_STANDARDIZE;
-  pixnorm_plan* raw = nullptr;
-  const pixnorm_status st = pixnorm_plan_create(stats.get(), &desc, &raw);
+  pixnorm::Plan plan;
+  const pixnorm_status st = plan.create(stats, desc).code();
   if (st != PIXNORM_OK) throw library_failure(kExitData, source, st);
-  const PlanHandle plan(raw, pixnorm_plan_free);
   float scale[PIXNORM_MAX_CHANNELS], bias[PIXNORM_MAX_CHANNELS];
   if (pixnorm_plan_get_params(plan.get(), scale, bias) != PIXNORM_OK)
     throw library_failure(kExitData, source, PIXNORM_ERROR_INVALID_ARGUMENT);
@@ -400,22 +400,19 @@ void check_range(const NpyVector& v, const std::string& path, bool is_std, const
 
 int run_import(int argc, char** argv) {
   const std::string help = "pixnorm stats import --help";
-  const ParsedArgs a = parse_options(argc, argv,
-                                     {{"--from", nullptr, true},
-                                      {"--units", nullptr, true},
-                                      {"--channel-order", nullptr, true},
-                                      {"--epsilon", nullptr, true},
-                                      {"--rescale", nullptr, true},
-                                      {"--target-size", nullptr, true},
-                                      {"--interpolation", nullptr, true},
-                                      {"--output", "-o", true},
-                                      {"--quiet", "-q", false},
-                                      {"--help", "-h", false}},
-                                     help);
-  if (a.has("--help")) {
-    print_import_help(stdout);
-    return kExitOk;
-  }
+  CommandLine a("stats import");
+  a.help_text(print_import_help);
+  a.refuse_repeats();
+  a.value("--from", "hf|keras|torchvision", "where the settings come from");
+  a.value("--units", "raw|unit", "--from keras: the units of the .npy values");
+  a.value("--channel-order", "ORDER", "--from keras: RGB, BGR or GRAY");
+  a.value("--epsilon", "E", "the statistics' epsilon");
+  a.value("--rescale", "R", "--from keras: ImageDataGenerator's rescale");
+  a.value("--target-size", "WxH", "--from keras: load_img's target_size");
+  a.value("--interpolation", "NAME", "--from keras: load_img's interpolation");
+  a.value("-o,--output", "FILE", "the statistics file to write (required)");
+  a.flag("-q,--quiet", "no summary line on stderr");
+  if (!a.parse(argc, argv)) return kExitOk;
   const std::string from = a.get("--from");
   if (from != "hf" && from != "keras" && from != "torchvision")
     throw usage_error(a.has("--from") ? "--from: unknown value '" + from + "' (hf, keras or torchvision)"
@@ -440,10 +437,10 @@ int run_import(int argc, char** argv) {
   std::string units, extra, note;
   pixnorm_recipe recipe{};
   if (from == "hf") {
-    if (a.operands.size() != 1) throw usage_error("--from hf takes one file, the preprocessor_config.json");
+    if (a.operands().size() != 1) throw usage_error("--from hf takes one file, the preprocessor_config.json");
     if (a.has("--units") || a.has("--channel-order"))
       throw usage_error("--from hf: the file defines the units and the channel order (no --units, --channel-order)");
-    const std::string& path = a.operands[0];
+    const std::string& path = a.operands()[0];
     const HfPreprocessing hf = parse_hf_config(read_small_file(path, kMaxImportBytes), path);
     v.channel_order = hf.order;
     v.rescale = hf.rescale;
@@ -457,10 +454,10 @@ int run_import(int argc, char** argv) {
     if (!a.has("--quiet"))
       for (const std::string& w : hf.warnings) std::fprintf(stderr, "pixnorm: warning: %s: %s\n", path.c_str(), w.c_str());
   } else if (from == "torchvision") {
-    if (a.operands.size() != 1) throw usage_error("--from torchvision takes one file, the transforms JSON");
+    if (a.operands().size() != 1) throw usage_error("--from torchvision takes one file, the transforms JSON");
     if (a.has("--units") || a.has("--channel-order"))
       throw usage_error("--from torchvision: ToTensor fixes the units and the order (no --units, --channel-order)");
-    const std::string& path = a.operands[0];
+    const std::string& path = a.operands()[0];
     const TorchvisionPreprocessing tv = parse_torchvision_json(read_small_file(path, kMaxImportBytes), path);
     v.channel_order = PIXNORM_ORDER_RGB;
     v.rescale = 1.0 / 255.0;
@@ -469,19 +466,19 @@ int run_import(int argc, char** argv) {
     units = "unit";
     recipe = tv.recipe;
   } else {
-    if (a.operands.size() != 2) throw usage_error("--from keras takes two files: MEAN.npy STD.npy");
+    if (a.operands().size() != 2) throw usage_error("--from keras takes two files: MEAN.npy STD.npy");
     if (!a.has("--units"))
       throw usage_error("--from keras needs --units raw or --units unit: .npy files carry no units");
     units = a.get("--units");
     if (units != "raw" && units != "unit") throw usage_error("--units: unknown value '" + units + "' (raw or unit)");
     v.channel_order = a.has("--channel-order") ? parse_order(a.get("--channel-order")) : PIXNORM_ORDER_RGB;
     v.rescale = units == "raw" ? 1.0 : 1.0 / 255.0;
-    const NpyVector m = parse_npy_vector(read_small_file(a.operands[0], kMaxImportBytes), a.operands[0]);
-    const NpyVector s = parse_npy_vector(read_small_file(a.operands[1], kMaxImportBytes), a.operands[1]);
-    check_values(m, a.operands[0], false);
-    check_values(s, a.operands[1], true);
-    check_range(m, a.operands[0], false, units);
-    check_range(s, a.operands[1], true, units);
+    const NpyVector m = parse_npy_vector(read_small_file(a.operands()[0], kMaxImportBytes), a.operands()[0]);
+    const NpyVector s = parse_npy_vector(read_small_file(a.operands()[1], kMaxImportBytes), a.operands()[1]);
+    check_values(m, a.operands()[0], false);
+    check_values(s, a.operands()[1], true);
+    check_range(m, a.operands()[0], false, units);
+    check_range(s, a.operands()[1], true, units);
     mean = m.values;
     stdv = s.values;
     if (mean.size() == 1 && stdv.size() == 3) mean.assign(3, mean[0]);
@@ -531,14 +528,14 @@ int run_import(int argc, char** argv) {
   v.has_std = 1;
 
   std::string files;
-  for (const std::string& f : a.operands) files += (files.empty() ? "" : ", ") + json_quote(f);
+  for (const std::string& f : a.operands()) files += (files.empty() ? "" : ", ") + json_quote(f);
   const std::string source = "{\"imported_from\": \"" + from + "\", \"files\": [" + files + "], \"units\": \"" +
                              units + "\"" + extra + "}";
-  const std::string subject = a.operands.size() == 1 ? a.operands[0] : a.operands[0] + ", " + a.operands[1];
+  const std::string subject = a.operands().size() == 1 ? a.operands()[0] : a.operands()[0] + ", " + a.operands()[1];
   pixnorm_stats* raw = nullptr;
   pixnorm_status st = pixnorm_stats_create(&v, &raw);
   if (st != PIXNORM_OK) throw library_failure(kExitData, subject, st);
-  const StatsHandle stats(raw, pixnorm_stats_free);
+  const std::unique_ptr<pixnorm_stats, decltype(&pixnorm_stats_free)> stats(raw, pixnorm_stats_free);
   st = pixnorm_stats_set_field(stats.get(), "source", source.c_str());
   if (st != PIXNORM_OK) throw library_failure(kExitData, subject, st);
   st = pixnorm_stats_set_recipe(stats.get(), &recipe);
@@ -561,6 +558,131 @@ int run_import(int argc, char** argv) {
   return kExitOk;
 }
 
+// ---------------------------------------------------------------- show
+
+void print_show_help(FILE* out) {
+  std::fprintf(out,
+               "Usage: pixnorm stats show FILE\n"
+               "\n"
+               "Prints a statistics file readably: its format and version, channel order, units, mean and\n"
+               "std per channel in the file's units and in 0..255 units, epsilon, min and max, counts and\n"
+               "source (as written by pixnorm fit), the scale and bias the runtime folds them into\n"
+               "(out = float(x) * scale[c] + bias[c] for a uint8 x), and which extra fields it has.\n"
+               "\n"
+               "Exit status: 0 done, 1 an unreadable or invalid file, 2 a bad command line.\n");
+}
+
+std::string row(const char* label, uint32_t n, const double* v, double factor = 1.0) {
+  std::string out = label;
+  out.resize(20, ' ');
+  for (uint32_t c = 0; c < n; ++c) {
+    char buf[40];
+    std::snprintf(buf, sizeof(buf), "%-20.10g", v[c] * factor);
+    out += buf;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// A list field of numbers (min, max) as doubles; false when absent or not such a list.
+bool number_list(const pixnorm_stats* stats, const char* key, uint32_t n, double* out) {
+  const char* raw = pixnorm_stats_get_field(stats, key);
+  if (!raw) return false;
+  try {
+    const Json j = parse_json(raw, key);
+    if (j.kind != Json::kArray || j.items.size() != n) return false;
+    for (uint32_t c = 0; c < n; ++c) {
+      if (j.items[c].kind != Json::kNumber) return false;
+      out[c] = std::strtod(j.items[c].text.c_str(), nullptr);
+    }
+    return true;
+  } catch (const CliError&) {
+    return false;
+  }
+}
+
+int run_show(int argc, char** argv) {
+  CommandLine a("stats show");
+  a.help_text(print_show_help);
+  if (!a.parse(argc, argv)) return kExitOk;
+  const std::vector<std::string>& files = a.operands();
+  if (files.size() != 1) throw usage_error("stats show takes one file (see pixnorm stats show --help)");
+  const std::string& path = files[0];
+  const pixnorm::Stats stats = load_stats_file(path);
+  pixnorm_stats_values v;
+  pixnorm_stats_get(stats.get(), &v);
+
+  std::printf("%s: pixnorm-stats version 1\n", path.c_str());
+  std::printf("channel order       %s%s\n", order_name(v.channel_order),
+              v.channels == 1 && v.channel_order != PIXNORM_ORDER_GRAY ? " (one value for all channels)" : "");
+  std::printf("units               %s\n", rescale_units(v.rescale).c_str());
+  if (v.channels == 3) {
+    const char* names = v.channel_order == PIXNORM_ORDER_BGR ? "BGR" : "RGB";
+    std::printf("%20s%-20c%-20c%c\n", "", names[0], names[1], names[2]);
+  }
+  std::printf("%s\n", row("mean", v.channels, v.mean).c_str());
+  if (v.has_std)
+    std::printf("%s\n", row("std", v.channels, v.std).c_str());
+  else
+    std::printf("std                 none (center only)\n");
+  if (v.rescale != 1.0) {
+    std::printf("%s\n", row("mean (0..255)", v.channels, v.mean, 1.0 / v.rescale).c_str());
+    if (v.has_std) std::printf("%s\n", row("std (0..255)", v.channels, v.std, 1.0 / v.rescale).c_str());
+  }
+  std::printf("epsilon             %.10g\n", v.epsilon);
+  double values[PIXNORM_MAX_CHANNELS];
+  if (number_list(stats.get(), "min", v.channels, values)) std::printf("%s\n", row("min", v.channels, values).c_str());
+  if (number_list(stats.get(), "max", v.channels, values)) std::printf("%s\n", row("max", v.channels, values).c_str());
+  for (const char* key : {"image_count", "skipped_count", "pixel_count"}) {
+    const char* raw = pixnorm_stats_get_field(stats.get(), key);
+    if (raw) std::printf("%-20s%s\n", key, raw);
+  }
+  if (const char* source = pixnorm_stats_get_field(stats.get(), "source")) std::printf("source              %s\n", source);
+  pixnorm_recipe recipe;
+  pixnorm_stats_get_recipe(stats.get(), &recipe);
+  std::printf("preprocess          %s\n", recipe_text(recipe).c_str());
+
+  pixnorm_plan_desc desc;
+  pixnorm_plan_desc_init(&desc);
+  desc.format = v.channel_order == PIXNORM_ORDER_GRAY ? PIXNORM_FORMAT_GRAY8 : PIXNORM_FORMAT_RGB8;
+  desc.width = desc.height = 1;
+  desc.mode = v.has_std ? PIXNORM_MODE_STANDARDIZE : PIXNORM_MODE_CENTER;
+  pixnorm::Plan plan;
+  float scale[PIXNORM_MAX_CHANNELS], bias[PIXNORM_MAX_CHANNELS];
+  if (!plan.create(stats, desc) || pixnorm_plan_get_params(plan.get(), scale, bias) != PIXNORM_OK)
+    throw data_error(path, pixnorm_last_error());
+  const uint32_t out_channels = pixnorm_plan_output_channels(plan.get());
+  std::printf("folded (%s, out = float(x) * scale + bias, channels %s):\n", v.has_std ? "standardize" : "center",
+              order_name(pixnorm_plan_output_order(plan.get())));
+  double s[PIXNORM_MAX_CHANNELS], b[PIXNORM_MAX_CHANNELS];
+  for (uint32_t c = 0; c < out_channels; ++c) {
+    s[c] = scale[c];
+    b[c] = bias[c];
+  }
+  std::printf("%s\n%s\n", row("  scale", out_channels, s).c_str(), row("  bias", out_channels, b).c_str());
+
+  // The extra fields, by name: the library keeps them but has no call to list them.
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string extra;
+  try {
+    std::string body = text.str();
+    if (body.compare(0, 3, "\xEF\xBB\xBF") == 0) body.erase(0, 3);  // a byte-order mark, which the library allows
+    const Json doc = parse_json(body, path);
+    for (const auto& m : doc.members) {
+      bool known = false;
+      for (const char* k : {"format", "version", "channel_order", "rescale", "mean", "std", "epsilon", "preprocess"})
+        known = known || m.first == k;
+      if (!known) extra += (extra.empty() ? "" : ", ") + m.first;
+    }
+  } catch (const CliError&) {
+    extra = "?";
+  }
+  std::printf("extra fields        %s\n", extra.empty() ? "none" : extra.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_stats(int argc, char** argv) {
@@ -571,7 +693,7 @@ int run_stats(int argc, char** argv) {
   const std::string command = argv[0];
   if (command == "export") return run_export(argc - 1, argv + 1);
   if (command == "import") return run_import(argc - 1, argv + 1);
-  if (command == "show") return run_stats_show(argc - 1, argv + 1);
+  if (command == "show") return run_show(argc - 1, argv + 1);
   if (command == "-h" || command == "--help" || command == "help") {
     print_stats_help(stdout);
     return kExitOk;
