@@ -271,7 +271,7 @@ py::tuple import_hf(const std::string& json, const std::string& name) {
     if (!hf.processor.empty()) extra = ", \"processor\": " + json_quote(hf.processor);
     if (hf.rescale_offset) extra += ", \"rescale_offset\": true";
     if (hf.include_top) extra += ", \"include_top\": true";
-    const std::string units = hf.rescale == 1.0 ? "raw" : hf.rescale == 1.0 / 255.0 ? "unit" : "scaled";
+    const std::string units = hf.rescale == 1.0 ? "raw" : std::fabs(hf.rescale * 255.0 - 1.0) < 1e-12 ? "unit" : "custom";
     const std::string source = "{\"imported_from\": \"hf\", \"files\": [" + json_quote(name) + "], \"units\": \"" +
                                units + "\"" + extra + "}";
     Stats s = make_imported(hf.order, hf.rescale, hf.mean, hf.std, 0.0, hf.recipe, source);
@@ -757,8 +757,13 @@ class Accumulator {
     uint64_t key = 0;
     {
       py::gil_scoped_release nogil;
-      skip = measure_file(path, &sums, &gray, &from_16bit);
       key = file_key_of(path);
+    }
+    // fit takes each file once (links resolved): a second add would count its pixels twice.
+    if (keys_.count(key)) value_error(path + ": already added to this accumulator");
+    {
+      py::gil_scoped_release nogil;
+      skip = measure_file(path, &sums, &gray, &from_16bit);
     }
     if (!skip.empty() && strict) throw py::value_error(skip + " (strict)");
     keys_.insert(key);
