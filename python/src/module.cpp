@@ -486,7 +486,8 @@ class Plan {
     if (f == PIXNORM_FORMAT_YUYV) {
       if (!py::isinstance<py::array>(img)) throw py::type_error(what + ": expected a numpy uint8 array");
       py::array a = img.cast<py::array>();
-      const Plane p = a.ndim() == 3 ? image_plane(a, w, h, 2, what) : image_plane(a.attr("reshape")(h, 2 * cw).cast<py::array>(), 2 * cw, h, 1, what);
+      // (h, 2 * w) as bytes, or (h, w, 2): Y and alternately U and V per pixel.
+      const Plane p = a.ndim() == 3 ? image_plane(a, w, h, 2, what) : image_plane(a, 2 * w, h, 1, what);
       im->planes[0] = p.data;
       im->row_bytes[0] = p.row_bytes;
       return;
