@@ -650,6 +650,11 @@ py::array to_array(Image& image) {
   return std::move(a);
 }
 
+void check_colour(const std::string& colour) {
+  if (colour != "auto" && colour != "rgb" && colour != "gray")
+    value_error("colour: unknown value '" + colour + "' (auto, rgb, gray)");
+}
+
 ImageInfo probe(const std::string& path, const std::string& colour, bool exif) {
   ImageInfo info = probe_image(path);
   if (colour == "rgb") info.format = PIXNORM_FORMAT_RGB8;
@@ -660,6 +665,7 @@ ImageInfo probe(const std::string& path, const std::string& colour, bool exif) {
 }
 
 py::array decode(const std::string& path, const std::string& colour, bool exif) {
+  check_colour(colour);
   return cli_call([&] {
     Image image;
     {
@@ -672,6 +678,7 @@ py::array decode(const std::string& path, const std::string& colour, bool exif) 
 }
 
 py::array decode_bytes(const py::bytes& data, const std::string& name, const std::string& colour, bool exif) {
+  check_colour(colour);
   return cli_call([&] {
     const std::string bytes = data;
     ImageInfo info = probe_image_memory(bytes.data(), bytes.size(), name);
