@@ -300,8 +300,11 @@ struct Plane {
   size_t rows, row_pixels_bytes;
 };
 
+// Per-frame checks build no strings and no Python objects unless they fail: they are most of
+// what a call costs over the C call.
 void require_uint8(const py::array& a, const std::string& what) {
-  if (!py::isinstance<py::array_t<uint8_t>>(a) || a.dtype().kind() != 'u' || a.itemsize() != 1)
+  const auto* descr = py::detail::array_descriptor_proxy(py::detail::array_proxy(a.ptr())->descr);
+  if (descr->kind != 'u' || descr->elsize != 1)
     throw py::type_error(what + ": expected a uint8 array, got dtype " + std::string(py::str(a.dtype())));
 }
 
@@ -309,25 +312,25 @@ void require_uint8(const py::array& a, const std::string& what) {
 // contiguous inside a row.
 Plane image_plane(const py::array& a, uint32_t width, uint32_t height, unsigned channels, const std::string& what) {
   require_uint8(a, what);
-  const std::string expect = channels == 1 ? "(" + std::to_string(height) + ", " + std::to_string(width) + ")"
-                                           : "(" + std::to_string(height) + ", " + std::to_string(width) + ", " +
-                                                 std::to_string(channels) + ")";
   const bool shape_ok =
       (a.ndim() == 2 && channels == 1 && size_t(a.shape(0)) == height && size_t(a.shape(1)) == width) ||
       (a.ndim() == 3 && size_t(a.shape(0)) == height && size_t(a.shape(1)) == width && size_t(a.shape(2)) == channels);
   if (!shape_ok) {
+    const std::string expect = channels == 1 ? "(" + std::to_string(height) + ", " + std::to_string(width) + ")"
+                                             : "(" + std::to_string(height) + ", " + std::to_string(width) + ", " +
+                                                   std::to_string(channels) + ")";
     std::string got = "(";
     for (py::ssize_t i = 0; i < a.ndim(); ++i) got += (i ? ", " : "") + std::to_string(a.shape(i));
-    value_error(what + ": expected shape " + expect + ", got " + got + ")");
+    value_error(std::string(what) + ": expected shape " + expect + ", got " + got + ")");
   }
   if (a.ndim() == 3 && a.strides(2) != 1)
-    value_error(what + ": the channels of a pixel must be adjacent (stride of axis 2 is " + std::to_string(a.strides(2)) +
+    value_error(std::string(what) + ": the channels of a pixel must be adjacent (stride of axis 2 is " + std::to_string(a.strides(2)) +
                 ", not 1): pass np.ascontiguousarray(image)");
   if (a.strides(1) != py::ssize_t(channels))
-    value_error(what + ": the pixels of a row must be adjacent (stride of axis 1 is " + std::to_string(a.strides(1)) +
+    value_error(std::string(what) + ": the pixels of a row must be adjacent (stride of axis 1 is " + std::to_string(a.strides(1)) +
                 ", not " + std::to_string(channels) + "): pass np.ascontiguousarray(image)");
   if (height > 1 && a.strides(0) < py::ssize_t(size_t(width) * channels))
-    value_error(what + ": rows overlap or run backwards (stride of axis 0 is " + std::to_string(a.strides(0)) +
+    value_error(std::string(what) + ": rows overlap or run backwards (stride of axis 0 is " + std::to_string(a.strides(0)) +
                 "): pass np.ascontiguousarray(image)");
   Plane p;
   p.data = static_cast<const uint8_t*>(a.data());
@@ -417,6 +420,9 @@ class Plan {
     pixnorm_plan_output_size(p, &out_w_, &out_h_);
     channels_ = pixnorm_plan_output_channels(p);
     bytes_ = pixnorm_plan_output_bytes(p);
+    dtype_ = make_dtype();
+    const std::vector<py::ssize_t> shape = image_shape();
+    for (size_t i = 0; i < 3; ++i) shape_[i] = shape[i];
   }
 
   static std::string dtype_text(const py::handle& v) {
@@ -426,7 +432,8 @@ class Plan {
     return py::str(np_dtype.attr("name"));
   }
 
-  py::dtype np_dtype() const {
+  py::dtype np_dtype() const { return dtype_; }
+  py::dtype make_dtype() const {
     switch (desc_.dtype) {
       case PIXNORM_DTYPE_F32: return py::dtype("float32");
       case PIXNORM_DTYPE_F16: return py::dtype("float16");
@@ -442,22 +449,30 @@ class Plan {
 
   // The checked output: a new array, or `out` when it is exactly what the runtime writes.
   py::array output(const py::object& out, size_t count, bool batched) {
-    std::vector<py::ssize_t> shape = image_shape();
-    if (batched) shape.insert(shape.begin(), py::ssize_t(count));
-    if (out.is_none()) return py::array(np_dtype(), shape);
+    if (out.is_none()) {
+      std::vector<py::ssize_t> shape(shape_, shape_ + 3);
+      if (batched) shape.insert(shape.begin(), py::ssize_t(count));
+      return py::array(dtype_, shape);
+    }
     if (!py::isinstance<py::array>(out)) throw py::type_error("out: expected a numpy array");
-    py::array a = out.cast<py::array>();
-    std::string want = "(";
-    for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
-    want += shape.size() == 1 ? ",)" : ")";
-    if (!a.dtype().is(np_dtype()))
+    py::array a = py::reinterpret_borrow<py::array>(out);
+    const auto* descr = py::detail::array_descriptor_proxy(py::detail::array_proxy(a.ptr())->descr);
+    const auto* want_descr = py::detail::array_descriptor_proxy(dtype_.ptr());
+    if (descr->kind != want_descr->kind || descr->elsize != want_descr->elsize || descr->byteorder == '>')
       throw py::type_error("out: expected dtype " + std::string(py::str(np_dtype())) + ", got " +
                            std::string(py::str(a.dtype())));
     // A single image also goes into a (1, ...) tensor, as interpreters' inputs are.
-    std::vector<py::ssize_t> got(a.shape(), a.shape() + a.ndim());
-    std::vector<py::ssize_t> alt = shape;
-    if (!batched) alt.insert(alt.begin(), 1);
-    if (got != shape && got != alt) {
+    const py::ssize_t nd = a.ndim();
+    const py::ssize_t* sh = a.shape();
+    const bool lead = batched ? (nd == 4 && sh[0] == py::ssize_t(count)) : (nd == 3 || (nd == 4 && sh[0] == 1));
+    const py::ssize_t* tail = sh + (nd == 4 ? 1 : 0);
+    if (!lead || tail[0] != shape_[0] || tail[1] != shape_[1] || tail[2] != shape_[2]) {
+      std::vector<py::ssize_t> shape(shape_, shape_ + 3);
+      if (batched) shape.insert(shape.begin(), py::ssize_t(count));
+      std::vector<py::ssize_t> got(sh, sh + nd);
+      std::string want = "(";
+      for (size_t i = 0; i < shape.size(); ++i) want += (i ? ", " : "") + std::to_string(shape[i]);
+      want += ")";
       std::string g = "(";
       for (size_t i = 0; i < got.size(); ++i) g += (i ? ", " : "") + std::to_string(got[i]);
       value_error("out: expected shape " + want + (batched ? "" : " or (1, ...)") + ", got " + g +
@@ -477,7 +492,7 @@ class Plan {
     const uint32_t w = desc_.width, h = desc_.height;
     if (!is_yuv_format(f)) {
       if (!py::isinstance<py::array>(img)) throw py::type_error(what + ": expected a numpy uint8 array");
-      const Plane p = image_plane(img.cast<py::array>(), w, h, packed_channels(f), what);
+      const Plane p = image_plane(py::reinterpret_borrow<py::array>(img), w, h, packed_channels(f), what);
       im->planes[0] = p.data;
       im->row_bytes[0] = p.row_bytes;
       return;
@@ -631,6 +646,8 @@ class Plan {
  private:
   pixnorm_plan_desc desc_;
   std::unique_ptr<pixnorm_plan, PlanFree> plan_;
+  py::dtype dtype_;
+  py::ssize_t shape_[3] = {0, 0, 0};
   py::object stats_keep_;
   uint32_t out_w_ = 0, out_h_ = 0, channels_ = 0;
   size_t bytes_ = 0;
