@@ -1,5 +1,6 @@
 """Plans against `pixnorm apply` byte for byte; out= without a copy; bad arguments; threads."""
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -238,25 +239,29 @@ def test_threads_calling_one_plan():
 
 
 def test_gil_released_during_run():
-    # A run on a big frame; another Python thread must make progress meanwhile.
+    # Another Python thread runs while a long plan run is inside the C call: its ticks fall in the
+    # middle of the call, where a call holding the GIL would let none through.
     img = np.zeros((2160, 3840, 3), np.uint8)
     plan = pixnorm.Plan(pixnorm.Stats.preset("imagenet"), "rgb8", 3840, 2160, size=(1920, 1080), interp="pil-lanczos")
     ticks, stop = [], threading.Event()
 
     def ticker():
         while not stop.is_set():
-            ticks.append(1)
+            ticks.append(time.perf_counter())
 
     t = threading.Thread(target=ticker)
     t.start()
     try:
-        before = len(ticks)
+        time.sleep(0.01)
+        t0 = time.perf_counter()
         plan(img)
-        during = len(ticks) - before
+        t1 = time.perf_counter()
     finally:
         stop.set()
         t.join()
-    assert during > 100
+    lo, hi = t0 + 0.3 * (t1 - t0), t0 + 0.7 * (t1 - t0)
+    assert t1 - t0 > 0.02, "the run is too short to tell"
+    assert sum(lo < x < hi for x in ticks) > 0
 
 
 def test_info():
