@@ -50,7 +50,7 @@ def from_hf_config(config, name=None):
 
     `config`: a preprocessor_config.json path, a model folder holding one, a dict, or an image
     processor object (its to_dict()). Returns Stats; fields pixnorm reads but does not reproduce
-    are listed in stats.warnings-like messages through the `warnings` module.
+    are named in warnings (the `warnings` module), as the CLI prints them.
     """
     if isinstance(config, (str, _os.PathLike)):
         path = _os.fspath(config)

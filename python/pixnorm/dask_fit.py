@@ -77,7 +77,6 @@ def fit_accumulator(files, client=None, partitions=None, colour="auto", resize=N
         futures = [client.submit(_fit_part, part, colour, resize, strict, _delay, pure=False,
                                  key="pixnorm-fit-%d-of-%d-%s" % (i, len(parts), os.urandom(4).hex()))
                    for i, part in enumerate(parts)]
-    total = acc = None
     acc = Accumulator(colour, resize)
     seen = set()
     done = 0
