@@ -83,47 +83,80 @@ inline std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
   return v;
 }
 
-// A float buffer with sentinel words before and after the `n` usable floats, placed at
-// `offset` floats past a 64-byte boundary so that vector stores meet every alignment.
-class Guarded {
+// The one guarded output buffer of the tests: `n` usable bytes with 64 guard bytes before and after,
+// starting `offset` bytes past a 64-byte boundary (so that vector stores meet every alignment),
+// every byte pre-filled with the repeating 32-bit `pattern` (two patterns tell written bytes
+// from untouched ones). A kernel that writes outside the n bytes changes a guard.
+class GuardedBytes {
  public:
-  static constexpr size_t kGuard = 32;
-  static constexpr uint32_t kSentinel = 0x7FC0DEADu;  // a NaN no kernel produces
-  Guarded(size_t n, size_t offset) : n_(n), store_(n + 2 * kGuard + offset + 16) {
+  static constexpr size_t kGuard = 64;
+  GuardedBytes(size_t n, size_t offset, uint32_t pattern = 0xA5A5A5A5u)
+      : n_(n), pattern_(pattern), store_(n + 2 * kGuard + offset + 64) {
+    for (size_t i = 0; i < store_.size(); ++i) store_[i] = fill_at(i);
     const uintptr_t base = reinterpret_cast<uintptr_t>(store_.data());
-    const size_t skew = ((64 - base % 64) % 64) / sizeof(uint32_t);
-    begin_ = skew + offset;
-    for (auto& w : store_) w = kSentinel;
-    (void)base;
+    begin_ = (64 - base % 64) % 64 + offset;
   }
-  float* data() { return reinterpret_cast<float*>(store_.data() + begin_ + kGuard); }
+  uint8_t* data() { return store_.data() + begin_ + kGuard; }
+  const uint8_t* data() const { return store_.data() + begin_ + kGuard; }
   size_t size() const { return n_; }
   bool guards_intact() const {
-    for (size_t i = 0; i < kGuard; ++i)
-      if (store_[begin_ + i] != kSentinel || store_[begin_ + kGuard + n_ + i] != kSentinel) return false;
+    for (size_t i = 0; i < kGuard; ++i) {
+      const size_t lo = begin_ + i, hi = begin_ + kGuard + n_ + i;
+      if (store_[lo] != fill_at(lo) || store_[hi] != fill_at(hi)) return false;
+    }
     return true;
   }
-  // Number of usable floats still holding the sentinel (not written).
+  bool same(const GuardedBytes& o) const { return n_ == o.n_ && equals(o.data()); }
+  bool equals(const uint8_t* want) const { return n_ == 0 || std::memcmp(data(), want, n_) == 0; }
+
+ private:
+  uint8_t fill_at(size_t i) const { return static_cast<uint8_t>(pattern_ >> (8 * (i % 4))); }
+  size_t n_;
+  uint32_t pattern_;
+  std::vector<uint8_t> store_;
+  size_t begin_ = 0;
+};
+
+// write(out) fills n bytes at an address skew bytes past a 64-byte boundary of a guarded buffer:
+// they must equal want, and no guard byte may change.
+template <class Write>
+void check_guarded(const std::vector<uint8_t>& want, size_t n, size_t skew, Write write) {
+  GuardedBytes got(n, skew);
+  write(got.data());
+  CHECK(got.equals(want.data()));
+  CHECK(got.guards_intact());
+}
+
+// A guarded buffer of `n` floats (GuardedBytes), `offset` floats past a 64-byte boundary, filled
+// with a NaN no kernel produces, so that unwritten floats can be counted.
+class Guarded {
+ public:
+  static constexpr uint32_t kSentinel = 0x7FC0DEADu;
+  Guarded(size_t n, size_t offset) : bytes_(n * sizeof(float), offset * sizeof(float), kSentinel) {}
+  float* data() { return reinterpret_cast<float*>(bytes_.data()); }
+  size_t size() const { return bytes_.size() / sizeof(float); }
+  bool guards_intact() const { return bytes_.guards_intact(); }
+  // Number of floats still holding the sentinel (not written).
   size_t unwritten() const {
     size_t c = 0;
-    for (size_t i = 0; i < n_; ++i) c += store_[begin_ + kGuard + i] == kSentinel;
+    for (size_t i = 0; i < size(); ++i) c += word(i) == kSentinel;
     return c;
   }
-  bool same_bits(const Guarded& o) const {
-    return n_ == o.n_ && std::memcmp(store_.data() + begin_ + kGuard, o.store_.data() + o.begin_ + kGuard,
-                                     n_ * sizeof(float)) == 0;
-  }
+  bool same_bits(const Guarded& o) const { return bytes_.same(o.bytes_); }
   // Index of the first differing float, or n.
   size_t first_difference(const Guarded& o) const {
-    for (size_t i = 0; i < n_; ++i)
-      if (store_[begin_ + kGuard + i] != o.store_[o.begin_ + kGuard + i]) return i;
-    return n_;
+    for (size_t i = 0; i < size(); ++i)
+      if (word(i) != o.word(i)) return i;
+    return size();
   }
 
  private:
-  size_t n_;
-  std::vector<uint32_t> store_;
-  size_t begin_ = 0;
+  uint32_t word(size_t i) const {
+    uint32_t w;
+    std::memcpy(&w, bytes_.data() + 4 * i, 4);
+    return w;
+  }
+  GuardedBytes bytes_;
 };
 
 }  // namespace pixnorm_test

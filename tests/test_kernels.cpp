@@ -132,32 +132,6 @@ static void interleave_cases(const Backend& b) {
 }
 
 namespace {
-// Bytes of narrow output with guard bytes before and after, at `offset` bytes past a 64-byte
-// boundary, pre-filled with `fill` (two fills tell written bytes from untouched ones).
-class GuardedBytes {
- public:
-  static constexpr size_t kGuard = 64;
-  GuardedBytes(size_t n, size_t offset, uint8_t fill) : n_(n), fill_(fill), store_(n + 2 * kGuard + offset + 64, fill) {
-    const uintptr_t base = reinterpret_cast<uintptr_t>(store_.data());
-    begin_ = (64 - base % 64) % 64 + offset;
-  }
-  uint8_t* data() { return store_.data() + begin_ + kGuard; }
-  bool guards_intact() const {
-    for (size_t i = 0; i < kGuard; ++i)
-      if (store_[begin_ + i] != fill_ || store_[begin_ + kGuard + n_ + i] != fill_) return false;
-    return true;
-  }
-  bool same(const GuardedBytes& o) const {
-    return n_ == o.n_ && std::memcmp(store_.data() + begin_ + kGuard, o.store_.data() + o.begin_ + kGuard, n_) == 0;
-  }
-
- private:
-  size_t n_;
-  uint8_t fill_;
-  std::vector<uint8_t> store_;
-  size_t begin_ = 0;
-};
-
 struct NarrowCase {
   const char* what;
   pixnorm_dtype dtype;
@@ -246,7 +220,7 @@ static void narrow_cases(const Backend& b, bool flat_part) {
             CAPTURE(period);
             const auto copy = alone(src_all.data(), off == 3 ? m : 0);
             const uint8_t* src = off == 3 ? copy.data() : src_all.data() + off;
-            GuardedBytes want(m * es, doff, 0xA5), got(m * es, doff, 0xA5), got2(m * es, doff, 0x5A);
+            GuardedBytes want(m * es, doff), got(m * es, doff), got2(m * es, doff, 0x5A5A5A5Au);
             scalar_kernels()->flat_narrow(src, m, want.data(), c.scale, c.bias, period, &pp);
             b.kernels->flat_narrow(src, m, got.data(), c.scale, c.bias, period, &pp);
             b.kernels->flat_narrow(src, m, got2.data(), c.scale, c.bias, period, &pp);
@@ -260,8 +234,8 @@ static void narrow_cases(const Backend& b, bool flat_part) {
             const uint8_t* src = off == 3 ? copy.data() : src_all.data() + off;
             std::vector<GuardedBytes> want, got;
             for (unsigned k = 0; k < 3; ++k) {
-              want.emplace_back(n * es, doff + k * es, 0xA5);
-              got.emplace_back(n * es, doff + k * es, k == 1 ? 0x5A : 0xA5);
+              want.emplace_back(n * es, doff + k * es);
+              got.emplace_back(n * es, doff + k * es, k == 1 ? 0x5A5A5A5Au : 0xA5A5A5A5u);
             }
             scalar_kernels()->planar_narrow(src, n, cin, want[0].data(), want[1].data(), want[2].data(), c.scale,
                                             c.bias, &pp);

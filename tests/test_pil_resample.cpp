@@ -24,19 +24,6 @@ namespace {
 constexpr pixnorm_interp kPil[] = {PIXNORM_INTERP_PIL_NEAREST, PIXNORM_INTERP_PIL_BOX,     PIXNORM_INTERP_PIL_BILINEAR,
                                    PIXNORM_INTERP_PIL_HAMMING, PIXNORM_INTERP_PIL_BICUBIC, PIXNORM_INTERP_PIL_LANCZOS};
 
-// write(out) fills n bytes of a buffer guarded on both sides: they equal want, no guard changed.
-template <class Write>
-void check_guarded_bytes(const std::vector<uint8_t>& want, size_t n, Write write) {
-  const size_t guard = 64;
-  std::vector<uint8_t> got(n + 2 * guard, 0xA5);
-  write(got.data() + guard);
-  CHECK((n == 0 || std::memcmp(got.data() + guard, want.data(), n) == 0));
-  bool intact = true;
-  for (size_t i = 0; i < got.size(); ++i)
-    if ((i < guard || i >= guard + n) && got[i] != 0xA5) intact = false;
-  CHECK(intact);
-}
-
 // The uint8 samples a plan feeds its normalization (mode rescale without statistics, NHWC f32).
 std::vector<uint8_t> resampled(pixnorm_plan_desc d, const uint8_t* px, size_t row_bytes) {
   d.mode = PIXNORM_MODE_RESCALE;
@@ -117,7 +104,7 @@ static void pil_hv_cases(const Backend& b, bool h_part) {
             std::vector<uint8_t> want(n + 1);
             if (h_part) {
               ref->pil_h(row.data(), off.data(), w.data(), n + 5, taps, step, n, want.data());
-              check_guarded_bytes(want, n, [&](uint8_t* out) {
+              check_guarded(want, n, n % 3, [&](uint8_t* out) {
                 b.kernels->pil_h(row.data(), off.data(), w.data(), n + 5, taps, step, n, out);
               });
               continue;
@@ -127,7 +114,7 @@ static void pil_hv_cases(const Backend& b, bool h_part) {
             for (unsigned j = 0; j < taps; ++j) rows.push_back(random_bytes(n + 1, 7 * j + static_cast<uint32_t>(n)));
             for (auto& r : rows) rp.push_back(r.data());
             ref->pil_v(rp.data(), w.data(), taps, n, want.data());
-            check_guarded_bytes(want, n, [&](uint8_t* out) { b.kernels->pil_v(rp.data(), w.data(), taps, n, out); });
+            check_guarded(want, n, n % 3, [&](uint8_t* out) { b.kernels->pil_v(rp.data(), w.data(), taps, n, out); });
           }
         }
       }
@@ -218,7 +205,7 @@ static void pil_h3_cases(const Backend& b) {
           for (int16_t& x : w) x = static_cast<int16_t>(rng());
           std::vector<uint8_t> want(3 * n + 1);
           ref->pil_h3(row.data(), base.data(), w.data(), 8 * n + 8, taps, n, want.data());
-          check_guarded_bytes(want, 3 * n, [&](uint8_t* out) {
+          check_guarded(want, 3 * n, n % 3, [&](uint8_t* out) {
             b.kernels->pil_h3(row.data(), base.data(), w.data(), 8 * n + 8, taps, n, out);
           });
         }
@@ -305,7 +292,7 @@ static void pil_hw_extreme_cases(const Backend& b) {
             for (unsigned j = 0; j < taps; ++j) wflat[j * (n + 1) + e] = W[e][j];
           std::vector<uint8_t> want(4 * t.nblocks, 0);
           ref->pil_h(row.data(), off.data(), wflat.data(), n + 1, taps, step, n, want.data());
-          check_guarded_bytes(want, n, [&](uint8_t* out) {
+          check_guarded(want, n, n % 3, [&](uint8_t* out) {
             // the block's elements past n (weights 0) give 0 and are kept out of the comparison
             std::vector<uint8_t> full(4 * t.nblocks + 1, 0xA5);
             b.kernels->pil_hw(row.data(), nullptr, t.base.data(), t.idx.data(), t.istride, t.w.data(), t.wstride,
@@ -349,21 +336,18 @@ static void pil_hw_random_cases(const Backend& b) {
                     want.data(), nullptr);
         ref->pil_hw(row1.data(), nullptr, base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks,
                     want1.data(), nullptr);
-        check_guarded_bytes(want, 4 * nblocks, [&](uint8_t* out) {
+        check_guarded(want, 4 * nblocks, nblocks % 3, [&](uint8_t* out) {
           b.kernels->pil_hw(row.data(), nullptr, base.data(), idx.data(), istride, w.data(), wstride, pairs, nblocks,
                             out, nullptr);
         });
         // two rows at once: each equals its own
-        std::vector<uint8_t> got1(4 * nblocks + 64, 0xA5);
-        check_guarded_bytes(want, 4 * nblocks, [&](uint8_t* out) {
+        GuardedBytes got1(4 * nblocks, 1);
+        check_guarded(want, 4 * nblocks, nblocks % 3, [&](uint8_t* out) {
           b.kernels->pil_hw(row.data(), row1.data(), base.data(), idx.data(), istride, w.data(), wstride, pairs,
-                            nblocks, out, got1.data() + 32);
+                            nblocks, out, got1.data());
         });
-        CHECK(std::memcmp(got1.data() + 32, want1.data(), 4 * nblocks) == 0);
-        bool intact = true;
-        for (size_t i = 0; i < got1.size(); ++i)
-          if ((i < 32 || i >= 32 + 4 * nblocks) && got1[i] != 0xA5) intact = false;
-        CHECK(intact);
+        CHECK(got1.equals(want1.data()));
+        CHECK(got1.guards_intact());
       }
     }
   }
