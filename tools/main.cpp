@@ -44,7 +44,9 @@ constexpr Named<pixnorm_interp> kInterps[] = {
     {"nearest", PIXNORM_INTERP_NEAREST},           {"pil-nearest", PIXNORM_INTERP_PIL_NEAREST},
     {"pil-box", PIXNORM_INTERP_PIL_BOX},           {"pil-bilinear", PIXNORM_INTERP_PIL_BILINEAR},
     {"pil-hamming", PIXNORM_INTERP_PIL_HAMMING},   {"pil-bicubic", PIXNORM_INTERP_PIL_BICUBIC},
-    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS}};
+    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS},   {"cv-linear-exact", PIXNORM_INTERP_CV_LINEAR_EXACT},
+    {"cv-cubic", PIXNORM_INTERP_CV_CUBIC},         {"torch-bilinear-aa", PIXNORM_INTERP_TORCH_BILINEAR_AA},
+    {"torch-bicubic-aa", PIXNORM_INTERP_TORCH_BICUBIC_AA}, {"torch-bicubic", PIXNORM_INTERP_TORCH_BICUBIC}};
 constexpr Named<pixnorm_dtype> kDtypes[] = {{"f32", PIXNORM_DTYPE_F32},
                                             {"f16", PIXNORM_DTYPE_F16},
                                             {"int8", PIXNORM_DTYPE_INT8},
@@ -193,7 +195,10 @@ void print_apply_help(FILE* out) {
                "  --interp INTERP     bilinear (default; half-pixel centres, as OpenCV INTER_LINEAR), area\n"
                "                      (box average when shrinking, as INTER_AREA) or nearest; Pillow's\n"
                "                      Image.resize byte for byte: pil-nearest, pil-box, pil-bilinear\n"
-               "                      (torchvision on PIL images), pil-hamming, pil-bicubic, pil-lanczos\n"
+               "                      (torchvision on PIL images), pil-hamming, pil-bicubic, pil-lanczos;\n"
+               "                      OpenCV cv2.resize: cv-linear-exact (INTER_LINEAR_EXACT, byte for byte),\n"
+               "                      cv-cubic (INTER_CUBIC); torchvision Resize on uint8 tensors:\n"
+               "                      torch-bilinear-aa, torch-bicubic-aa (antialias=True), torch-bicubic\n"
                "  --crop center       the centre of the image with the output's aspect, resized to WxH\n"
                "  --crop WxH+X+Y      read only this region of each image\n"
                "  --resize-short N    with --crop center: torchvision's Resize(N) then CenterCrop(WxH)\n"

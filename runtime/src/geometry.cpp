@@ -173,6 +173,10 @@ double center_crop_offset(pixnorm_crop_rounding r, uint64_t size, uint32_t crop)
 }
 
 bool is_pil(pixnorm_interp i) { return i >= PIXNORM_INTERP_PIL_NEAREST && i <= PIXNORM_INTERP_PIL_LANCZOS; }
+bool is_cv(pixnorm_interp i) { return i == PIXNORM_INTERP_CV_LINEAR_EXACT || i == PIXNORM_INTERP_CV_CUBIC; }
+bool is_torch(pixnorm_interp i) {
+  return i >= PIXNORM_INTERP_TORCH_BILINEAR_AA && i <= PIXNORM_INTERP_TORCH_BICUBIC;
+}
 
 bool is_yuv(pixnorm_format f) { return f >= PIXNORM_FORMAT_NV12 && f <= PIXNORM_FORMAT_YUYV; }
 
@@ -215,6 +219,9 @@ Resampler::~Resampler() {
   delete[] hwtbase_;
   delete[] hwidx_;
   delete[] hww_;
+  delete[] xwf_;
+  delete[] ywf_;
+  delete[] toff_;
   for (int32_t* g : goff_) delete[] g;
 }
 
@@ -282,8 +289,11 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
   fill_ = static_cast<uint8_t>(d.letterbox_fill);
   yuv_ = yuv_coefficients(d.yuv_matrix, d.yuv_range);
   pil_ = is_pil(d.interp);
-  if (pil_) {
-    const pixnorm_status st = init_pil_axes(d, sw, sh, out_w, out_h);
+  torch_ = is_torch(d.interp);
+  if (pil_ || torch_ || is_cv(d.interp)) {
+    const pixnorm_status st = pil_     ? init_pil_axes(d, sw, sh, out_w, out_h)
+                              : torch_ ? init_torch_axes(d, sw, sh, out_w, out_h)
+                                       : init_cv_axes(d, sw, sh, out_w, out_h);
     if (st != PIXNORM_OK) return st;
   } else {
     pixnorm_status st =
@@ -327,7 +337,10 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
     if (gs != PIXNORM_OK) return gs;
   }
   if (pil_) return init_pil_rows(d.width);
-  if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2) return init_two_tap(d.width);
+  if (torch_) return init_torch_rows();
+  // cv-cubic's weights need not sum to 2048 (nor be positive): the general loop even for two taps.
+  if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2 && d.interp != PIXNORM_INTERP_CV_CUBIC)
+    return init_two_tap(d.width);
   return PIXNORM_OK;
 }
 
@@ -399,7 +412,9 @@ size_t Resampler::compact_row_bytes() const {
   return (static_cast<size_t>(ncols_) * c_ + kCompactSlack + 7) / 8 * 8;
 }
 size_t Resampler::compact_bytes() const { return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8; }
-size_t Resampler::scratch_bytes() const { return pil_ ? pil_scratch_bytes() : sums_bytes() + 2 * compact_bytes(); }
+size_t Resampler::scratch_bytes() const {
+  return pil_ ? pil_scratch_bytes() : torch_ ? torch_scratch_bytes() : sums_bytes() + 2 * compact_bytes();
+}
 
 const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const {
   const size_t y = roi_y_ + static_cast<size_t>(sy);
@@ -481,7 +496,11 @@ void Resampler::row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t
   const unsigned shift = 2 * bits_;
   const int64_t half = int64_t{1} << (shift - 1);
   uint8_t* o = out + static_cast<size_t>(x_.lo) * C;
-  for (size_t i = 0; i < static_cast<size_t>(nx) * C; ++i) o[i] = static_cast<uint8_t>((acc[i] + half) >> shift);
+  // Clamped for cv-cubic's negative lobes (OpenCV's saturate_cast); area's sums stay in range.
+  for (size_t i = 0; i < static_cast<size_t>(nx) * C; ++i) {
+    const int64_t v = (acc[i] + half) >> shift;
+    o[i] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+  }
 }
 
 void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const {
@@ -529,6 +548,7 @@ void Resampler::rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32
                      size_t out_row_bytes, void* scratch) const {
   unsigned char* s = static_cast<unsigned char*>(scratch);
   if (pil_) return rows_pil(k, src, y0, y1, out, out_row_bytes, s);
+  if (torch_) return rows_torch(k, src, y0, y1, out, out_row_bytes, s);
   for (uint32_t y = y0; y < y1; ++y, out += out_row_bytes) {
     if (two_tap_) {
       row2(k, src, y, out, s);

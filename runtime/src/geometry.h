@@ -147,9 +147,40 @@ class Resampler {
   size_t pil_scratch_bytes() const;
   void rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                 size_t out_row_bytes, unsigned char* scratch) const;
+  // OpenCV's resamplers (resample_cv.cpp): cv-linear-exact as 8-bit weights scaled to the two-tap
+  // path's 11 bits; cv-cubic as 11-bit weights through the general loop.
+  pixnorm_status init_cv_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w, uint32_t out_h);
+  // torchvision's tensor resampling (resample_torch.cpp): float weights (x_.taps per column, tap
+  // order as x_.weight's) and float passes, horizontal into a ring of y_.taps float rows, then
+  // vertical, rounded half to even.
+  bool torch_ = false;
+  float* xwf_ = nullptr;   // [x_.out * x_.taps]
+  float* ywf_ = nullptr;   // [y_.out * y_.taps]
+  int32_t* toff_ = nullptr;  // [nh_] byte offset of each element's first tap in the (compact) source row
+  pixnorm_status init_torch_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w,
+                                 uint32_t out_h);
+  pixnorm_status init_torch_rows();
+  size_t torch_scratch_bytes() const;
+  void rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                  size_t out_row_bytes, unsigned char* scratch) const;
   uint8_t fill_ = 0;
   YuvCoef yuv_{};
 };
+
+// One axis as OpenCV and torchvision see it: the source samples [off, off + len) of the region
+// resized to `total`, of which `n` starting at `first` are kept and placed at `lo` of `out`.
+struct FwAxisMap {
+  uint32_t src, out, lo, n, total, first, off, len;
+};
+FwAxisMap fw_map(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other,
+                 bool is_x);
+// Window of k taps starting at start (inside [0, len)) for the taps first .. first + used - 1
+// of one output sample, edges replicated: q[j] is added to the weight of clamp(first + j).
+// Fills ax->start[d] and ax->weight[d * k ...] (zeroed before).
+void fw_place(AxisTaps* ax, uint32_t d, const FwAxisMap& m, int32_t first, unsigned used, const int32_t* q);
+// 1 for the OpenCV (cv-*) and torchvision (torch-*) interpolations.
+bool is_cv(pixnorm_interp i);
+bool is_torch(pixnorm_interp i);
 
 // 1 for the Pillow interpolations.
 bool is_pil(pixnorm_interp i);

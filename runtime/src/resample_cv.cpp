@@ -1,0 +1,139 @@
+// OpenCV 4.6's cv2.resize for INTER_LINEAR_EXACT and INTER_CUBIC on 8-bit images (imgproc's
+// resize.cpp), as tap tables for the geometry's existing passes.
+//
+// INTER_LINEAR_EXACT (resize_bitExact): positions in double, 8-bit unsigned weights rounded half
+// to even, the horizontal sum kept whole (8 fractional bits), the vertical one rounded once:
+// (sum wy * sum wx * p + 2^15) >> 16. Weights scaled by 8 give the two-tap path's 11-bit weights
+// and its rounding (+2^21 >> 22) the same bytes, so it runs on every backend's resample2 kernels.
+//
+// INTER_CUBIC: positions in float, Keys' cubic with a = -0.75 in float, weights rounded to
+// int16 at 11 bits (they need not sum to 2048), taps past an edge replicate it; integer sums,
+// (v + 2^21) >> 22 saturated. OpenCV's SIMD vertical pass does that sum in float, which can round
+// the other way at .5: hence within 1.
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "error.h"
+#include "geometry.h"
+
+namespace pixnorm {
+
+namespace {
+
+template <class T>
+T* alloc_zero(size_t n) {
+  T* p = new (std::nothrow) T[n == 0 ? 1 : n];
+  if (p != nullptr) std::memset(p, 0, sizeof(T) * (n == 0 ? 1 : n));
+  return p;
+}
+
+// OpenCV's interpolateCubic, in float as there.
+void cubic_coeffs(float x, float* c) {
+  const float a = -0.75f;
+  c[0] = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a;
+  c[1] = ((a + 2) * x - (a + 3)) * x * x + 1;
+  c[2] = ((a + 2) * (1 - x) - (a + 3)) * (1 - x) * (1 - x) + 1;
+  c[3] = 1.f - c[0] - c[1] - c[2];
+}
+
+pixnorm_status build_cv_axis(AxisTaps* ax, const FwAxisMap& m, pixnorm_interp interp, bool flip, const char* name) {
+  const bool cubic = interp == PIXNORM_INTERP_CV_CUBIC;
+  unsigned k = cubic ? 4 : 2;
+  if (k > m.len) k = m.len;
+  ax->out = m.out;
+  ax->taps = k;
+  ax->lo = flip ? m.out - m.lo - m.n : m.lo;
+  ax->hi = ax->lo + m.n;
+  ax->start = alloc_zero<int32_t>(m.out);
+  ax->weight = alloc_zero<int32_t>(static_cast<size_t>(m.out) * k);
+  if (ax->start == nullptr || ax->weight == nullptr)
+    return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the %s taps", name);
+  // cv2.resize(dsize=...): inv_scale = dsize / ssize, scale = 1 / inv_scale.
+  const double scale = 1.0 / (static_cast<double>(m.total) / m.len);
+  for (uint32_t dd = ax->lo; dd < ax->hi; ++dd) {
+    const uint32_t u = flip ? m.out - 1 - dd : dd;
+    const int64_t dx = static_cast<int64_t>(m.first) + (u - m.lo);
+    int32_t q[4] = {0, 0, 0, 0};
+    int32_t first;
+    if (cubic) {
+      float fx = static_cast<float>((static_cast<double>(dx) + 0.5) * scale - 0.5);
+      const int32_t sx = static_cast<int32_t>(std::floor(fx));
+      fx -= static_cast<float>(sx);
+      float c[4];
+      cubic_coeffs(fx, c);
+      for (int j = 0; j < 4; ++j) {
+        // saturate_cast<short>: rounded half to even, clamped
+        const float v = std::nearbyint(c[j] * 2048.0f);
+        q[j] = static_cast<int32_t>(v < -32768.0f ? -32768.0f : v > 32767.0f ? 32767.0f : v);
+      }
+      first = sx - 1;
+      fw_place(ax, dd, m, first, 4, q);
+    } else {
+      // interpolationLinear::getCoeffs
+      const double f = scale * (static_cast<double>(dx) + 0.5) - 0.5;
+      const double fl = std::floor(f);
+      int32_t c1 = 0;
+      if (fl >= 0 && m.len > 1 && fl < static_cast<double>(m.len) - 1) {
+        first = static_cast<int32_t>(fl);
+        c1 = static_cast<int32_t>(std::nearbyint((f - fl) * 256.0));
+      } else {
+        first = fl >= 0 && m.len > 1 ? static_cast<int32_t>(m.len) - 1 : 0;
+      }
+      q[0] = 8 * (256 - c1);
+      q[1] = 8 * c1;
+      fw_place(ax, dd, m, first, c1 == 0 ? 1 : 2, q);
+    }
+  }
+  return PIXNORM_OK;
+}
+
+}  // namespace
+
+FwAxisMap fw_map(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other,
+                 bool is_x) {
+  FwAxisMap m{src, out, 0, out, out, 0, 0, src};
+  if (d.fit == PIXNORM_FIT_CENTER_CROP && d.resize_short != 0) {
+    // Resize(r) of the whole region, then CenterCrop at the rounded (or floored) offset.
+    uint64_t rw, rh;
+    resize_short_size(is_x ? src : src_other, is_x ? src_other : src, d.resize_short, &rw, &rh);
+    m.total = static_cast<uint32_t>(is_x ? rw : rh);
+    m.first = static_cast<uint32_t>(center_crop_offset(d.crop_rounding, m.total, out));
+  } else if (d.fit == PIXNORM_FIT_CENTER_CROP) {
+    // The centred region of whole pixels with the output's aspect (an array slice), resized.
+    if (static_cast<uint64_t>(src) * out_other > static_cast<uint64_t>(src_other) * out) {
+      double len = std::nearbyint(static_cast<double>(src_other) * out / out_other);
+      if (len < 1) len = 1;
+      if (len > src) len = src;
+      m.len = static_cast<uint32_t>(len);
+    }
+    m.off = (src - m.len) / 2;
+  } else if (d.fit == PIXNORM_FIT_LETTERBOX) {
+    letterbox_axis(src, out, src_other, out_other, &m.lo, &m.n);
+    m.total = m.n;
+  }
+  return m;
+}
+
+void fw_place(AxisTaps* ax, uint32_t d, const FwAxisMap& m, int32_t first, unsigned used, const int32_t* q) {
+  const int32_t k = static_cast<int32_t>(ax->taps), last = static_cast<int32_t>(m.len) - 1;
+  int32_t start = first < 0 ? 0 : first > last ? last : first;
+  if (start > static_cast<int32_t>(m.len) - k) start = static_cast<int32_t>(m.len) - k;
+  ax->start[d] = start + static_cast<int32_t>(m.off);
+  int32_t* wd = ax->weight + static_cast<size_t>(d) * ax->taps;
+  for (unsigned j = 0; j < used; ++j) {
+    int32_t s = first + static_cast<int32_t>(j);
+    s = s < 0 ? 0 : s > last ? last : s;
+    wd[s - start] += q[j];
+  }
+}
+
+pixnorm_status Resampler::init_cv_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w,
+                                       uint32_t out_h) {
+  const pixnorm_status st =
+      build_cv_axis(&x_, fw_map(d, sw, out_w, sh, out_h, true), d.interp, d.flip != 0, "width");
+  if (st != PIXNORM_OK) return st;
+  return build_cv_axis(&y_, fw_map(d, sh, out_h, sw, out_w, false), d.interp, false, "height");
+}
+
+}  // namespace pixnorm
