@@ -222,6 +222,10 @@ Resampler::~Resampler() {
   delete[] xwf_;
   delete[] ywf_;
   delete[] toff_;
+  delete[] cvdx_;
+  delete[] cvy_;
+  delete[] cvbeta_;
+  delete[] cvvec_;
   for (int32_t* g : goff_) delete[] g;
 }
 
@@ -290,6 +294,7 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
   yuv_ = yuv_coefficients(d.yuv_matrix, d.yuv_range);
   pil_ = is_pil(d.interp);
   torch_ = is_torch(d.interp);
+  cv_cubic_ = d.interp == PIXNORM_INTERP_CV_CUBIC;
   if (pil_ || torch_ || is_cv(d.interp)) {
     const pixnorm_status st = pil_     ? init_pil_axes(d, sw, sh, out_w, out_h)
                               : torch_ ? init_torch_axes(d, sw, sh, out_w, out_h)
@@ -337,10 +342,9 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
     if (gs != PIXNORM_OK) return gs;
   }
   if (pil_) return init_pil_rows(d.width);
-  if (torch_) return init_torch_rows();
-  // cv-cubic's weights need not sum to 2048 (nor be positive): the general loop even for two taps.
-  if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2 && d.interp != PIXNORM_INTERP_CV_CUBIC)
-    return init_two_tap(d.width);
+  if (torch_) return init_tap_offsets();
+  if (cv_cubic_) return init_cv_rows();
+  if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2) return init_two_tap(d.width);
   return PIXNORM_OK;
 }
 
@@ -413,7 +417,8 @@ size_t Resampler::compact_row_bytes() const {
 }
 size_t Resampler::compact_bytes() const { return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8; }
 size_t Resampler::scratch_bytes() const {
-  return pil_ ? pil_scratch_bytes() : torch_ ? torch_scratch_bytes() : sums_bytes() + 2 * compact_bytes();
+  return pil_ ? pil_scratch_bytes() : torch_ ? torch_scratch_bytes() : cv_cubic_ ? cv_scratch_bytes()
+                                                                      : sums_bytes() + 2 * compact_bytes();
 }
 
 const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const {
@@ -496,11 +501,7 @@ void Resampler::row(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t
   const unsigned shift = 2 * bits_;
   const int64_t half = int64_t{1} << (shift - 1);
   uint8_t* o = out + static_cast<size_t>(x_.lo) * C;
-  // Clamped for cv-cubic's negative lobes (OpenCV's saturate_cast); area's sums stay in range.
-  for (size_t i = 0; i < static_cast<size_t>(nx) * C; ++i) {
-    const int64_t v = (acc[i] + half) >> shift;
-    o[i] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-  }
+  for (size_t i = 0; i < static_cast<size_t>(nx) * C; ++i) o[i] = static_cast<uint8_t>((acc[i] + half) >> shift);
 }
 
 void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_t* out, unsigned char* scratch) const {
@@ -549,6 +550,7 @@ void Resampler::rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32
   unsigned char* s = static_cast<unsigned char*>(scratch);
   if (pil_) return rows_pil(k, src, y0, y1, out, out_row_bytes, s);
   if (torch_) return rows_torch(k, src, y0, y1, out, out_row_bytes, s);
+  if (cv_cubic_) return rows_cv_cubic(k, src, y0, y1, out, out_row_bytes, s);
   for (uint32_t y = y0; y < y1; ++y, out += out_row_bytes) {
     if (two_tap_) {
       row2(k, src, y, out, s);

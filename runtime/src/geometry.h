@@ -148,8 +148,20 @@ class Resampler {
   void rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                 size_t out_row_bytes, unsigned char* scratch) const;
   // OpenCV's resamplers (resample_cv.cpp): cv-linear-exact as 8-bit weights scaled to the two-tap
-  // path's 11 bits; cv-cubic as 11-bit weights through the general loop.
+  // path's 11 bits; cv-cubic: the horizontal pass in integers (x_'s weights, edges merged) into a
+  // ring of y_.taps int32 rows, the vertical pass over OpenCV's four (clamped) rows as OpenCV
+  // does it: in float for the elements its SIMD loop covers, in integers for the others.
   pixnorm_status init_cv_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w, uint32_t out_h);
+  bool cv_cubic_ = false;
+  int32_t* cvdx_ = nullptr;     // [x_.out] OpenCV's output column (in its whole resized row)
+  uint32_t cv_row_elems_ = 0;   // elements of OpenCV's whole output row
+  int32_t* cvy_ = nullptr;      // [y_.out * 4] the four source rows (region rows, clamped)
+  int32_t* cvbeta_ = nullptr;   // [y_.out * 4] their weights
+  uint8_t* cvvec_ = nullptr;    // [nh_] 1: OpenCV's float vertical pass computes this element
+  pixnorm_status init_cv_rows();
+  size_t cv_scratch_bytes() const;
+  void rows_cv_cubic(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                     size_t out_row_bytes, unsigned char* scratch) const;
   // torchvision's tensor resampling (resample_torch.cpp): float weights (x_.taps per column, tap
   // order as x_.weight's) and float passes, horizontal into a ring of y_.taps float rows, then
   // vertical, rounded half to even.
@@ -159,7 +171,7 @@ class Resampler {
   int32_t* toff_ = nullptr;  // [nh_] byte offset of each element's first tap in the (compact) source row
   pixnorm_status init_torch_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w,
                                  uint32_t out_h);
-  pixnorm_status init_torch_rows();
+  pixnorm_status init_tap_offsets();  // nh_ and toff_ (torch-*, cv-cubic)
   size_t torch_scratch_bytes() const;
   void rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                   size_t out_row_bytes, unsigned char* scratch) const;

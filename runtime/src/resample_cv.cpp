@@ -7,9 +7,12 @@
 // and its rounding (+2^21 >> 22) the same bytes, so it runs on every backend's resample2 kernels.
 //
 // INTER_CUBIC: positions in float, Keys' cubic with a = -0.75 in float, weights rounded to
-// int16 at 11 bits (they need not sum to 2048), taps past an edge replicate it; integer sums,
-// (v + 2^21) >> 22 saturated. OpenCV's SIMD vertical pass does that sum in float, which can round
-// the other way at .5: hence within 1.
+// int16 at 11 bits (they need not sum to 2048), taps past an edge replicate it. The horizontal
+// pass sums in int32 (exact, so the edge taps' weights can be merged). The vertical pass over
+// four rows: OpenCV's universal-intrinsics loop (VResizeCubicVec_32s8u, 128-bit on x86-64 and
+// ARM builds) covers the first floor(W / 8) * 8 elements of its W-element output row in float,
+// round(S0 b0 + (S1 b1 + (S2 b2 + S3 b3))) with b = beta / 2^22, unfused, saturated; its scalar
+// tail the rest in integers, (sum + 2^21) >> 22 saturated. Both are reproduced per element.
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -37,7 +40,10 @@ void cubic_coeffs(float x, float* c) {
   c[3] = 1.f - c[0] - c[1] - c[2];
 }
 
-pixnorm_status build_cv_axis(AxisTaps* ax, const FwAxisMap& m, pixnorm_interp interp, bool flip, const char* name) {
+// cvdx: OpenCV's output index of each plan output (x); cvy, cvbeta: the four clamped rows and
+// their weights (y), unmerged as OpenCV's float pass needs them.
+pixnorm_status build_cv_axis(AxisTaps* ax, const FwAxisMap& m, pixnorm_interp interp, bool flip, const char* name,
+                             int32_t** cvdx, int32_t** cvy, int32_t** cvbeta) {
   const bool cubic = interp == PIXNORM_INTERP_CV_CUBIC;
   unsigned k = cubic ? 4 : 2;
   if (k > m.len) k = m.len;
@@ -47,7 +53,11 @@ pixnorm_status build_cv_axis(AxisTaps* ax, const FwAxisMap& m, pixnorm_interp in
   ax->hi = ax->lo + m.n;
   ax->start = alloc_zero<int32_t>(m.out);
   ax->weight = alloc_zero<int32_t>(static_cast<size_t>(m.out) * k);
-  if (ax->start == nullptr || ax->weight == nullptr)
+  if (cvdx != nullptr) *cvdx = alloc_zero<int32_t>(m.out);
+  if (cvy != nullptr) *cvy = alloc_zero<int32_t>(static_cast<size_t>(m.out) * 4);
+  if (cvbeta != nullptr) *cvbeta = alloc_zero<int32_t>(static_cast<size_t>(m.out) * 4);
+  if (ax->start == nullptr || ax->weight == nullptr || (cvdx != nullptr && *cvdx == nullptr) ||
+      (cvy != nullptr && *cvy == nullptr) || (cvbeta != nullptr && *cvbeta == nullptr))
     return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the %s taps", name);
   // cv2.resize(dsize=...): inv_scale = dsize / ssize, scale = 1 / inv_scale.
   const double scale = 1.0 / (static_cast<double>(m.total) / m.len);
@@ -56,6 +66,7 @@ pixnorm_status build_cv_axis(AxisTaps* ax, const FwAxisMap& m, pixnorm_interp in
     const int64_t dx = static_cast<int64_t>(m.first) + (u - m.lo);
     int32_t q[4] = {0, 0, 0, 0};
     int32_t first;
+    if (cvdx != nullptr) (*cvdx)[dd] = static_cast<int32_t>(dx);
     if (cubic) {
       float fx = static_cast<float>((static_cast<double>(dx) + 0.5) * scale - 0.5);
       const int32_t sx = static_cast<int32_t>(std::floor(fx));
@@ -69,6 +80,12 @@ pixnorm_status build_cv_axis(AxisTaps* ax, const FwAxisMap& m, pixnorm_interp in
       }
       first = sx - 1;
       fw_place(ax, dd, m, first, 4, q);
+      if (cvy != nullptr)
+        for (int j = 0; j < 4; ++j) {
+          const int32_t s = first + j, last = static_cast<int32_t>(m.len) - 1;
+          (*cvy)[4 * static_cast<size_t>(dd) + j] = (s < 0 ? 0 : s > last ? last : s) + static_cast<int32_t>(m.off);
+          (*cvbeta)[4 * static_cast<size_t>(dd) + j] = q[j];
+        }
     } else {
       // interpolationLinear::getCoeffs
       const double f = scale * (static_cast<double>(dx) + 0.5) - 0.5;
@@ -130,10 +147,98 @@ void fw_place(AxisTaps* ax, uint32_t d, const FwAxisMap& m, int32_t first, unsig
 
 pixnorm_status Resampler::init_cv_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w,
                                        uint32_t out_h) {
+  const bool cubic = d.interp == PIXNORM_INTERP_CV_CUBIC;
+  const FwAxisMap mx = fw_map(d, sw, out_w, sh, out_h, true);
+  cv_row_elems_ = mx.total;  // times the channels in init_cv_rows
   const pixnorm_status st =
-      build_cv_axis(&x_, fw_map(d, sw, out_w, sh, out_h, true), d.interp, d.flip != 0, "width");
+      build_cv_axis(&x_, mx, d.interp, d.flip != 0, "width", cubic ? &cvdx_ : nullptr, nullptr, nullptr);
   if (st != PIXNORM_OK) return st;
-  return build_cv_axis(&y_, fw_map(d, sh, out_h, sw, out_w, false), d.interp, false, "height");
+  return build_cv_axis(&y_, fw_map(d, sh, out_h, sw, out_w, false), d.interp, false, "height", nullptr,
+                       cubic ? &cvy_ : nullptr, cubic ? &cvbeta_ : nullptr);
+}
+
+// After the column map (init_tap_offsets): which elements OpenCV's float loop computes.
+pixnorm_status Resampler::init_cv_rows() {
+  const pixnorm_status st = init_tap_offsets();
+  if (st != PIXNORM_OK) return st;
+  cvvec_ = alloc_zero<uint8_t>(nh_);
+  if (cvvec_ == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  const uint64_t w = static_cast<uint64_t>(cv_row_elems_) * c_, vec_end = w / 8 * 8;
+  for (uint32_t o = x_.lo; o < x_.hi; ++o)
+    for (unsigned c = 0; c < c_; ++c)
+      cvvec_[static_cast<size_t>(o - x_.lo) * c_ + c] =
+          static_cast<uint64_t>(cvdx_[o]) * c_ + c < vec_end ? 1 : 0;
+  return PIXNORM_OK;
+}
+
+// Scratch: the compact row, the ring's row tags, then y_.taps int32 rows of nh_ elements.
+size_t Resampler::cv_scratch_bytes() const {
+  const size_t r = y_.taps, slot = (nh_ + 15) / 16 * 16;
+  return compact_bytes() + (r * sizeof(int32_t) + 63) / 64 * 64 + r * slot * sizeof(int32_t);
+}
+
+void Resampler::rows_cv_cubic(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                              size_t out_row_bytes, unsigned char* scratch) const {
+  const unsigned r = y_.taps, kx = x_.taps;
+  const size_t slot = (nh_ + 15) / 16 * 16;
+  uint8_t* compact = scratch;
+  int32_t* tag = reinterpret_cast<int32_t*>(scratch + compact_bytes());
+  int32_t* ring = reinterpret_cast<int32_t*>(scratch + compact_bytes() + (r * sizeof(int32_t) + 63) / 64 * 64);
+  for (unsigned i = 0; i < r; ++i) tag[i] = -1;
+  const size_t w = static_cast<size_t>(x_.out) * c_;
+  const size_t lo = static_cast<size_t>(x_.lo) * c_, hi = static_cast<size_t>(x_.hi) * c_;
+  const float scale = 1.f / (2048 * 2048);
+  for (uint32_t yo = y0; yo < y1; ++yo, out += out_row_bytes) {
+    if (yo < y_.lo || yo >= y_.hi) {
+      std::memset(out, fill_, w);
+      continue;
+    }
+    std::memset(out, fill_, lo);
+    std::memset(out + hi, fill_, w - hi);
+    const int32_t* S[4];
+    int32_t b[4];
+    float bf[4];
+    for (unsigned j = 0; j < 4; ++j) {
+      const int32_t sy = cvy_[4 * static_cast<size_t>(yo) + j];
+      const unsigned s = static_cast<unsigned>(sy) % r;
+      int32_t* dst = ring + s * slot;
+      if (tag[s] != sy) {
+        const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
+        for (uint32_t o = x_.lo; o < x_.hi; ++o) {
+          const int32_t* wx = x_.weight + static_cast<size_t>(o) * kx;
+          for (unsigned c = 0; c < c_; ++c) {
+            const size_t e = static_cast<size_t>(o - x_.lo) * c_ + c;
+            const uint8_t* p = line + toff_[e];
+            uint32_t t = 0;  // wraps as OpenCV's int would (never for 8-bit sources)
+            for (unsigned i = 0; i < kx; ++i) t += static_cast<uint32_t>(p[i * c_]) * static_cast<uint32_t>(wx[i]);
+            dst[e] = static_cast<int32_t>(t);
+          }
+        }
+        tag[s] = sy;
+      }
+      S[j] = dst;
+      b[j] = cvbeta_[4 * static_cast<size_t>(yo) + j];
+      bf[j] = static_cast<float>(b[j]) * scale;
+    }
+    uint8_t* o = out + lo;
+    for (size_t e = 0; e < nh_; ++e) {
+      int64_t v;
+      if (cvvec_[e]) {
+        const float f = static_cast<float>(S[0][e]) * bf[0] +
+                        (static_cast<float>(S[1][e]) * bf[1] +
+                         (static_cast<float>(S[2][e]) * bf[2] + static_cast<float>(S[3][e]) * bf[3]));
+        const float rf = std::nearbyint(f);
+        v = rf < -1e9f ? -1000000000 : rf > 1e9f ? 1000000000 : static_cast<int64_t>(rf);
+      } else {
+        const uint32_t t = static_cast<uint32_t>(S[0][e]) * static_cast<uint32_t>(b[0]) +
+                           static_cast<uint32_t>(S[1][e]) * static_cast<uint32_t>(b[1]) +
+                           static_cast<uint32_t>(S[2][e]) * static_cast<uint32_t>(b[2]) +
+                           static_cast<uint32_t>(S[3][e]) * static_cast<uint32_t>(b[3]) + (1u << 21);
+        v = static_cast<int32_t>(t) >> 22;
+      }
+      o[e] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+  }
 }
 
 }  // namespace pixnorm

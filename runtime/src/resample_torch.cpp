@@ -128,7 +128,7 @@ pixnorm_status Resampler::init_torch_axes(const pixnorm_plan_desc& d, uint32_t s
 }
 
 // After the column map: each element's first tap in the row fetch() gives.
-pixnorm_status Resampler::init_torch_rows() {
+pixnorm_status Resampler::init_tap_offsets() {
   nh_ = static_cast<size_t>(x_.hi - x_.lo) * c_;
   toff_ = alloc_zero<int32_t>(nh_);
   if (toff_ == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
