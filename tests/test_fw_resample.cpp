@@ -234,3 +234,53 @@ TEST_CASE("fw: refusals") {
   pixnorm_plan* p = nullptr;
   CHECK(pixnorm_plan_create(nullptr, &d, &p) == PIXNORM_ERROR_INVALID_ARGUMENT);
 }
+
+TEST_CASE("YUV sources: a resampling plan equals the same plan on the converted image (chroma rows reused)") {
+  // Two luma rows share a chroma row: the U and V bytes gathered for one are kept for the next.
+  // Whatever the interpolation, the rows a band reads and the bands, the result must be that of
+  // the RGB image the conversion alone gives.
+  const uint32_t w = 46, h = 31;
+  for (pixnorm_format f : {PIXNORM_FORMAT_NV12, PIXNORM_FORMAT_NV21, PIXNORM_FORMAT_I420}) {
+    const size_t bytes = static_cast<size_t>(w) * h + 2 * static_cast<size_t>((w + 1) / 2) * ((h + 1) / 2);
+    std::vector<uint8_t> px = random_bytes(bytes, 9 + f);
+    pixnorm_plan_desc c;
+    pixnorm_plan_desc_init(&c);
+    c.format = f;
+    c.width = w;
+    c.height = h;
+    const std::vector<uint8_t> rgb = resampled(c, px.data(), w);
+    for (pixnorm_interp interp :
+         {PIXNORM_INTERP_BILINEAR, PIXNORM_INTERP_AREA, PIXNORM_INTERP_NEAREST, PIXNORM_INTERP_PIL_NEAREST,
+          PIXNORM_INTERP_PIL_BILINEAR, PIXNORM_INTERP_PIL_LANCZOS, PIXNORM_INTERP_CV_LINEAR_EXACT,
+          PIXNORM_INTERP_CV_CUBIC, PIXNORM_INTERP_TORCH_BILINEAR_AA, PIXNORM_INTERP_TORCH_BICUBIC}) {
+      // Shrinking (columns skipped: luma bytes gathered), growing (every column: read in place),
+      // a region at odd offsets, columns skipped while consecutive rows are read (and the reverse).
+      for (int kind = 0; kind < 5; ++kind) {
+        for (uint32_t threads : {1u, 3u}) {
+          CAPTURE(f);
+          CAPTURE(interp);
+          CAPTURE(kind);
+          CAPTURE(threads);
+          pixnorm_plan_desc d;
+          pixnorm_plan_desc_init(&d);
+          d.format = f;
+          d.width = w;
+          d.height = h;
+          d.interp = interp;
+          d.threads = threads;
+          d.out_width = kind == 1 || kind == 4 ? 71 : 13;
+          d.out_height = kind == 1 || kind == 3 ? 45 : 9;
+          if (kind == 2) {
+            d.roi_x = 3;
+            d.roi_y = 5;
+            d.roi_width = 29;
+            d.roi_height = 19;
+          }
+          pixnorm_plan_desc r = d;
+          r.format = PIXNORM_FORMAT_RGB8;
+          CHECK(resampled(d, px.data(), w) == resampled(r, rgb.data(), w * 3));
+        }
+      }
+    }
+  }
+}

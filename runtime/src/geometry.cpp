@@ -408,6 +408,9 @@ pixnorm_status Resampler::init_gather(uint32_t image_width) {
     const pixnorm_status st = gather_[c].build(goff_[c], nullptr, 0, ncols_, valid);
     if (st != PIXNORM_OK) return st;
   }
+  ycontig_ = format_ != PIXNORM_FORMAT_YUYV && ncols_ > 0;
+  for (uint32_t j = 1; j < ncols_; ++j)
+    if (goff_[0][j] != goff_[0][0] + static_cast<int32_t>(j)) ycontig_ = false;
   return PIXNORM_OK;
 }
 
@@ -415,7 +418,14 @@ size_t Resampler::sums_bytes() const { return static_cast<size_t>(x_.hi - x_.lo)
 size_t Resampler::compact_row_bytes() const {
   return (static_cast<size_t>(ncols_) * c_ + kCompactSlack + 7) / 8 * 8;
 }
-size_t Resampler::compact_bytes() const { return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8; }
+// The compact row, the Y, U and V bytes (YUV sources), then the chroma row whose bytes these are.
+size_t Resampler::compact_bytes() const {
+  return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8 + 8;
+}
+void Resampler::reset_compact(uint8_t* compact) const {
+  const int64_t none = -1;
+  std::memcpy(compact + compact_bytes() - 8, &none, sizeof(none));
+}
 size_t Resampler::scratch_bytes() const {
   return pil_ ? pil_scratch_bytes() : torch_ ? torch_scratch_bytes() : cv_cubic_ ? cv_scratch_bytes()
                                                                       : sums_bytes() + 2 * compact_bytes();
@@ -450,7 +460,14 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
     rows[1] = src.p[1] + (y / 2) * src.stride[1];
     rows[2] = src.p[2] + (y / 2) * src.stride[2];
   }
-  for (unsigned c = 0; c < 3; ++c) {
+  // 4:2:0: two luma rows share a chroma row, whose U and V bytes the region may hold already.
+  const bool shared = format_ != PIXNORM_FORMAT_YUYV;
+  int64_t tag;
+  std::memcpy(&tag, compact + compact_bytes() - 8, sizeof(tag));
+  const bool have_chroma = shared && tag == static_cast<int64_t>(y / 2);
+  for (unsigned c = 0; c < (have_chroma ? 1u : 3u); ++c) {
+    // Consecutive luma bytes are read in place.
+    if (c == 0 && ycontig_) continue;
     const Windows& g = gather_[c];
     uint32_t j = 0;
     if (g.nblocks > 0) {
@@ -459,7 +476,11 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
     }
     for (; j < n; ++j) dst[c][j] = rows[c][goff_[c][j]];
   }
-  k->yuv(dst[0], dst[1], dst[2], n, &yuv_, compact);
+  if (shared) {
+    tag = static_cast<int64_t>(y / 2);
+    std::memcpy(compact + compact_bytes() - 8, &tag, sizeof(tag));
+  }
+  k->yuv(ycontig_ ? rows[0] + goff_[0][0] : dst[0], dst[1], dst[2], n, &yuv_, compact);
   return compact;
 }
 
@@ -548,6 +569,12 @@ void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_
 void Resampler::rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                      size_t out_row_bytes, void* scratch) const {
   unsigned char* s = static_cast<unsigned char*>(scratch);
+  if (pil_ || torch_ || cv_cubic_) {  // their compact region starts the scratch
+    reset_compact(s);
+  } else {
+    reset_compact(s + sums_bytes());
+    reset_compact(s + sums_bytes() + compact_bytes());
+  }
   if (pil_) return rows_pil(k, src, y0, y1, out, out_row_bytes, s);
   if (torch_) return rows_torch(k, src, y0, y1, out, out_row_bytes, s);
   if (cv_cubic_) return rows_cv_cubic(k, src, y0, y1, out, out_row_bytes, s);

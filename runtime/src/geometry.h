@@ -78,6 +78,9 @@ class Resampler {
   size_t compact_row_bytes() const;
   size_t compact_bytes() const;
   const uint8_t* fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const;
+  // Marks a compact region as holding no chroma row (before a band's first fetch into it).
+  void reset_compact(uint8_t* compact) const;
+  bool ycontig_ = false;  // YUV: the Y bytes of the columns used are consecutive (read in place)
 
   pixnorm_format format_ = PIXNORM_FORMAT_RGB8;
   unsigned cin_ = 3;  // bytes per source pixel (packed formats)
