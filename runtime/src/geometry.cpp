@@ -226,6 +226,7 @@ Resampler::~Resampler() {
   delete[] cvy_;
   delete[] cvbeta_;
   delete[] cvvec_;
+  delete[] cvrun_;
   for (int32_t* g : goff_) delete[] g;
 }
 

@@ -161,6 +161,8 @@ class Resampler {
   int32_t* cvy_ = nullptr;      // [y_.out * 4] the four source rows (region rows, clamped)
   int32_t* cvbeta_ = nullptr;   // [y_.out * 4] their weights
   uint8_t* cvvec_ = nullptr;    // [nh_] 1: OpenCV's float vertical pass computes this element
+  size_t cvruns_ = 0;           // runs of consecutive elements with the same cvvec_
+  size_t* cvrun_ = nullptr;     // [cvruns_ + 1] their starts, then nh_
   pixnorm_status init_cv_rows();
   size_t cv_scratch_bytes() const;
   void rows_cv_cubic(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,

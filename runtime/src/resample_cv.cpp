@@ -13,6 +13,7 @@
 // ARM builds) covers the first floor(W / 8) * 8 elements of its W-element output row in float,
 // round(S0 b0 + (S1 b1 + (S2 b2 + S3 b3))) with b = beta / 2^22, unfused, saturated; its scalar
 // tail the rest in integers, (sum + 2^21) >> 22 saturated. Both are reproduced per element.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <new>
@@ -168,6 +169,17 @@ pixnorm_status Resampler::init_cv_rows() {
     for (unsigned c = 0; c < c_; ++c)
       cvvec_[static_cast<size_t>(o - x_.lo) * c_ + c] =
           static_cast<uint64_t>(cvdx_[o]) * c_ + c < vec_end ? 1 : 0;
+  // Runs of elements on the same side (OpenCV's order is the plan's or, flipped, its mirror
+  // by pixels: a few runs, the boundary pixel's channels split).
+  cvruns_ = 0;
+  for (size_t e = 0; e < nh_; ++e)
+    if (e == 0 || cvvec_[e] != cvvec_[e - 1]) ++cvruns_;
+  cvrun_ = alloc_zero<size_t>(cvruns_ + 1);
+  if (cvrun_ == nullptr) return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for the taps");
+  size_t r = 0;
+  for (size_t e = 0; e < nh_; ++e)
+    if (e == 0 || cvvec_[e] != cvvec_[e - 1]) cvrun_[r++] = e;
+  cvrun_[cvruns_] = nh_;
   return PIXNORM_OK;
 }
 
@@ -203,14 +215,26 @@ void Resampler::rows_cv_cubic(const RowKernels* k, const Planes& src, uint32_t y
       const unsigned s = static_cast<unsigned>(sy) % r;
       int32_t* dst = ring + s * slot;
       if (tag[s] != sy) {
+        // Integer sums (unsigned: they wrap as OpenCV's int would, never for 8-bit sources).
         const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
         for (uint32_t o = x_.lo; o < x_.hi; ++o) {
           const int32_t* wx = x_.weight + static_cast<size_t>(o) * kx;
-          for (unsigned c = 0; c < c_; ++c) {
-            const size_t e = static_cast<size_t>(o - x_.lo) * c_ + c;
-            const uint8_t* p = line + toff_[e];
-            uint32_t t = 0;  // wraps as OpenCV's int would (never for 8-bit sources)
-            for (unsigned i = 0; i < kx; ++i) t += static_cast<uint32_t>(p[i * c_]) * static_cast<uint32_t>(wx[i]);
+          const size_t e = static_cast<size_t>(o - x_.lo) * c_;
+          const uint8_t* p = line + toff_[e];
+          if (c_ == 3) {
+            uint32_t t0 = 0, t1 = 0, t2 = 0;
+            for (unsigned i = 0; i < kx; ++i) {
+              const uint32_t wi = static_cast<uint32_t>(wx[i]);
+              t0 += p[3 * i] * wi;
+              t1 += p[3 * i + 1] * wi;
+              t2 += p[3 * i + 2] * wi;
+            }
+            dst[e] = static_cast<int32_t>(t0);
+            dst[e + 1] = static_cast<int32_t>(t1);
+            dst[e + 2] = static_cast<int32_t>(t2);
+          } else {
+            uint32_t t = 0;
+            for (unsigned i = 0; i < kx; ++i) t += p[i] * static_cast<uint32_t>(wx[i]);
             dst[e] = static_cast<int32_t>(t);
           }
         }
@@ -221,22 +245,32 @@ void Resampler::rows_cv_cubic(const RowKernels* k, const Planes& src, uint32_t y
       bf[j] = static_cast<float>(b[j]) * scale;
     }
     uint8_t* o = out + lo;
-    for (size_t e = 0; e < nh_; ++e) {
-      int64_t v;
-      if (cvvec_[e]) {
-        const float f = static_cast<float>(S[0][e]) * bf[0] +
-                        (static_cast<float>(S[1][e]) * bf[1] +
-                         (static_cast<float>(S[2][e]) * bf[2] + static_cast<float>(S[3][e]) * bf[3]));
-        const float rf = std::nearbyint(f);
-        v = rf < -1e9f ? -1000000000 : rf > 1e9f ? 1000000000 : static_cast<int64_t>(rf);
-      } else {
+    // By runs of elements on one side of OpenCV's float loop: branch-free loops that vectorize.
+    auto integer = [&](size_t from, size_t to) {
+      for (size_t e = from; e < to; ++e) {
         const uint32_t t = static_cast<uint32_t>(S[0][e]) * static_cast<uint32_t>(b[0]) +
                            static_cast<uint32_t>(S[1][e]) * static_cast<uint32_t>(b[1]) +
                            static_cast<uint32_t>(S[2][e]) * static_cast<uint32_t>(b[2]) +
                            static_cast<uint32_t>(S[3][e]) * static_cast<uint32_t>(b[3]) + (1u << 21);
-        v = static_cast<int32_t>(t) >> 22;
+        o[e] = static_cast<uint8_t>(std::min(std::max(static_cast<int32_t>(t) >> 22, 0), 255));
       }
-      o[e] = static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+    };
+    auto floating = [&](size_t from, size_t to) {
+      for (size_t e = from; e < to; ++e) {
+      const float f = static_cast<float>(S[0][e]) * bf[0] +
+                      (static_cast<float>(S[1][e]) * bf[1] +
+                       (static_cast<float>(S[2][e]) * bf[2] + static_cast<float>(S[3][e]) * bf[3]));
+      // |f| < 2^22 for 8-bit sources: rounded half to even (cvRound) by the magic number, clamped
+      // (v_pack's and v_pack_u's saturation).
+      const float rf = (f + 12582912.0f) - 12582912.0f;
+      o[e] = static_cast<uint8_t>(static_cast<int32_t>(std::min(std::max(rf, 0.0f), 255.0f)));
+      }
+    };
+    for (size_t i = 0; i < cvruns_; ++i) {
+      if (cvvec_[cvrun_[i]])
+        floating(cvrun_[i], cvrun_[i + 1]);
+      else
+        integer(cvrun_[i], cvrun_[i + 1]);
     }
   }
 }

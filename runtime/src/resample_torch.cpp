@@ -139,11 +139,21 @@ pixnorm_status Resampler::init_tap_offsets() {
   return PIXNORM_OK;
 }
 
-// Scratch: the compact row, the ring's row tags, then y_.taps float rows of nh_ elements.
+// Scratch: the compact row, the ring's row tags, then y_.taps float rows of nh_ elements and the
+// vertical pass's sums.
 size_t Resampler::torch_scratch_bytes() const {
   const size_t r = y_.taps, slot = (nh_ + 15) / 16 * 16;
-  return compact_bytes() + (r * sizeof(int32_t) + 63) / 64 * 64 + r * slot * sizeof(float);
+  return compact_bytes() + (r * sizeof(int32_t) + 63) / 64 * 64 + (r + 1) * slot * sizeof(float);
 }
+
+namespace {
+// Rounds half to even (as nearbyint in the default mode, torch.round) for |x| < 2^22: adding
+// 1.5 * 2^23 leaves no fraction bits. Written out so that the loops it sits in vectorize.
+inline float round_even(float x) {
+  const float magic = 12582912.0f;
+  return (x + magic) - magic;
+}
+}  // namespace
 
 void Resampler::rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                            size_t out_row_bytes, unsigned char* scratch) const {
@@ -152,6 +162,7 @@ void Resampler::rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, 
   uint8_t* compact = scratch;
   int32_t* tag = reinterpret_cast<int32_t*>(scratch + compact_bytes());
   float* ring = reinterpret_cast<float*>(scratch + compact_bytes() + (r * sizeof(int32_t) + 63) / 64 * 64);
+  float* acc = ring + r * slot;
   for (unsigned i = 0; i < r; ++i) tag[i] = -1;
   const size_t w = static_cast<size_t>(x_.out) * c_;
   const size_t lo = static_cast<size_t>(x_.lo) * c_, hi = static_cast<size_t>(x_.hi) * c_;
@@ -173,15 +184,29 @@ void Resampler::rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, 
       const unsigned s = static_cast<unsigned>(sy) % r;
       float* dst = ring + s * slot;
       if (tag[s] != sy) {
+        // Each element's sum in tap order from +0, over the span of nonzero weights: a zero
+        // weight adds +0, which changes no sum that starts at +0 (+0 + -0 is +0).
         const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
         for (uint32_t o = x_.lo; o < x_.hi; ++o) {
           const float* wx = xwf_ + static_cast<size_t>(o) * kx;
-          for (unsigned c = 0; c < c_; ++c) {
-            const size_t e = static_cast<size_t>(o - x_.lo) * c_ + c;
-            const uint8_t* p = line + toff_[e];
+          unsigned a = 0, b = kx;
+          while (a < b && wx[a] == 0.0f) ++a;
+          while (b > a && wx[b - 1] == 0.0f) --b;
+          const size_t e = static_cast<size_t>(o - x_.lo) * c_;
+          const uint8_t* p = line + toff_[e];
+          if (c_ == 3) {
+            float t0 = 0.0f, t1 = 0.0f, t2 = 0.0f;
+            for (unsigned i = a; i < b; ++i) {
+              t0 += static_cast<float>(p[3 * i]) * wx[i];
+              t1 += static_cast<float>(p[3 * i + 1]) * wx[i];
+              t2 += static_cast<float>(p[3 * i + 2]) * wx[i];
+            }
+            dst[e] = t0;
+            dst[e + 1] = t1;
+            dst[e + 2] = t2;
+          } else {
             float t = 0.0f;
-            for (unsigned i = 0; i < kx; ++i)
-              if (wx[i] != 0.0f) t += static_cast<float>(p[i * c_]) * wx[i];
+            for (unsigned i = a; i < b; ++i) t += static_cast<float>(p[i]) * wx[i];
             dst[e] = t;
           }
         }
@@ -190,12 +215,19 @@ void Resampler::rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, 
       taps[used] = dst;
       wy[used++] = wrow[j];
     }
+    // Tap by tap over the row (each element's sum still in tap order), so that the loops
+    // vectorize (the count in a local: the byte stores could otherwise alias the member).
+    const size_t n = nh_;
+    for (size_t e = 0; e < n; ++e) acc[e] = 0.0f;
+    for (unsigned j = 0; j < used; ++j) {
+      const float* t = taps[j];
+      const float wj = wy[j];
+      for (size_t e = 0; e < n; ++e) acc[e] += t[e] * wj;
+    }
     uint8_t* o = out + lo;
-    for (size_t e = 0; e < nh_; ++e) {
-      float t = 0.0f;
-      for (unsigned j = 0; j < used; ++j) t += taps[j][e] * wy[j];
-      const float v = std::nearbyint(t);
-      o[e] = static_cast<uint8_t>(v < 0.0f ? 0.0f : v > 255.0f ? 255.0f : v);
+    for (size_t e = 0; e < n; ++e) {
+      const float v = std::min(std::max(round_even(acc[e]), 0.0f), 255.0f);
+      o[e] = static_cast<uint8_t>(static_cast<int32_t>(v));
     }
   }
 }
