@@ -186,6 +186,47 @@ def test_keras_load_img_recipe():
                         f"keras {interp}")
 
 
+def test_recipe_carries_the_new_interps():
+    """A statistics file whose recipe names each new interpolation: stats show and the C header
+    print it, apply --stats on the photo file uses it (Resize(256) + CenterCrop(224) as the
+    library computes it on the decoded image), a misspelt name is refused with the field named."""
+    path = os.path.join(DATA, "rocket.jpg")
+    arr = np.asarray(Image.open(path).convert("RGB"))
+    stats = os.path.join(WORK, "recipe.json")
+    for value, interp in enumerate(CV + TORCH):
+        doc = {"format": "pixnorm-stats", "version": 1, "channel_order": "RGB", "rescale": 1.0, "mean": [0, 0, 0],
+               "std": [1, 1, 1], "preprocess": {"version": 1, "resize_short": 256, "interp": interp,
+                                                "crop": {"width": 224, "height": 224}, "crop_rounding": "round"}}
+        with open(stats, "w") as f:
+            json.dump(doc, f)
+        r = subprocess.run([PIXNORM, "stats", "show", stats], capture_output=True, text=True)
+        assert r.returncode == 0 and f"({interp})" in r.stdout, (interp, r.stdout, r.stderr)
+        header = os.path.join(WORK, "recipe_stats.h")
+        r = subprocess.run([PIXNORM, "stats", "export", stats, "--c-header", "-o", header], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        macro = "PIXNORM_INTERP_" + interp.upper().replace("-", "_")
+        with open(header) as f:
+            line = f"#define RECIPE_STATS_INTERP {9 + value} /* {macro} (\"{interp}\")"
+            assert line in f.read(), line
+        out = os.path.join(WORK, "recipe.npy")
+        r = subprocess.run([PIXNORM, "apply", "-q", "--stats", stats, "--layout", "nhwc", path, "-o", out],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        got = np.load(out)[0]
+        assert np.all(got == np.round(got))
+        h, w = arr.shape[:2]
+        rw, rh = (256, 256 * h // w) if w <= h else (256 * w // h, 256)
+        top, left = int(round((rh - 224) / 2.0)), int(round((rw - 224) / 2.0))
+        ref = np.asarray(reference(arr, (rw, rh), interp))[top:top + 224, left:left + 224]
+        compare(got.astype(np.uint8), ref, f"apply --stats with {interp}", f"{interp} short+crop")
+    doc["preprocess"]["interp"] = "torch-bicubic-antialias"
+    with open(stats, "w") as f:
+        json.dump(doc, f)
+    r = subprocess.run([PIXNORM, "stats", "show", stats], capture_output=True, text=True)
+    assert r.returncode != 0 and "preprocess.interp" in r.stderr, r.stderr
+
+
 def report():
     if not matrix:
         return
@@ -196,7 +237,7 @@ def report():
 
 
 TESTS = [test_every_interp_and_factor, test_resize_short_center_crop_and_flip, test_backends_agree_with_the_libraries,
-         test_keras_load_img_recipe]
+         test_keras_load_img_recipe, test_recipe_carries_the_new_interps]
 
 
 def main():
