@@ -432,7 +432,8 @@ size_t Resampler::scratch_bytes() const {
                                                                       : sums_bytes() + 2 * compact_bytes();
 }
 
-const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const {
+const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact,
+                                const uint8_t* other) const {
   const size_t y = roi_y_ + static_cast<size_t>(sy);
   const uint8_t* row = src.p[0] + y * src.stride[0];
   if (direct_) return row + static_cast<size_t>(roi_x_) * cin_;
@@ -466,7 +467,14 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
   int64_t tag;
   std::memcpy(&tag, compact + compact_bytes() - 8, sizeof(tag));
   const bool have_chroma = shared && tag == static_cast<int64_t>(y / 2);
-  for (unsigned c = 0; c < (have_chroma ? 1u : 3u); ++c) {
+  // Or the other region of a pair holds them: read there, this region's own bytes kept.
+  const uint8_t* chroma = nullptr;
+  if (shared && !have_chroma && other != nullptr) {
+    int64_t other_tag;
+    std::memcpy(&other_tag, other + compact_bytes() - 8, sizeof(other_tag));
+    if (other_tag == static_cast<int64_t>(y / 2)) chroma = other + compact_row_bytes();
+  }
+  for (unsigned c = 0; c < (have_chroma || chroma != nullptr ? 1u : 3u); ++c) {
     // Consecutive luma bytes are read in place.
     if (c == 0 && ycontig_) continue;
     const Windows& g = gather_[c];
@@ -477,11 +485,13 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
     }
     for (; j < n; ++j) dst[c][j] = rows[c][goff_[c][j]];
   }
-  if (shared) {
+  if (shared && chroma == nullptr) {
     tag = static_cast<int64_t>(y / 2);
     std::memcpy(compact + compact_bytes() - 8, &tag, sizeof(tag));
   }
-  k->yuv(ycontig_ ? rows[0] + goff_[0][0] : dst[0], dst[1], dst[2], n, &yuv_, compact);
+  const uint8_t* u = chroma != nullptr ? chroma + n : dst[1];
+  const uint8_t* v = chroma != nullptr ? chroma + 2 * static_cast<size_t>(n) : dst[2];
+  k->yuv(ycontig_ ? rows[0] + goff_[0][0] : dst[0], u, v, n, &yuv_, compact);
   return compact;
 }
 

@@ -77,7 +77,10 @@ class Resampler {
   size_t sums_bytes() const;
   size_t compact_row_bytes() const;
   size_t compact_bytes() const;
-  const uint8_t* fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const;
+  // Source row sy as the resampling reads it: in place, or converted into `compact` (YUV: with the
+  // U and V bytes of `other`, the pair's other compact region, when it holds that chroma row).
+  const uint8_t* fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact,
+                       const uint8_t* other = nullptr) const;
   // Marks a compact region as holding no chroma row (before a band's first fetch into it).
   void reset_compact(uint8_t* compact) const;
   bool ycontig_ = false;  // YUV: the Y bytes of the columns used are consecutive (read in place)
@@ -147,6 +150,7 @@ class Resampler {
   void horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const;
   static constexpr unsigned kPilWindows = 8;
   size_t pil_slot_bytes() const;
+  bool pil_pairs_yuv() const;
   size_t pil_scratch_bytes() const;
   void rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                 size_t out_row_bytes, unsigned char* scratch) const;
