@@ -2,7 +2,9 @@
 // conversion, producing the model-sized uint8 rows the normalization kernels then read.
 //
 // Everything here is integer arithmetic fixed at planning (tap positions and weights per
-// output column and row), so the uint8 rows are the same on every backend and target.
+// output column and row), so the uint8 rows are the same on every backend and target; the
+// torch-* passes and cv-cubic's float elements are float, in portable code with one order of
+// operations (no fused multiply-add), the same everywhere too.
 #ifndef PIXNORM_GEOMETRY_H
 #define PIXNORM_GEOMETRY_H
 

@@ -92,7 +92,8 @@ typedef enum pixnorm_dtype {
   PIXNORM_DTYPE_UINT8 = 3 /* the same, clamped to 0..255 */
 } pixnorm_dtype;
 
-/* Resampling when the output size differs from the source region (separable, integer weights). */
+/* Resampling when the output size differs from the source region (separable; integer weights,
+ * float ones for torch-*). */
 typedef enum pixnorm_interp {
   PIXNORM_INTERP_BILINEAR = 0, /* half-pixel centres, edges clamped (OpenCV INTER_LINEAR) */
   PIXNORM_INTERP_AREA = 1,     /* box average over the covered source area (OpenCV INTER_AREA) when
