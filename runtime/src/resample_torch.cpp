@@ -187,7 +187,34 @@ void Resampler::rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, 
         // Each element's sum in tap order from +0, over the span of nonzero weights: a zero
         // weight adds +0, which changes no sum that starts at +0 (+0 + -0 is +0).
         const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);
-        for (uint32_t o = x_.lo; o < x_.hi; ++o) {
+        uint32_t o0 = x_.lo;
+        if (c_ == 3) {
+          // Two pixels at a time over the whole window (six independent sums: the adds' latency,
+          // not their number, bounds this loop).
+          for (; o0 + 2 <= x_.hi; o0 += 2) {
+            const float* w0 = xwf_ + static_cast<size_t>(o0) * kx;
+            const float* w1 = w0 + kx;
+            const size_t e = static_cast<size_t>(o0 - x_.lo) * 3;
+            const uint8_t* p0 = line + toff_[e];
+            const uint8_t* p1 = line + toff_[e + 3];
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, b0 = 0.0f, b1 = 0.0f, b2 = 0.0f;
+            for (unsigned i = 0; i < kx; ++i) {
+              a0 += static_cast<float>(p0[3 * i]) * w0[i];
+              a1 += static_cast<float>(p0[3 * i + 1]) * w0[i];
+              a2 += static_cast<float>(p0[3 * i + 2]) * w0[i];
+              b0 += static_cast<float>(p1[3 * i]) * w1[i];
+              b1 += static_cast<float>(p1[3 * i + 1]) * w1[i];
+              b2 += static_cast<float>(p1[3 * i + 2]) * w1[i];
+            }
+            dst[e] = a0;
+            dst[e + 1] = a1;
+            dst[e + 2] = a2;
+            dst[e + 3] = b0;
+            dst[e + 4] = b1;
+            dst[e + 5] = b2;
+          }
+        }
+        for (uint32_t o = o0; o < x_.hi; ++o) {
           const float* wx = xwf_ + static_cast<size_t>(o) * kx;
           unsigned a = 0, b = kx;
           while (a < b && wx[a] == 0.0f) ++a;
