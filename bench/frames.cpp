@@ -101,6 +101,23 @@ struct Case {
   pixnorm_interp interp;  // bilinear (OpenCV's) unless given
 };
 
+// The recipe column of a stretch with one of the interpolations that have no OpenCV row.
+const char* interp_label(pixnorm_interp i) {
+  switch (i) {
+    case PIXNORM_INTERP_CV_LINEAR_EXACT: return "cv-linear-exact";
+    case PIXNORM_INTERP_CV_CUBIC: return "cv-cubic";
+    case PIXNORM_INTERP_TORCH_BILINEAR_AA: return "torch-bilinear-aa";
+    case PIXNORM_INTERP_TORCH_BICUBIC_AA: return "torch-bicubic-aa";
+    case PIXNORM_INTERP_TORCH_BICUBIC: return "torch-bicubic";
+    default: return "bilinear";
+  }
+}
+std::string recipe_interp(const std::string& recipe) {
+  if (recipe.compare(0, 4, "pil-") == 0) return "pil-bilinear";
+  if (recipe.compare(0, 3, "cv-") == 0 || recipe.compare(0, 6, "torch-") == 0) return recipe;
+  return "bilinear";
+}
+
 const char* dtype_name(pixnorm_dtype t) {
   return t == PIXNORM_DTYPE_F32 ? "f32" : t == PIXNORM_DTYPE_F16 ? "f16" : t == PIXNORM_DTYPE_INT8 ? "int8" : "uint8";
 }
@@ -196,9 +213,17 @@ int run_frames(const Options& o, const pixnorm_stats* stats) {
     if (group == 0) cases.push_back({PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_CENTER_CROP, 256, "crop256", false,
                                      PIXNORM_INTERP_BILINEAR});
     // torchvision's recipe on a PIL image, Pillow's bytes (pil-bilinear)
-    if (group == 0)
+    if (group == 0) {
       cases.push_back({PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_CENTER_CROP, 256, "pil-crop256", false,
                        PIXNORM_INTERP_PIL_BILINEAR});
+      // The same from a camera's NV12 frame (converted at full resolution first, as Pillow would see it).
+      cases.push_back({PIXNORM_FORMAT_NV12, "nv12", PIXNORM_FIT_CENTER_CROP, 256, "pil-crop256", false,
+                       PIXNORM_INTERP_PIL_BILINEAR});
+      // OpenCV's and torchvision's other resamplers, stretched as the OpenCV rows.
+      for (pixnorm_interp i : {PIXNORM_INTERP_CV_LINEAR_EXACT, PIXNORM_INTERP_CV_CUBIC, PIXNORM_INTERP_TORCH_BILINEAR_AA,
+                               PIXNORM_INTERP_TORCH_BICUBIC_AA, PIXNORM_INTERP_TORCH_BICUBIC})
+        cases.push_back({PIXNORM_FORMAT_RGB8, "rgb8", PIXNORM_FIT_STRETCH, 0, interp_label(i), false, i});
+    }
     std::vector<float> out_f32(kElements), scalar_f32(kElements);
     std::vector<int8_t> out_i8(kElements), scalar_i8(kElements);
     std::vector<uint16_t> out_f16(kElements);
@@ -257,7 +282,7 @@ int run_frames(const Options& o, const pixnorm_stats* stats) {
               }
             }
             const std::vector<float>& ref = rgb ? ref_rgb : ref_nv12;
-            if (cs.fit == PIXNORM_FIT_STRETCH && !ref.empty()) {
+            if (cs.fit == PIXNORM_FIT_STRETCH && cs.interp == PIXNORM_INTERP_BILINEAR && !ref.empty()) {
               double sum = 0;
               for (size_t i = 0; i < kElements; ++i)
                 sum += std::fabs(out_f32[i] * stdev(unsigned(i / (kOut * kOut))) - ref[i]);
@@ -343,7 +368,7 @@ int run_frames(const Options& o, const pixnorm_stats* stats) {
             "\"f32_seconds\": %s, \"ratio_f32\": %s, \"goal_ratio_f32\": %g, \"opencv_mean_abs_diff\": %s}",
             first ? "" : ",\n", r.backend.c_str(), r.target.c_str(), r.is_auto ? "true" : "false", r.threads,
             r.format.c_str(), w, h, kOut, kOut, resize_only ? "nhwc" : "nchw", r.dtype.c_str(), r.recipe.c_str(),
-            r.recipe.compare(0, 4, "pil-") == 0 ? "pil-bilinear" : "bilinear", resize_only ? "none" : cv ? "scale-mean" : "standardize", r.seconds,
+            recipe_interp(r.recipe).c_str(), resize_only ? "none" : cv ? "scale-mean" : "standardize", r.seconds,
             num(t_resize > 0 ? t_resize : -1).c_str(), num(x_resize).c_str(), kGoalResize,
             num(r.f32_seconds > 0 ? r.f32_seconds : -1).c_str(), num(x_f32).c_str(), kGoalInt8, num(r.cv_diff).c_str());
       } else {
@@ -370,6 +395,13 @@ int run_frames(const Options& o, const pixnorm_stats* stats) {
           goals += std::string(goals.empty() ? "" : ", ") + r.format + " int8 " + fmt("%.2f", r.seconds / r.f32_seconds) +
                    "x f32 (" + (r.seconds / r.f32_seconds <= kGoalInt8 ? "met" : "NOT met") + ")";
       }
+      // NV12 with pil-bilinear against RGB8 with it (goal: at most 1.5x).
+      double pil_rgb = 0, pil_nv12 = 0;
+      for (const Row& r : rows)
+        if (r.is_auto && r.recipe == "pil-crop256" && r.dtype == "f32") (r.format == "nv12" ? pil_nv12 : pil_rgb) = r.seconds;
+      if (pil_rgb > 0 && pil_nv12 > 0)
+        goals += std::string(goals.empty() ? "" : ", ") + "nv12 pil-crop256 " + fmt("%.2f", pil_nv12 / pil_rgb) +
+                 "x rgb8 (" + (pil_nv12 / pil_rgb <= 1.5 ? "met" : "NOT met") + ")";
       std::printf("%-16s %-10s %s: %s\n", "goals", src_s, (auto_name + " (auto)").c_str(),
                   goals.empty() ? "no row of the auto backend" : goals.c_str());
     }

@@ -110,7 +110,7 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
     FIELD(dtype, PIXNORM_DTYPE_UINT8, "output type")
     FIELD(mode, PIXNORM_MODE_MINMAX, "mode")
     FIELD(backend, PIXNORM_BACKEND_XSIMD, "backend")
-    FIELD(interp, PIXNORM_INTERP_PIL_LANCZOS, "interpolation")
+    FIELD(interp, PIXNORM_INTERP_TORCH_BICUBIC, "interpolation")
     FIELD(fit, PIXNORM_FIT_LETTERBOX, "fit")
     FIELD(crop_rounding, PIXNORM_CROP_FLOOR, "crop_rounding")
     FIELD(yuv_matrix, PIXNORM_YUV_BT709, "YUV matrix")

@@ -983,7 +983,8 @@ TEST_CASE("stats: the preprocess recipe parses, round-trips and is optional") {
 
   // Every value of every field, and the defaults (round; no crop fields written without a crop).
   for (const char* interp : {"bilinear", "area", "nearest", "pil-nearest", "pil-box", "pil-bilinear", "pil-hamming",
-                             "pil-bicubic", "pil-lanczos"}) {
+                             "pil-bicubic", "pil-lanczos", "cv-linear-exact", "cv-cubic", "torch-bilinear-aa",
+                             "torch-bicubic-aa", "torch-bicubic"}) {
     const std::string s = std::string(R"({"version": 1, "resize": {"width": 300, "height": 200}, "interp": ")") +
                           interp + R"("})";
     REQUIRE(parse(with_recipe(s), &stats) == PIXNORM_OK);

@@ -91,7 +91,9 @@ inline constexpr Named<pixnorm_interp> kInterps[] = {
     {"nearest", PIXNORM_INTERP_NEAREST},           {"pil-nearest", PIXNORM_INTERP_PIL_NEAREST},
     {"pil-box", PIXNORM_INTERP_PIL_BOX},           {"pil-bilinear", PIXNORM_INTERP_PIL_BILINEAR},
     {"pil-hamming", PIXNORM_INTERP_PIL_HAMMING},   {"pil-bicubic", PIXNORM_INTERP_PIL_BICUBIC},
-    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS}};
+    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS},   {"cv-linear-exact", PIXNORM_INTERP_CV_LINEAR_EXACT},
+    {"cv-cubic", PIXNORM_INTERP_CV_CUBIC},         {"torch-bilinear-aa", PIXNORM_INTERP_TORCH_BILINEAR_AA},
+    {"torch-bicubic-aa", PIXNORM_INTERP_TORCH_BICUBIC_AA}, {"torch-bicubic", PIXNORM_INTERP_TORCH_BICUBIC}};
 inline constexpr Named<pixnorm_dtype> kDtypes[] = {{"f32", PIXNORM_DTYPE_F32},
                                                    {"f16", PIXNORM_DTYPE_F16},
                                                    {"int8", PIXNORM_DTYPE_INT8},

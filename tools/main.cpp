@@ -228,7 +228,10 @@ bool parse_apply(int argc, char** argv, ApplyArgs& a) {
            "bilinear (default; half-pixel centres, as OpenCV INTER_LINEAR), area\n"
            "(box average when shrinking, as INTER_AREA) or nearest; Pillow's\n"
            "Image.resize byte for byte: pil-nearest, pil-box, pil-bilinear\n"
-           "(torchvision on PIL images), pil-hamming, pil-bicubic, pil-lanczos");
+           "(torchvision on PIL images), pil-hamming, pil-bicubic, pil-lanczos;\n"
+           "OpenCV cv2.resize: cv-linear-exact (INTER_LINEAR_EXACT, byte for byte),\n"
+           "cv-cubic (INTER_CUBIC); torchvision Resize on uint8 tensors:\n"
+           "torch-bilinear-aa, torch-bicubic-aa (antialias=True), torch-bicubic");
   cl.value("--crop", &crop, "center|WxH+X+Y",
            "center: the centre of the image with the output's aspect, resized to WxH;\n"
            "WxH+X+Y: read only this region of each image");

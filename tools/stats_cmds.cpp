@@ -124,7 +124,11 @@ std::string recipe_macros(const pixnorm_recipe& r, const std::string& up) {
   static const char* const kInterpMacros[] = {
       "PIXNORM_INTERP_BILINEAR",    "PIXNORM_INTERP_AREA",         "PIXNORM_INTERP_NEAREST",
       "PIXNORM_INTERP_PIL_NEAREST", "PIXNORM_INTERP_PIL_BOX",      "PIXNORM_INTERP_PIL_BILINEAR",
-      "PIXNORM_INTERP_PIL_HAMMING", "PIXNORM_INTERP_PIL_BICUBIC", "PIXNORM_INTERP_PIL_LANCZOS"};
+      "PIXNORM_INTERP_PIL_HAMMING", "PIXNORM_INTERP_PIL_BICUBIC", "PIXNORM_INTERP_PIL_LANCZOS",
+      "PIXNORM_INTERP_CV_LINEAR_EXACT", "PIXNORM_INTERP_CV_CUBIC",  "PIXNORM_INTERP_TORCH_BILINEAR_AA",
+      "PIXNORM_INTERP_TORCH_BICUBIC_AA", "PIXNORM_INTERP_TORCH_BICUBIC"};
+  static_assert(sizeof(kInterpMacros) / sizeof(kInterpMacros[0]) == PIXNORM_INTERP_TORCH_BICUBIC + 1,
+                "a macro for every interpolation");
   auto u = [](uint32_t x) { return std::to_string(x) + "u"; };
   std::string h;
   h += "/* Preprocess recipe: " + comment_safe(recipe_text(r)) + ".\n";

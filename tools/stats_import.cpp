@@ -353,8 +353,12 @@ class HfFields {
 
 // ---------------------------------------------------------------- recipes
 
-constexpr const char* kInterpNames[] = {"bilinear",     "area",        "nearest",      "pil-nearest", "pil-box",
-                                        "pil-bilinear", "pil-hamming", "pil-bicubic", "pil-lanczos"};
+constexpr const char* kInterpNames[] = {"bilinear",        "area",           "nearest",          "pil-nearest",
+                                        "pil-box",         "pil-bilinear",   "pil-hamming",      "pil-bicubic",
+                                        "pil-lanczos",     "cv-linear-exact", "cv-cubic",        "torch-bilinear-aa",
+                                        "torch-bicubic-aa", "torch-bicubic"};
+static_assert(sizeof(kInterpNames) / sizeof(kInterpNames[0]) == PIXNORM_INTERP_TORCH_BICUBIC + 1,
+              "a name for every interpolation");
 
 // A size for the recipe: an integer from 1 to PIXNORM_MAX_DIMENSION.
 uint32_t dimension(const std::string& file, const std::string& field, const JsonValue& v) {
@@ -699,7 +703,7 @@ TorchvisionPreprocessing parse_torchvision_json(const std::string& json, const s
 
 const char* interp_name(pixnorm_interp i) {
   const int k = static_cast<int>(i);
-  return k >= 0 && k <= PIXNORM_INTERP_PIL_LANCZOS ? kInterpNames[k] : "?";
+  return k >= 0 && k <= PIXNORM_INTERP_TORCH_BICUBIC ? kInterpNames[k] : "?";
 }
 
 bool pil_interp_from_name(const std::string& n, pixnorm_interp* out) {

@@ -1,7 +1,7 @@
 // onnx_classify: one camera frame (NV12) through an ImageNet-style ONNX classifier.
 //
 //   onnx_classify MODEL.onnx FRAME.nv12 WIDTH HEIGHT [--preset NAME | --stats FILE]
-//                 [--dtype f32|f16] [--full-range] [--logits OUT.txt] [--tensor OUT.raw]
+//                 [--dtype f32|f16] [--full-range] [--interp NAME] [--logits OUT.txt] [--tensor OUT.raw]
 //
 // pixnorm does the whole preprocessing in one pass over the frame, with the settings that
 // torchvision's ImageNet models are trained with:
@@ -9,7 +9,10 @@
 //   YUV -> RGB (BT.601, limited range unless --full-range), Resize(256) (shorter side, bilinear),
 //   CenterCrop(224), ToTensor (x / 255), Normalize(mean, std of the statistics), NCHW float32
 //
-// and OpenCV's DNN module runs the model on that tensor. The plan is built once; a real camera
+// and OpenCV's DNN module runs the model on that tensor. --interp picks the resampling of the
+// training pipeline: bilinear (default: Resize on a uint8 tensor, antialias off), pil-bilinear
+// (Resize on a PIL image, what torchvision's weights' transforms() do: Pillow's antialiased
+// filter, byte for byte), pil-bicubic, or any other name of `pixnorm apply --interp`. The plan is built once; a real camera
 // loop would call pixnorm_plan_run_image per frame with the same plan and the same buffer.
 //
 // FRAME.nv12 is a raw NV12 frame: the Y plane (HEIGHT rows of WIDTH bytes), then the chroma plane
@@ -61,6 +64,7 @@ struct Options {
   const char* stats_file = nullptr;
   pixnorm_dtype dtype = PIXNORM_DTYPE_F32;
   bool full_range = false;
+  pixnorm_interp interp = PIXNORM_INTERP_BILINEAR;  // torchvision's Resize on tensors (antialias off)
   const char* logits_file = nullptr;
   const char* tensor_file = nullptr;
 };
@@ -68,8 +72,15 @@ struct Options {
 void usage() {
   std::fprintf(stderr,
                "usage: onnx_classify MODEL.onnx FRAME.nv12 WIDTH HEIGHT [--preset NAME | --stats FILE]\n"
-               "                     [--dtype f32|f16] [--full-range] [--logits OUT.txt] [--tensor OUT.raw]\n");
+               "                     [--dtype f32|f16] [--full-range] [--interp NAME] [--logits OUT.txt]\n"
+               "                     [--tensor OUT.raw]\n");
 }
+
+// The names of `pixnorm apply --interp`, in the order of pixnorm_interp.
+const char* const kInterpNames[] = {"bilinear",          "area",         "nearest",         "pil-nearest",
+                                    "pil-box",           "pil-bilinear", "pil-hamming",     "pil-bicubic",
+                                    "pil-lanczos",       "cv-linear-exact", "cv-cubic",     "torch-bilinear-aa",
+                                    "torch-bicubic-aa",  "torch-bicubic"};
 
 // pixnorm reports what went wrong in pixnorm_last_error(); print it with the call that failed.
 bool check(pixnorm_status st, const char* what) {
@@ -106,7 +117,7 @@ int parse_options(int argc, char** argv, Options* o) {
     if (arg == "--full-range") {
       o->full_range = true;
     } else if (!has_value && (arg == "--preset" || arg == "--stats" || arg == "--dtype" || arg == "--logits" ||
-                              arg == "--tensor")) {
+                              arg == "--tensor" || arg == "--interp")) {
       std::fprintf(stderr, "onnx_classify: %s needs a value\n", arg.c_str());
       return 2;
     } else if (arg == "--preset") {
@@ -124,6 +135,17 @@ int parse_options(int argc, char** argv, Options* o) {
         std::fprintf(stderr, "onnx_classify: --dtype: expected f32 or f16, got \"%s\"\n", d.c_str());
         return 2;
       }
+    } else if (arg == "--interp") {
+      const std::string n = argv[++i];
+      const size_t count = sizeof(kInterpNames) / sizeof(kInterpNames[0]);
+      size_t k = 0;
+      while (k < count && n != kInterpNames[k]) ++k;
+      if (k == count) {
+        std::fprintf(stderr, "onnx_classify: --interp: unknown interpolation \"%s\" (bilinear, pil-bilinear, ...)\n",
+                     n.c_str());
+        return 2;
+      }
+      o->interp = static_cast<pixnorm_interp>(k);
     } else if (arg == "--logits") {
       o->logits_file = argv[++i];
     } else if (arg == "--tensor") {
@@ -213,7 +235,7 @@ int run(const Options& o) {
   desc.out_height = kInputSize;
   desc.fit = PIXNORM_FIT_CENTER_CROP;
   desc.resize_short = kResizeShort;
-  desc.interp = PIXNORM_INTERP_BILINEAR;  // torchvision's Resize default (antialias off)
+  desc.interp = o.interp;
   desc.mode = PIXNORM_MODE_STANDARDIZE;
   desc.layout = PIXNORM_LAYOUT_NCHW;  // what ONNX image models take
   desc.dtype = o.dtype;
@@ -239,9 +261,9 @@ int run(const Options& o) {
   if (!check(pixnorm_plan_run_image(plan.get(), &image, tensor.data()), "pixnorm_plan_run_image")) return 1;
   if (o.tensor_file && !write_file(o.tensor_file, tensor.data(), bytes)) return 1;
 
-  std::printf("pixnorm %s, backend %s (%s): %ux%u NV12 -> %dx%ux%u %s\n", pixnorm_version(),
+  std::printf("pixnorm %s, backend %s (%s): %ux%u NV12 -> %dx%ux%u %s, %s\n", pixnorm_version(),
               pixnorm_backend_name(pixnorm_plan_backend(plan.get())), pixnorm_plan_target(plan.get()), o.width,
-              o.height, channels, out_h, out_w, o.dtype == PIXNORM_DTYPE_F16 ? "f16" : "f32");
+              o.height, channels, out_h, out_w, o.dtype == PIXNORM_DTYPE_F16 ? "f16" : "f32", kInterpNames[o.interp]);
 
   // The buffer becomes the network's input without a copy: a 1xCxHxW Mat over it. OpenCV DNN
   // computes in float32, so a half-precision tensor is widened first.

@@ -173,6 +173,10 @@ double center_crop_offset(pixnorm_crop_rounding r, uint64_t size, uint32_t crop)
 }
 
 bool is_pil(pixnorm_interp i) { return i >= PIXNORM_INTERP_PIL_NEAREST && i <= PIXNORM_INTERP_PIL_LANCZOS; }
+bool is_cv(pixnorm_interp i) { return i == PIXNORM_INTERP_CV_LINEAR_EXACT || i == PIXNORM_INTERP_CV_CUBIC; }
+bool is_torch(pixnorm_interp i) {
+  return i >= PIXNORM_INTERP_TORCH_BILINEAR_AA && i <= PIXNORM_INTERP_TORCH_BICUBIC;
+}
 
 bool is_yuv(pixnorm_format f) { return f >= PIXNORM_FORMAT_NV12 && f <= PIXNORM_FORMAT_YUYV; }
 
@@ -215,6 +219,14 @@ Resampler::~Resampler() {
   delete[] hwtbase_;
   delete[] hwidx_;
   delete[] hww_;
+  delete[] xwf_;
+  delete[] ywf_;
+  delete[] toff_;
+  delete[] cvdx_;
+  delete[] cvy_;
+  delete[] cvbeta_;
+  delete[] cvvec_;
+  delete[] cvrun_;
   for (int32_t* g : goff_) delete[] g;
 }
 
@@ -282,8 +294,12 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
   fill_ = static_cast<uint8_t>(d.letterbox_fill);
   yuv_ = yuv_coefficients(d.yuv_matrix, d.yuv_range);
   pil_ = is_pil(d.interp);
-  if (pil_) {
-    const pixnorm_status st = init_pil_axes(d, sw, sh, out_w, out_h);
+  torch_ = is_torch(d.interp);
+  cv_cubic_ = d.interp == PIXNORM_INTERP_CV_CUBIC;
+  if (pil_ || torch_ || is_cv(d.interp)) {
+    const pixnorm_status st = pil_     ? init_pil_axes(d, sw, sh, out_w, out_h)
+                              : torch_ ? init_torch_axes(d, sw, sh, out_w, out_h)
+                                       : init_cv_axes(d, sw, sh, out_w, out_h);
     if (st != PIXNORM_OK) return st;
   } else {
     pixnorm_status st =
@@ -327,6 +343,8 @@ pixnorm_status Resampler::init(const pixnorm_plan_desc& d, uint32_t out_w, uint3
     if (gs != PIXNORM_OK) return gs;
   }
   if (pil_) return init_pil_rows(d.width);
+  if (torch_) return init_tap_offsets();
+  if (cv_cubic_) return init_cv_rows();
   if (bits_ == 11 && x_.taps <= 2 && y_.taps <= 2) return init_two_tap(d.width);
   return PIXNORM_OK;
 }
@@ -391,6 +409,9 @@ pixnorm_status Resampler::init_gather(uint32_t image_width) {
     const pixnorm_status st = gather_[c].build(goff_[c], nullptr, 0, ncols_, valid);
     if (st != PIXNORM_OK) return st;
   }
+  ycontig_ = format_ != PIXNORM_FORMAT_YUYV && ncols_ > 0;
+  for (uint32_t j = 1; j < ncols_; ++j)
+    if (goff_[0][j] != goff_[0][0] + static_cast<int32_t>(j)) ycontig_ = false;
   return PIXNORM_OK;
 }
 
@@ -398,10 +419,21 @@ size_t Resampler::sums_bytes() const { return static_cast<size_t>(x_.hi - x_.lo)
 size_t Resampler::compact_row_bytes() const {
   return (static_cast<size_t>(ncols_) * c_ + kCompactSlack + 7) / 8 * 8;
 }
-size_t Resampler::compact_bytes() const { return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8; }
-size_t Resampler::scratch_bytes() const { return pil_ ? pil_scratch_bytes() : sums_bytes() + 2 * compact_bytes(); }
+// The compact row, the Y, U and V bytes (YUV sources), then the chroma row whose bytes these are.
+size_t Resampler::compact_bytes() const {
+  return (compact_row_bytes() + 3 * static_cast<size_t>(ncols_) + 7) / 8 * 8 + 8;
+}
+void Resampler::reset_compact(uint8_t* compact) const {
+  const int64_t none = -1;
+  std::memcpy(compact + compact_bytes() - 8, &none, sizeof(none));
+}
+size_t Resampler::scratch_bytes() const {
+  return pil_ ? pil_scratch_bytes() : torch_ ? torch_scratch_bytes() : cv_cubic_ ? cv_scratch_bytes()
+                                                                      : sums_bytes() + 2 * compact_bytes();
+}
 
-const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const {
+const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact,
+                                const uint8_t* other) const {
   const size_t y = roi_y_ + static_cast<size_t>(sy);
   const uint8_t* row = src.p[0] + y * src.stride[0];
   if (direct_) return row + static_cast<size_t>(roi_x_) * cin_;
@@ -430,7 +462,21 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
     rows[1] = src.p[1] + (y / 2) * src.stride[1];
     rows[2] = src.p[2] + (y / 2) * src.stride[2];
   }
-  for (unsigned c = 0; c < 3; ++c) {
+  // 4:2:0: two luma rows share a chroma row, whose U and V bytes the region may hold already.
+  const bool shared = format_ != PIXNORM_FORMAT_YUYV;
+  int64_t tag;
+  std::memcpy(&tag, compact + compact_bytes() - 8, sizeof(tag));
+  const bool have_chroma = shared && tag == static_cast<int64_t>(y / 2);
+  // Or the other region of a pair holds them: read there, this region's own bytes kept.
+  const uint8_t* chroma = nullptr;
+  if (shared && !have_chroma && other != nullptr) {
+    int64_t other_tag;
+    std::memcpy(&other_tag, other + compact_bytes() - 8, sizeof(other_tag));
+    if (other_tag == static_cast<int64_t>(y / 2)) chroma = other + compact_row_bytes();
+  }
+  for (unsigned c = 0; c < (have_chroma || chroma != nullptr ? 1u : 3u); ++c) {
+    // Consecutive luma bytes are read in place.
+    if (c == 0 && ycontig_) continue;
     const Windows& g = gather_[c];
     uint32_t j = 0;
     if (g.nblocks > 0) {
@@ -439,7 +485,13 @@ const uint8_t* Resampler::fetch(const RowKernels* k, const Planes& src, uint32_t
     }
     for (; j < n; ++j) dst[c][j] = rows[c][goff_[c][j]];
   }
-  k->yuv(dst[0], dst[1], dst[2], n, &yuv_, compact);
+  if (shared && chroma == nullptr) {
+    tag = static_cast<int64_t>(y / 2);
+    std::memcpy(compact + compact_bytes() - 8, &tag, sizeof(tag));
+  }
+  const uint8_t* u = chroma != nullptr ? chroma + n : dst[1];
+  const uint8_t* v = chroma != nullptr ? chroma + 2 * static_cast<size_t>(n) : dst[2];
+  k->yuv(ycontig_ ? rows[0] + goff_[0][0] : dst[0], u, v, n, &yuv_, compact);
   return compact;
 }
 
@@ -528,7 +580,15 @@ void Resampler::row2(const RowKernels* k, const Planes& src, uint32_t yo, uint8_
 void Resampler::rows(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                      size_t out_row_bytes, void* scratch) const {
   unsigned char* s = static_cast<unsigned char*>(scratch);
+  if (pil_ || torch_ || cv_cubic_) {  // their compact region starts the scratch
+    reset_compact(s);
+  } else {
+    reset_compact(s + sums_bytes());
+    reset_compact(s + sums_bytes() + compact_bytes());
+  }
   if (pil_) return rows_pil(k, src, y0, y1, out, out_row_bytes, s);
+  if (torch_) return rows_torch(k, src, y0, y1, out, out_row_bytes, s);
+  if (cv_cubic_) return rows_cv_cubic(k, src, y0, y1, out, out_row_bytes, s);
   for (uint32_t y = y0; y < y1; ++y, out += out_row_bytes) {
     if (two_tap_) {
       row2(k, src, y, out, s);

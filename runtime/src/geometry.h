@@ -2,7 +2,9 @@
 // conversion, producing the model-sized uint8 rows the normalization kernels then read.
 //
 // Everything here is integer arithmetic fixed at planning (tap positions and weights per
-// output column and row), so the uint8 rows are the same on every backend and target.
+// output column and row), so the uint8 rows are the same on every backend and target; the
+// torch-* passes and cv-cubic's float elements are float, in portable code with one order of
+// operations (no fused multiply-add), the same everywhere too.
 #ifndef PIXNORM_GEOMETRY_H
 #define PIXNORM_GEOMETRY_H
 
@@ -77,7 +79,13 @@ class Resampler {
   size_t sums_bytes() const;
   size_t compact_row_bytes() const;
   size_t compact_bytes() const;
-  const uint8_t* fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact) const;
+  // Source row sy as the resampling reads it: in place, or converted into `compact` (YUV: with the
+  // U and V bytes of `other`, the pair's other compact region, when it holds that chroma row).
+  const uint8_t* fetch(const RowKernels* k, const Planes& src, uint32_t sy, uint8_t* compact,
+                       const uint8_t* other = nullptr) const;
+  // Marks a compact region as holding no chroma row (before a band's first fetch into it).
+  void reset_compact(uint8_t* compact) const;
+  bool ycontig_ = false;  // YUV: the Y bytes of the columns used are consecutive (read in place)
 
   pixnorm_format format_ = PIXNORM_FORMAT_RGB8;
   unsigned cin_ = 3;  // bytes per source pixel (packed formats)
@@ -144,12 +152,58 @@ class Resampler {
   void horizontal_h3(const RowKernels* k, const uint8_t* line, uint8_t* tail, uint8_t* dst) const;
   static constexpr unsigned kPilWindows = 8;
   size_t pil_slot_bytes() const;
+  bool pil_pairs_yuv() const;
   size_t pil_scratch_bytes() const;
   void rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
                 size_t out_row_bytes, unsigned char* scratch) const;
+  // OpenCV's resamplers (resample_cv.cpp): cv-linear-exact as 8-bit weights scaled to the two-tap
+  // path's 11 bits; cv-cubic: the horizontal pass in integers (x_'s weights, edges merged) into a
+  // ring of y_.taps int32 rows, the vertical pass over OpenCV's four (clamped) rows as OpenCV
+  // does it: in float for the elements its SIMD loop covers, in integers for the others.
+  pixnorm_status init_cv_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w, uint32_t out_h);
+  bool cv_cubic_ = false;
+  int32_t* cvdx_ = nullptr;     // [x_.out] OpenCV's output column (in its whole resized row)
+  uint32_t cv_row_elems_ = 0;   // elements of OpenCV's whole output row
+  int32_t* cvy_ = nullptr;      // [y_.out * 4] the four source rows (region rows, clamped)
+  int32_t* cvbeta_ = nullptr;   // [y_.out * 4] their weights
+  uint8_t* cvvec_ = nullptr;    // [nh_] 1: OpenCV's float vertical pass computes this element
+  size_t cvruns_ = 0;           // runs of consecutive elements with the same cvvec_
+  size_t* cvrun_ = nullptr;     // [cvruns_ + 1] their starts, then nh_
+  pixnorm_status init_cv_rows();
+  size_t cv_scratch_bytes() const;
+  void rows_cv_cubic(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                     size_t out_row_bytes, unsigned char* scratch) const;
+  // torchvision's tensor resampling (resample_torch.cpp): float weights (x_.taps per column, tap
+  // order as x_.weight's) and float passes, horizontal into a ring of y_.taps float rows, then
+  // vertical, rounded half to even.
+  bool torch_ = false;
+  float* xwf_ = nullptr;   // [x_.out * x_.taps]
+  float* ywf_ = nullptr;   // [y_.out * y_.taps]
+  int32_t* toff_ = nullptr;  // [nh_] byte offset of each element's first tap in the (compact) source row
+  pixnorm_status init_torch_axes(const pixnorm_plan_desc& d, uint32_t sw, uint32_t sh, uint32_t out_w,
+                                 uint32_t out_h);
+  pixnorm_status init_tap_offsets();  // nh_ and toff_ (torch-*, cv-cubic)
+  size_t torch_scratch_bytes() const;
+  void rows_torch(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
+                  size_t out_row_bytes, unsigned char* scratch) const;
   uint8_t fill_ = 0;
   YuvCoef yuv_{};
 };
+
+// One axis as OpenCV and torchvision see it: the source samples [off, off + len) of the region
+// resized to `total`, of which `n` starting at `first` are kept and placed at `lo` of `out`.
+struct FwAxisMap {
+  uint32_t src, out, lo, n, total, first, off, len;
+};
+FwAxisMap fw_map(const pixnorm_plan_desc& d, uint32_t src, uint32_t out, uint32_t src_other, uint32_t out_other,
+                 bool is_x);
+// Window of k taps starting at start (inside [0, len)) for the taps first .. first + used - 1
+// of one output sample, edges replicated: q[j] is added to the weight of clamp(first + j).
+// Fills ax->start[d] and ax->weight[d * k ...] (zeroed before).
+void fw_place(AxisTaps* ax, uint32_t d, const FwAxisMap& m, int32_t first, unsigned used, const int32_t* q);
+// 1 for the OpenCV (cv-*) and torchvision (torch-*) interpolations.
+bool is_cv(pixnorm_interp i);
+bool is_torch(pixnorm_interp i);
 
 // 1 for the Pillow interpolations.
 bool is_pil(pixnorm_interp i);

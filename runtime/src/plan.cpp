@@ -207,7 +207,7 @@ pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
 
 // The fields of geometry, YUV and quantization (after validate_desc).
 pixnorm_status validate_geometry(const pixnorm_plan_desc* d) {
-  if (static_cast<unsigned>(enum_bits(d->interp)) > PIXNORM_INTERP_PIL_LANCZOS)
+  if (static_cast<unsigned>(enum_bits(d->interp)) > PIXNORM_INTERP_TORCH_BICUBIC)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown interpolation %d", enum_bits(d->interp));
   if (static_cast<unsigned>(enum_bits(d->fit)) > PIXNORM_FIT_LETTERBOX)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown fit %d", enum_bits(d->fit));

@@ -382,13 +382,15 @@ pixnorm_status Resampler::init_pil_h3(size_t valid) {
 }
 
 size_t Resampler::pil_slot_bytes() const { return (nh_ + 63) / 64 * 64; }
+bool Resampler::pil_pairs_yuv() const { return hwpairs_ != 0 && is_yuv(format_); }
 
 // Scratch: the compact row (formats read through it), the ring's row tags and row pointers,
 // then the ring of intermediate rows.
 size_t Resampler::pil_scratch_bytes() const {
   const size_t r = y_.taps;
   return compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8 + r * sizeof(const uint8_t*) + 64 + r * pil_slot_bytes() +
-         (h3taps_ != 0 ? h3tail_bytes_ : 0) + (hwpairs_ != 0 ? hwtail_bytes_ : 0);
+         ((h3taps_ != 0 ? h3tail_bytes_ : 0) + (hwpairs_ != 0 ? hwtail_bytes_ : 0) + 7) / 8 * 8 +
+         (pil_pairs_yuv() ? compact_bytes() : 0);
 }
 
 void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, uint32_t y1, uint8_t* out,
@@ -399,6 +401,11 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
   const uint8_t** taps = reinterpret_cast<const uint8_t**>(scratch + compact_bytes() + (r * sizeof(int32_t) + 7) / 8 * 8);
   uint8_t* ring = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(taps + r) + 63) / 64 * 64);
   uint8_t* tail = ring + r * pil_slot_bytes();  // the padded copy of a row's end (horizontal_hw, horizontal_h3)
+  // YUV rows converted two at a time for pil_hw: the second one's compact region.
+  uint8_t* compact1 =
+      tail + ((h3taps_ != 0 ? h3tail_bytes_ : 0) + (hwpairs_ != 0 ? hwtail_bytes_ : 0) + 7) / 8 * 8;
+  if (pil_pairs_yuv()) reset_compact(compact1);
+  unsigned converted = 0;
   for (unsigned i = 0; i < r; ++i) tag[i] = -1;
   const RowKernels* ref = scalar_kernels();
   const size_t kx = x_.taps, w = static_cast<size_t>(x_.out) * c_;
@@ -430,6 +437,19 @@ void Resampler::rows_pil(const RowKernels* k, const Planes& src, uint32_t y0, ui
         pending[npending] = fetch(k, src, static_cast<uint32_t>(sy), compact);
         pdst[npending++] = dst;
         tag[slot] = sy;
+      }
+      if (tag[slot] != sy && use_hw && pil_pairs_yuv()) {
+        // YUV rows: converted into the two compact regions in turn (the second reusing the
+        // first's chroma bytes), then through pil_hw together.
+        uint8_t* mine = converted % 2 == 0 ? compact : compact1;
+        pending[npending] = fetch(k, src, static_cast<uint32_t>(sy), mine, mine == compact ? compact1 : compact);
+        pdst[npending++] = dst;
+        ++converted;
+        tag[slot] = sy;
+        if (npending == 2) {
+          horizontal_hw(k, pending[0], pending[1], tail, pdst[0], pdst[1]);
+          npending = 0;
+        }
       }
       if (tag[slot] != sy) {
         const uint8_t* line = fetch(k, src, static_cast<uint32_t>(sy), compact);

@@ -489,8 +489,12 @@ pixnorm_status validate(const Raw& raw, const char* name, pixnorm_stats_values* 
 
 // ---------------------------------------------------------------- the preprocess section
 
-constexpr const char* kInterpNames[] = {"bilinear",     "area",        "nearest",      "pil-nearest", "pil-box",
-                                        "pil-bilinear", "pil-hamming", "pil-bicubic", "pil-lanczos"};
+constexpr const char* kInterpNames[] = {"bilinear",        "area",           "nearest",          "pil-nearest",
+                                        "pil-box",         "pil-bilinear",   "pil-hamming",      "pil-bicubic",
+                                        "pil-lanczos",     "cv-linear-exact", "cv-cubic",        "torch-bilinear-aa",
+                                        "torch-bicubic-aa", "torch-bicubic"};
+static_assert(sizeof(kInterpNames) / sizeof(kInterpNames[0]) == PIXNORM_INTERP_TORCH_BICUBIC + 1,
+              "a name for every interpolation");
 constexpr const char* kRoundingNames[] = {"round", "floor"};
 
 // Reads an enum through its bits: a C caller may pass any value.
@@ -507,7 +511,7 @@ pixnorm_status validate_recipe(const pixnorm_recipe& r, const char* name) {
     return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.version\": unsupported version %u (expected 1)",
                 name, r.version);
   const long long interp = enum_value(r.interp), rounding = enum_value(r.crop_rounding);
-  if (interp < 0 || interp > PIXNORM_INTERP_PIL_LANCZOS)
+  if (interp < 0 || interp > PIXNORM_INTERP_TORCH_BICUBIC)
     return fail(PIXNORM_ERROR_INVALID_STATS, "%s: field \"preprocess.interp\": unknown interpolation %lld", name,
                 interp);
   if (rounding < 0 || rounding > PIXNORM_CROP_FLOOR)
@@ -587,7 +591,7 @@ class RecipeReader {
       } else if (k == "interp") {
         has_interp = true;
         int i = 0;
-        st = choice(f, kInterpNames, 9, &i);
+        st = choice(f, kInterpNames, PIXNORM_INTERP_TORCH_BICUBIC + 1, &i);
         r->interp = pixnorm_interp(i);
       } else if (k == "crop_rounding") {
         int i = 0;

@@ -21,6 +21,13 @@ The right setup must agree within the tolerances below: f32, f16, f32 on the sca
 (bit-identical to the default one), and f32 for other frame sizes. Deliberately wrong setups (a
 BGR tensor, no division by std, full-range YUV) must land far outside them, which shows that the
 tolerances can fail. A frame of the wrong size and a missing model must be refused.
+
+5. The Pillow recipe (torchvision's weights' transforms() on PIL images): the frame converted to
+   RGB with pixnorm's fixed-point BT.601 (16.16 coefficients, replicated here in numpy), as a PIL
+   image through Resize(256) + CenterCrop(224) + ToTensor + Normalize, against onnx_classify
+   --interp pil-bilinear (and pil-bicubic): Pillow's resampling is reproduced byte for byte, so
+   the tensors agree to float rounding, the top-5 classes are the same, in the same order, and
+   the logits agree within 1e-4.
 """
 import json
 import os
@@ -109,6 +116,36 @@ def decode_nv12(path, w, h):
     b = yy + 2.017232 * u
     rgb = np.stack([r, g, b], axis=-1)
     return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+
+
+def decode_nv12_fixed(path, w, h):
+    """NV12 to RGB uint8 (h, w, 3) as pixnorm converts it: BT.601 limited range in 16.16 fixed point
+    (coefficients rounded half to even), (y - 16) * cy + 2^15 plus the chroma terms, >> 16, clamped."""
+    raw = np.fromfile(path, dtype=np.uint8)
+    cw, ch = (w + 1) // 2, (h + 1) // 2
+    y = raw[:w * h].reshape(h, w).astype(np.int64)
+    uv = raw[w * h:].reshape(ch, cw, 2).astype(np.int64)
+    u = uv[:, :, 0].repeat(2, axis=0).repeat(2, axis=1)[:h, :w] - 128
+    v = uv[:, :, 1].repeat(2, axis=0).repeat(2, axis=1)[:h, :w] - 128
+    kr, kb = 0.299, 0.114
+    kg = 1.0 - kr - kb
+    ys, cs = 255.0 / 219.0, 255.0 / 224.0
+    fx = lambda x: int(np.rint(x * 65536.0))  # noqa: E731
+    cy, crv, cbu = fx(ys), fx(2.0 * (1.0 - kr) * cs), fx(2.0 * (1.0 - kb) * cs)
+    cgu, cgv = fx(2.0 * kb * (1.0 - kb) / kg * cs), fx(2.0 * kr * (1.0 - kr) / kg * cs)
+    yv = (y - 16) * cy + (1 << 15)
+    planes = [yv + crv * v, yv - cgu * u - cgv * v, yv + cbu * u]
+    return np.stack([np.clip(np.where(p < 0, 0, p >> 16), 0, 255) for p in planes], axis=-1).astype(np.uint8)
+
+
+def pil_reference(model, frame, w, h, mode):
+    """torchvision on a PIL image: Resize(256), CenterCrop(224), ToTensor, Normalize; the logits."""
+    from PIL import Image
+    img = Image.fromarray(decode_nv12_fixed(frame, w, h))
+    tf = T.Compose([T.Resize(RESIZE_SHORT, interpolation=mode), T.CenterCrop(SIZE), T.ToTensor(),
+                    T.Normalize(mean=MEAN, std=STD)])
+    tensor = tf(img).unsqueeze(0).numpy()
+    return tensor, dnn_logits(model, tensor)
 
 
 def torchvision_crop(rgb):
@@ -261,6 +298,30 @@ def main():
         _, other_tensor, other_ref = reference(model, other, w, h)
         check_right(f"f32_{w}x{h}", other, w, h, other_tensor, other_ref, imagenet, verbose=False)
         os.remove(other)
+
+    # ---- the Pillow recipe: byte-identical resampling, so float rounding alone separates the paths
+    for interp, mode in (("pil-bilinear", T.InterpolationMode.BILINEAR), ("pil-bicubic", T.InterpolationMode.BICUBIC)):
+        for w, h in ((FRAME_W, FRAME_H), (641, 481), (480, 644)):
+            f = frame if (w, h) == (FRAME_W, FRAME_H) else make_frame(data_dir, work, w, h)
+            pil_tensor, pil_ref = pil_reference(model, f, w, h, mode)
+            out, tensor, got = run_example(exe, model, f, w, h, work, f"{interp}_{w}x{h}", *imagenet, "--interp",
+                                           interp)
+            tdiff = float(np.abs(tensor.astype(np.float64) - pil_tensor).max())
+            ldiff = float(np.abs(got - pil_ref).max())
+            top_ref, top_got = np.argsort(-pil_ref)[:5].tolist(), np.argsort(-got)[:5].tolist()
+            print(f"{interp} {w}x{h}: tensor max abs diff {tdiff:.3g}, logits max abs diff {ldiff:.3g}, "
+                  f"top-5 {top_got} (reference {top_ref})")
+            expect(tdiff <= 1e-5, f"{interp} {w}x{h}: tensor max abs diff {tdiff:.3g} > 1e-5")
+            expect(ldiff <= 1e-4, f"{interp} {w}x{h}: logits max abs diff {ldiff:.3g} > 1e-4")
+            expect(top_ref == top_got, f"{interp} {w}x{h}: top-5 {top_got} != reference {top_ref}")
+            if f != frame:
+                os.remove(f)
+    # The tensor path's reference is not the Pillow recipe: the plain bilinear plan is far from it.
+    pil_tensor, pil_ref = pil_reference(model, frame, FRAME_W, FRAME_H, T.InterpolationMode.BILINEAR)
+    lg = compare_logits(pil_ref, run_example(exe, model, frame, FRAME_W, FRAME_H, work, "bilinear_vs_pil",
+                                             *imagenet)[2])
+    print(f"bilinear plan against the Pillow recipe: logits {fmt(lg)}")
+    expect(lg["max_abs"] > 1e-3, "the bilinear plan is as close to the Pillow recipe as pil-bilinear: the check is blind")
 
     # ---- deliberately wrong setups: each must be far outside the tolerance
     wrong = {

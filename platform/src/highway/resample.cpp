@@ -343,6 +343,14 @@ void Yuv(const uint8_t* HWY_RESTRICT y, const uint8_t* HWY_RESTRICT u, const uin
     // DemoteTo saturates to 0..255: the reference's clamp.
     hn::StoreInterleaved3(hn::DemoteTo(dq, r), hn::DemoteTo(dq, g), hn::DemoteTo(dq, b), dq, rgb + 3 * i);
   }
+  if (i < n && n >= N) {
+    // The last vector again, ending at n: its pixels' values are rewritten unchanged (the
+    // output is not an input), cheaper than the scalar tail.
+    hn::Vec<DI> r, g, b;
+    sums(n - N, r, g, b);
+    hn::StoreInterleaved3(hn::DemoteTo(dq, r), hn::DemoteTo(dq, g), hn::DemoteTo(dq, b), dq, rgb + 3 * (n - N));
+    i = n;
+  }
   if (i < n) scalar_kernels()->yuv(y + i, u + i, v + i, n - i, k, rgb + 3 * i);
 }
 #endif  // HWY_TARGET != HWY_SCALAR

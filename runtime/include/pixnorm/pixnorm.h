@@ -92,7 +92,8 @@ typedef enum pixnorm_dtype {
   PIXNORM_DTYPE_UINT8 = 3 /* the same, clamped to 0..255 */
 } pixnorm_dtype;
 
-/* Resampling when the output size differs from the source region (separable, integer weights). */
+/* Resampling when the output size differs from the source region (separable; integer weights,
+ * float ones for torch-*). */
 typedef enum pixnorm_interp {
   PIXNORM_INTERP_BILINEAR = 0, /* half-pixel centres, edges clamped (OpenCV INTER_LINEAR) */
   PIXNORM_INTERP_AREA = 1,     /* box average over the covered source area (OpenCV INTER_AREA) when
@@ -110,7 +111,20 @@ typedef enum pixnorm_interp {
   PIXNORM_INTERP_PIL_BILINEAR = 5, /* Resampling.BILINEAR (torchvision's default on PIL images) */
   PIXNORM_INTERP_PIL_HAMMING = 6,  /* Resampling.HAMMING */
   PIXNORM_INTERP_PIL_BICUBIC = 7,  /* Resampling.BICUBIC (Image.resize's default, Hugging Face's) */
-  PIXNORM_INTERP_PIL_LANCZOS = 8   /* Resampling.LANCZOS */
+  PIXNORM_INTERP_PIL_LANCZOS = 8,  /* Resampling.LANCZOS */
+  /* OpenCV 4.6 cv2.resize and torchvision 0.14 tensor resizing of the region (resize_short with
+   * center crop: resize to the short side, then the crop; center crop alone: the centred region
+   * of whole pixels with the output's aspect, then resized; letterbox: the content resized to
+   * its rounded size). Edges replicated. YUV sources are converted to RGB at full resolution
+   * first; RGBA/BGRA are resampled without alpha. */
+  PIXNORM_INTERP_CV_LINEAR_EXACT = 9,     /* INTER_LINEAR_EXACT, byte for byte (8-bit weights, one rounding) */
+  PIXNORM_INTERP_CV_CUBIC = 10,           /* INTER_CUBIC (a = -0.75, 11-bit weights; within 1 of OpenCV's
+                                           * float vertical pass) */
+  PIXNORM_INTERP_TORCH_BILINEAR_AA = 11,  /* Resize(antialias=True), bilinear, on uint8 tensors: float
+                                           * passes (horizontal, then vertical), rounded; within 1 */
+  PIXNORM_INTERP_TORCH_BICUBIC_AA = 12,   /* the same, bicubic (a = -0.5, Pillow's filter in float) */
+  PIXNORM_INTERP_TORCH_BICUBIC = 13       /* Resize(antialias=False), bicubic (a = -0.75), clamped and
+                                           * rounded; within 1 */
 } pixnorm_interp;
 
 /* How the source region is mapped onto the output size. */
