@@ -25,8 +25,9 @@ done
 "$cxx" -std=c++17 -O3 -mcpu=cortex-a72 -ffp-contract=off -DHWY_COMPILE_ONLY_STATIC \
   -I"$root/runtime/include" -I"$root/platform/src" -S "$root/bench/arm_mca.cpp" -o "$work/k.s"
 
-# region  output elements per block  (NEON: 16 pixels x 3 channels; 48 floats; 16 bytes reduced)
-regions="nchw_rgb:48 nhwc_rgb:48 reduce_bytes:16"
+# region  output elements per block  (NEON: 16 pixels x 3 channels; 48 floats; 16 bytes reduced;
+# pil_hw: 4 bytes of two rows; pil_v4: two vectors of 4 int32 lanes)
+regions="nchw_rgb:48 nhwc_rgb:48 reduce_bytes:16 pil_hw:8 pil_v4:8"
 elements=$((224 * 224 * 3))
 printf '%-13s %-11s %8s %10s %12s %12s %14s\n' block cpu cyc/elem "GHz" "us/frame" "DRAM floor" "compute/floor"
 for entry in $regions; do
@@ -44,10 +45,11 @@ for entry in $regions; do
         cpe = c / 1000 / pb
         us = cpe * n / (ghz * 1e3)
         floor = n * 4 / (gbs * 1e3)       # output bytes at the memset bandwidth, in us
-        if (r == "reduce_bytes") { us = cpe * n / (ghz * 1e3); floor = 0 }
+        if (r == "reduce_bytes" || r ~ /^pil/) { us = cpe * n / (ghz * 1e3); floor = 0 }
         if (floor > 0) printf "%-13s %-11s %8.3f %10.1f %12.1f %12.1f %14.2f\n", r, cpu, cpe, ghz, us, floor, us / floor
         else           printf "%-13s %-11s %8.3f %10.1f %12.1f %12s %14s\n", r, cpu, cpe, ghz, us, "-", "-"
       }'
   done
 done
-echo "(us/frame: 224x224 RGB to float32, one core; reduce_bytes: the extra pass of the per-image modes)"
+echo "(us/frame: 224x224 RGB to float32, one core; reduce_bytes: the extra pass of the per-image modes;"
+echo " pil_hw, pil_v4: Pillow's horizontal and vertical passes, per 224x224x3 bytes they write)"

@@ -3,6 +3,7 @@
 // Compiled to assembly only, for one static target (-DHWY_COMPILE_ONLY_STATIC); never linked.
 #include "highway/normalize.cpp"
 #include "highway/reduce.cpp"
+#include "highway/pil.cpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace pixnorm {
@@ -46,6 +47,22 @@ HWY_NOINLINE void McaReduceBytes(const uint8_t* src, uint64_t* out) {
   hn::StoreU(sum, d64, out);
   hn::StoreU(hn::BitCast(d64, hn::Add(BitCast(d32, hn::Or(hn::BitCast(du8, sq32), hn::Or(lo, hi))), sq32)), d64,
              out + hn::Lanes(d64));
+}
+
+// Pillow's horizontal pass through 16-byte windows (pil_hw): one block of four outputs of two
+// rows, two int16 pairs of taps (up to four taps: pil-bilinear shrinking by up to 2).
+HWY_NOINLINE void McaPilHw(const uint8_t* r, const uint8_t* r1, const int32_t* base, const uint8_t* idx,
+                           size_t istride, const int16_t* w, size_t wstride, uint8_t* out, uint8_t* out1) {
+  PIXNORM_MCA_REGION("BEGIN pil_hw");
+  PilHwLoop<1, 2, true>(r, r1, base, idx, istride, w, wstride, 1, out, out1);
+  PIXNORM_MCA_REGION("END");
+}
+// Pillow's vertical pass (pil_v), four taps: two vectors of outputs.
+HWY_NOINLINE void McaPilV(const uint8_t* const* rows, const int32_t* w, uint8_t* out) {
+  const size_t N = hn::Lanes(DI());
+  PIXNORM_MCA_REGION("BEGIN pil_v4");
+  PilVTaps<4>(rows, w, 2 * N, out);
+  PIXNORM_MCA_REGION("END");
 }
 
 }  // namespace HWY_NAMESPACE
