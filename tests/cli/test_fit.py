@@ -544,6 +544,18 @@ def merge_refusals():
     doc["mean"][0] += 0.01
     with open(edited, "w") as f:
         json.dump(doc, f)
+    # A value nested in more than 32 arrays (the runtime keeps the field as it is): refused, not
+    # read recursively without a bound.
+    deep = os.path.join(WORK, "deep_source.json")
+    with open(b) as f:
+        doc = json.load(f)
+    nested = []
+    for _ in range(40):
+        nested = [nested]
+    doc["source"]["note"] = nested
+    with open(deep, "w") as f:
+        json.dump(doc, f)
+    shutil.copy(b + ".files", deep + ".files")
     shutil.copy(a, os.path.join(WORK, "copy_of_ma.json"))
     shutil.copy(a + ".files", os.path.join(WORK, "copy_of_ma.json.files"))
     out = os.path.join(WORK, "merge_out.json")
@@ -551,7 +563,8 @@ def merge_refusals():
         f.write("untouched")
     cases = [("raw.json", "units"), ("resized.json", "resize"), ("sampled.json", "sample"),
              ("grayparts.json", "channel order"), ("plain.json", "accumulators"), ("edited.json", "changed"),
-             ("ma.json", "twice"), ("copy_of_ma.json", "shares"), ("missing.json", "missing.json")]
+             ("ma.json", "twice"), ("copy_of_ma.json", "shares"), ("missing.json", "missing.json"),
+             ("deep_source.json", "nested")]
     for name, word in cases:
         r = run(["merge", a, os.path.join(WORK, name), "-o", out])
         assert r.returncode == 1 and name in r.stderr and word in r.stderr, (name, r.stderr)
