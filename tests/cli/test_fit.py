@@ -498,7 +498,9 @@ def resize_against_numpy():
     put(os.path.join(root, "tall.png"), image((40, 1, 3)))
     put(os.path.join(root, "two.ppm"), np.array([[[0, 255, 7], [255, 0, 9]]], np.uint8))  # 2x1
     out = os.path.join(WORK, "resize.json")
-    for w, h in ((150, 150), (224, 224), (7, 3), (1, 1), (640, 2)):
+    # 2048 wide from an odd width: weights exactly halfway between two 1/2048 steps, rounded up
+    # (the library's resampler rounds these otherwise, which is why fit keeps its own).
+    for w, h in ((150, 150), (224, 224), (7, 3), (1, 1), (640, 2), (2048, 3)):
         # One image at a time, so that each one's sums pin down its resized pixels.
         for rel in listing(root):
             single = os.path.join(WORK, "single")
