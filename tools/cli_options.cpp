@@ -17,7 +17,7 @@ class HelpFormatter : public CLI::Formatter {
     std::stringstream out;
     out << "Usage: " << usage_ << "\n";
     if (!description_.empty()) out << "\n" << description_ << "\n";
-    out << make_groups(app, mode);
+    out << "\n" << make_groups(app, mode);
     const std::string footer = app->get_footer();
     if (!footer.empty()) out << "\n" << footer << "\n";
     return out.str();
@@ -90,10 +90,7 @@ bool CommandLine::parse(int argc, char** argv) {
   try {
     app_.parse(args);
   } catch (const CLI::CallForHelp&) {
-    if (print_help_)
-      print_help_(stdout);
-    else
-      std::fputs(app_.help().c_str(), stdout);
+    std::fputs(app_.help().c_str(), stdout);
     return false;
   } catch (const CLI::ParseError& e) {
     // CLI11 names the option first: "--stats: 1 required TEXT missing".

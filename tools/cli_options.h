@@ -39,8 +39,6 @@ class CommandLine {
   void operands(std::vector<std::string>* out, const std::string& meta);
   // Text after the options: notes, exit status, examples.
   void footer(const std::string& text) { app_.footer(text); }
-  // A help text written by hand instead of the generated one.
-  void help_text(void (*print)(FILE*)) { print_help_ = print; }
   // A repeated option is a usage error ("--stats is given twice") instead of the last one winning.
   void refuse_repeats() { refuse_repeats_ = true; }
 
@@ -58,7 +56,6 @@ class CommandLine {
   bool refuse_repeats_ = false;
   std::vector<std::string> operands_;
   std::vector<std::string>* operands_out_ = nullptr;
-  void (*print_help_)(FILE*) = nullptr;
 };
 
 // The value of `option` named `text` in a table of names: "--mode: unknown value 'x' (one of a, b)".

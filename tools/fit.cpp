@@ -27,6 +27,7 @@
 #include "atomic_file.h"
 #include "cli_error.h"
 #include "cli_options.h"
+#include "cmd_util.h"
 #include "fit_json.h"
 #include "image_io.h"
 #include "progress.h"
@@ -72,27 +73,98 @@ uint32_t parse_uint(const std::string& text, const std::string& option, uint64_t
   return uint32_t(v);
 }
 
-void print_fit_help(FILE* out);
-
 FitArgs parse_fit(int argc, char** argv) {
   FitArgs a;
   a.args.assign(argv, argv + argc);
   std::vector<std::string> folders;
-  CommandLine cl("fit");
-  cl.help_text(print_fit_help);
+  CommandLine cl(
+      "fit", "pixnorm fit FOLDER -o STATS.json [options]",
+      "Computes the exact per-channel mean and population standard deviation (ddof=0) of the\n"
+      "images under FOLDER and writes them as a statistics file for 'pixnorm apply --stats'. The\n"
+      "sums of x and x*x are exact integers, so the result does not depend on the order of the\n"
+      "files, the threads or the sharding. Memory grows by at most about 72 bytes per file (the\n"
+      "identities that count each file once, and the file record), not with the images' sizes.\n"
+      "\n"
+      "Files: FOLDER is searched recursively (class sub-folders such as flower_photos/daisy/) in\n"
+      "byte-wise order of the relative paths. Taken by name: .jpg .jpeg .png .bmp .gif (first frame)\n"
+      ".tga .ppm .pgm .pnm, in any case; other files and names starting with '.' are ignored. A file\n"
+      "that cannot be decoded (corrupt, truncated, empty, not an image) is skipped with one line\n"
+      "naming it and why, and counted: the statistics are those of the other images. Only regular\n"
+      "files are read: FIFOs, devices and sockets are left out and counted. A sub-folder that\n"
+      "cannot be read is skipped with one line and counted (--strict: the fit fails).\n"
+      "\n"
+      "Links: symbolic links are followed, to files and to folders, but each file and each folder\n"
+      "is taken once, by (device, inode), under the first of its paths in the byte-wise order:\n"
+      "links between folders cannot loop, and a link to a sibling folder, a second link to a file\n"
+      "or a hard link adds nothing (the summary counts them).\n"
+      "\n"
+      "16-bit images (PNG, PGM/PPM with 16 bits per sample) are reduced to 8 bits per sample before\n"
+      "they are counted, as every image is measured in 0..255; the summary says how many there were.");
   std::string resize, sample, threads, shard;
   bool rgb = false, gray = false;
-  cl.value("-o,--output", &a.output, "FILE", "the statistics file to write (required)");
-  cl.value("--resize", &resize, "WxH", "resize every image to W x H before counting its pixels");
-  cl.value("--sample", &sample, "F", "a fraction 0 < F <= 1 of the files");
-  cl.value("--shard", &shard, "I/N", "only the files at positions I, I+N, I+2N, ...");
-  cl.value("--threads", &threads, "N", "decoding threads");
-  cl.flag("--rgb", &rgb, "colour statistics");
-  cl.flag("--gray", &gray, "gray statistics");
-  cl.flag("--raw-units", &a.raw_units, "statistics in 0..255 units");
-  cl.flag("--strict", &a.strict, "a file that cannot be decoded fails the fit");
-  cl.flag("--resume", &a.resume, "continue an interrupted fit from its checkpoint");
-  cl.flag("-q,--quiet", &a.quiet, "no progress line, notes or summary");
+  cl.value("-o,--output", &a.output, "FILE",
+           "the statistics file to write (required); written atomically, and only\n"
+           "when the fit succeeds: on any failure an existing FILE is left as it was;\n"
+           "its file record (FILE.files) and checkpoint (FILE.checkpoint) go beside\n"
+           "it. A device or FIFO (-o /dev/null: a dry run) or '-' (standard output)\n"
+           "is written directly, with no record and no checkpoint (no --resume)");
+  cl.value("--resize", &resize, "WxH",
+           "resize every image to W x H (bilinear, pixel centres at half-integers as\n"
+           "OpenCV's INTER_LINEAR, no antialiasing) before counting its pixels");
+  cl.value("--sample", &sample, "F",
+           "a fraction 0 < F <= 1 of the files, chosen by a hash of each relative path:\n"
+           "the same files every time, and a file's choice does not change when\n"
+           "others are added");
+  cl.value("--shard", &shard, "I/N",
+           "only the files at positions I, I+N, I+2N, ... (0 <= I < N) of the sorted\n"
+           "list (after --sample); 'pixnorm merge' combines the N files exactly");
+  cl.value("--threads", &threads, "N",
+           format_text("decoding threads (default: the number of cores, %u here)", default_threads()));
+  cl.flag("--rgb", &rgb, "colour statistics: a gray image counts as three equal channels");
+  cl.flag("--gray", &gray,
+          "gray statistics: a colour image counts as its luma, rounded to uint8:\n"
+          "(19595 R + 38470 G + 7471 B + 32768) >> 16 (ITU-R 601-2, as PIL's 'L')\n"
+          "Default: GRAY if every image is gray, else RGB (gray images then count\n"
+          "as three equal channels). Images are converted as Pillow's convert('RGB')\n"
+          "(or 'L') does: palette, CMYK, gray+alpha and RGBA (alpha dropped); the\n"
+          "summary counts each kind. JPEG and PNG decode to Pillow's pixels.");
+  cl.flag("--raw-units", &a.raw_units, "statistics in 0..255 units (rescale 1); default: 0..1 units (rescale 1/255)");
+  cl.flag("--strict", &a.strict, "a file that cannot be decoded fails the fit instead of being skipped");
+  cl.flag("--resume", &a.resume, "continue an interrupted fit from its checkpoint, STATS.json.checkpoint");
+  cl.flag("-q,--quiet", &a.quiet, "no progress line, notes or summary; skipped files and errors are still said");
+  cl.footer(
+      "Output: channel_order RGB (or GRAY), rescale, mean and std per channel in the file's units,\n"
+      "epsilon 0, and the fields min and max (file units), pixel_count (per channel), image_count,\n"
+      "skipped_count, accumulators (exact integers in 0..255 units, as decimal strings: pixels, sum,\n"
+      "sum_sq, min, max) and source (folder, resize, sample, shard, tool version). With S1 and S2 the\n"
+      "sums of x and x*x over N pixels, mean = S1/N and var = (N*S2 - S1^2)/N^2 are each computed\n"
+      "exactly and rounded once to double, std = sqrt(var), and both are multiplied by rescale. A\n"
+      "channel whose every pixel has the same value (std 0) cannot be written.\n"
+      "\n"
+      "Progress: on a terminal, a progress line (files done/total, rate, ETA) no wider than the\n"
+      "terminal (its width, else $COLUMNS, else 80); when stderr is not a terminal, no progress line.\n"
+      "A summary line at the end (images, skipped, pixels, time, images/s, output), unless -q.\n"
+      "\n"
+      "File record: STATS.json.files, written beside STATS.json, lists the files the fit took (a\n"
+      "64-bit hash of each one's canonical path, 8 bytes per file; STATS.json's field \"files\" holds\n"
+      "their count and digest). 'pixnorm merge' reads it to refuse parts that share a file: keep it\n"
+      "next to STATS.json when you copy a part to merge it.\n"
+      "\n"
+      "Checkpoints: every 5 seconds the exact sums and the count of files done are saved atomically\n"
+      "to STATS.json.checkpoint, with the settings. --resume continues from there, giving the same\n"
+      "file as an uninterrupted fit; it refuses a checkpoint made with other settings, a file\n"
+      "list that changed, or one that was edited or damaged. The checkpoint is removed when the fit\n"
+      "succeeds. Ctrl-C (SIGINT) stops the fit cleanly: the checkpoint is brought up to date and\n"
+      "the command that continues the fit is printed (a second Ctrl-C stops at once).\n"
+      "\n"
+      "Exit status: 0 done, 1 a failure (STATS.json not written; a checkpoint made before the\n"
+      "failure is kept for --resume), 2 a bad command line, 130 interrupted (checkpoint kept).\n"
+      "\n"
+      "Examples:\n"
+      "  pixnorm fit flower_photos --resize 224x224 -o flowers.json\n"
+      "  pixnorm fit data/train --shard 0/2 -o part0.json     # on one machine\n"
+      "  pixnorm fit data/train --shard 1/2 -o part1.json     # on another\n"
+      "  pixnorm merge part0.json part1.json -o stats.json   # the same as one fit of data/train");
   cl.operands(&folders, "FOLDER");
   if (!cl.parse(argc, argv)) {
     a.help = true;
@@ -131,94 +203,6 @@ FitArgs parse_fit(int argc, char** argv) {
   if (a.output.empty()) throw usage_error("no output file: give -o STATS.json");
   if (!a.threads) a.threads = default_threads();
   return a;
-}
-
-void print_fit_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm fit FOLDER -o STATS.json [options]\n"
-               "\n"
-               "Computes the exact per-channel mean and population standard deviation (ddof=0) of the\n"
-               "images under FOLDER and writes them as a statistics file for 'pixnorm apply --stats'. The\n"
-               "sums of x and x*x are exact integers, so the result does not depend on the order of the\n"
-               "files, the threads or the sharding. Memory grows by at most about 72 bytes per file (the\n"
-               "identities that count each file once, and the file record), not with the images' sizes.\n"
-               "\n"
-               "Files: FOLDER is searched recursively (class sub-folders such as flower_photos/daisy/) in\n"
-               "byte-wise order of the relative paths. Taken by name: .jpg .jpeg .png .bmp .gif (first frame)\n"
-               ".tga .ppm .pgm .pnm, in any case; other files and names starting with '.' are ignored. A file\n"
-               "that cannot be decoded (corrupt, truncated, empty, not an image) is skipped with one line\n"
-               "naming it and why, and counted: the statistics are those of the other images. Only regular\n"
-               "files are read: FIFOs, devices and sockets are left out and counted. A sub-folder that\n"
-               "cannot be read is skipped with one line and counted (--strict: the fit fails).\n"
-               "\n"
-               "Links: symbolic links are followed, to files and to folders, but each file and each folder\n"
-               "is taken once, by (device, inode), under the first of its paths in the byte-wise order:\n"
-               "links between folders cannot loop, and a link to a sibling folder, a second link to a file\n"
-               "or a hard link adds nothing (the summary counts them).\n"
-               "\n"
-               "16-bit images (PNG, PGM/PPM with 16 bits per sample) are reduced to 8 bits per sample before\n"
-               "they are counted, as every image is measured in 0..255; the summary says how many there were.\n"
-               "\n"
-               "Options:\n"
-               "  -o, --output FILE  the statistics file to write (required); written atomically, and only\n"
-               "                     when the fit succeeds: on any failure an existing FILE is left as it was;\n"
-               "                     its file record (FILE.files) and checkpoint (FILE.checkpoint) go beside\n"
-               "                     it. A device or FIFO (-o /dev/null: a dry run) or '-' (standard output)\n"
-               "                     is written directly, with no record and no checkpoint (no --resume)\n"
-               "  --resize WxH       resize every image to W x H (bilinear, pixel centres at half-integers as\n"
-               "                     OpenCV's INTER_LINEAR, no antialiasing) before counting its pixels\n"
-               "  --sample F         a fraction 0 < F <= 1 of the files, chosen by a hash of each relative path:\n"
-               "                     the same files every time, and a file's choice does not change when\n"
-               "                     others are added\n"
-               "  --shard I/N        only the files at positions I, I+N, I+2N, ... (0 <= I < N) of the sorted\n"
-               "                     list (after --sample); 'pixnorm merge' combines the N files exactly\n"
-               "  --threads N        decoding threads (default: the number of cores, %u here)\n"
-               "  --rgb              colour statistics: a gray image counts as three equal channels\n"
-               "  --gray             gray statistics: a colour image counts as its luma, rounded to uint8:\n"
-               "                     (19595 R + 38470 G + 7471 B + 32768) >> 16 (ITU-R 601-2, as PIL's 'L')\n"
-               "                     Default: GRAY if every image is gray, else RGB (gray images then count\n"
-               "                     as three equal channels). Images are converted as Pillow's convert('RGB')\n"
-               "                     (or 'L') does: palette, CMYK, gray+alpha and RGBA (alpha dropped); the\n"
-               "                     summary counts each kind. JPEG and PNG decode to Pillow's pixels.\n"
-               "  --raw-units        statistics in 0..255 units (rescale 1); default: 0..1 units (rescale 1/255)\n"
-               "  --strict           a file that cannot be decoded fails the fit instead of being skipped\n"
-               "  --resume           continue an interrupted fit from its checkpoint, STATS.json.checkpoint\n"
-               "  -q, --quiet        no progress line, notes or summary; skipped files and errors are still said\n"
-               "  -h, --help         this help\n"
-               "\n"
-               "Output: channel_order RGB (or GRAY), rescale, mean and std per channel in the file's units,\n"
-               "epsilon 0, and the fields min and max (file units), pixel_count (per channel), image_count,\n"
-               "skipped_count, accumulators (exact integers in 0..255 units, as decimal strings: pixels, sum,\n"
-               "sum_sq, min, max) and source (folder, resize, sample, shard, tool version). With S1 and S2 the\n"
-               "sums of x and x*x over N pixels, mean = S1/N and var = (N*S2 - S1^2)/N^2 are each computed\n"
-               "exactly and rounded once to double, std = sqrt(var), and both are multiplied by rescale. A\n"
-               "channel whose every pixel has the same value (std 0) cannot be written.\n"
-               "\n"
-               "Progress: on a terminal, a progress line (files done/total, rate, ETA) no wider than the\n"
-               "terminal (its width, else $COLUMNS, else 80); when stderr is not a terminal, no progress line.\n"
-               "A summary line at the end (images, skipped, pixels, time, images/s, output), unless -q.\n"
-               "\n"
-               "File record: STATS.json.files, written beside STATS.json, lists the files the fit took (a\n"
-               "64-bit hash of each one's canonical path, 8 bytes per file; STATS.json's field \"files\" holds\n"
-               "their count and digest). 'pixnorm merge' reads it to refuse parts that share a file: keep it\n"
-               "next to STATS.json when you copy a part to merge it.\n"
-               "\n"
-               "Checkpoints: every 5 seconds the exact sums and the count of files done are saved atomically\n"
-               "to STATS.json.checkpoint, with the settings. --resume continues from there, giving the same\n"
-               "file as an uninterrupted fit; it refuses a checkpoint made with other settings, a file\n"
-               "list that changed, or one that was edited or damaged. The checkpoint is removed when the fit\n"
-               "succeeds. Ctrl-C (SIGINT) stops the fit cleanly: the checkpoint is brought up to date and\n"
-               "the command that continues the fit is printed (a second Ctrl-C stops at once).\n"
-               "\n"
-               "Exit status: 0 done, 1 a failure (STATS.json not written; a checkpoint made before the\n"
-               "failure is kept for --resume), 2 a bad command line, 130 interrupted (checkpoint kept).\n"
-               "\n"
-               "Examples:\n"
-               "  pixnorm fit flower_photos --resize 224x224 -o flowers.json\n"
-               "  pixnorm fit data/train --shard 0/2 -o part0.json     # on one machine\n"
-               "  pixnorm fit data/train --shard 1/2 -o part1.json     # on another\n"
-               "  pixnorm merge part0.json part1.json -o stats.json   # the same as one fit of data/train\n",
-               default_threads());
 }
 
 // ---------------------------------------------------------------- the file list
@@ -806,7 +790,6 @@ std::string plural(uint64_t n, const char* one, const char* many) {
 int run_fit(int argc, char** argv) {
   const FitArgs a = parse_fit(argc, argv);
   if (a.help) {
-    print_fit_help(stdout);
     return kExitOk;
   }
   const bool stream = streamed_output(a.output);

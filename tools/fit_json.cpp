@@ -1,160 +1,131 @@
 #include "fit_json.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
 
 #include "cli_error.h"
 
 namespace pixnorm_cli {
 namespace {
 
-class Parser {
- public:
-  Parser(const std::string& text, const std::string& what) : s_(text), what_(what) {}
+constexpr size_t kMaxDepth = 32;
 
-  Json document() {
-    Json v = value(0);
-    ws();
-    if (pos_ != s_.size()) fail("unexpected text after the value");
-    return v;
+// nlohmann-json's SAX events build Json rather than nlohmann::json, whose objects keep one member
+// per key: stats import refuses a key given twice, and names unknown fields in file order.
+class Builder : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  Builder(const std::string& text, const std::string& what, size_t max_values)
+      : s_(text), what_(what), max_values_(max_values) {}
+
+  Json take() { return std::move(root_); }
+
+  bool null() override { return scalar(Json::kNull, {}); }
+  bool boolean(bool v) override { return scalar(Json::kBool, v ? "true" : "false"); }
+  // -0 is the only integer whose literal nlohmann-json does not hand over as it reads it.
+  bool number_integer(number_integer_t v) override { return scalar(Json::kNumber, v == 0 ? "-0" : std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(Json::kNumber, std::to_string(v)); }
+  bool number_float(number_float_t, const string_t& literal) override { return scalar(Json::kNumber, literal); }
+  bool string(string_t& v) override { return scalar(Json::kString, std::move(v)); }
+  bool binary(binary_t&) override { return false; }  // not produced by the JSON reader
+  bool start_object(std::size_t) override { return open(Json::kObject); }
+  bool start_array(std::size_t) override { return open(Json::kArray); }
+  bool key(string_t& k) override {
+    open_.back()->members.emplace_back(std::move(k), Json());
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool end_array() override { return close(); }
+
+  bool parse_error(std::size_t position, const std::string& last_token, const nlohmann::detail::exception& e) override {
+    // nlohmann-json reports the byte after the one that stopped it (past the end at the end).
+    const size_t at = std::min(position > 0 ? position - 1 : 0, s_.size());
+    // Python's tokens stop the reader at their first letter.
+    for (const char* python : {"NaN", "Infinity"})
+      if (s_.compare(at, std::char_traits<char>::length(python), python) == 0)
+        fail_field(std::string("is ") + (at > 0 && s_[at - 1] == '-' ? "-" : "") + python + ", not a finite number");
+    if (e.id == 406) fail_field("is " + last_token + ", out of the range of a double");
+    if (done_) fail(at, "unexpected data after the JSON value");
+    std::string why = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: why": the position is ours.
+    const size_t tag = why.find("] ");
+    if (tag != std::string::npos) why.erase(0, tag + 2);
+    if (why.compare(0, 11, "parse error") == 0) {
+      const size_t colon = why.find(": ");
+      if (colon != std::string::npos) why.erase(0, colon + 2);
+    }
+    // "; last read: '...'" repeats the file's bytes, which need not be text.
+    const size_t read = why.find("; last read: ");
+    if (read != std::string::npos) why.erase(read);
+    fail(at, why);
   }
 
  private:
-  [[noreturn]] void fail(const std::string& why) const {
-    throw data_error(what_, "invalid JSON at byte " + std::to_string(pos_) + ": " + why);
-  }
-  void ws() {
-    while (pos_ < s_.size() && std::strchr(" \t\r\n", s_[pos_]) && s_[pos_] != '\0') ++pos_;
-  }
-  bool eat(char c) {
-    ws();
-    if (pos_ < s_.size() && s_[pos_] == c) {
-      ++pos_;
-      return true;
-    }
-    return false;
-  }
-  void expect(char c) {
-    if (!eat(c)) fail(std::string("expected '") + c + "'");
-  }
-
-  Json value(int depth) {
-    if (depth > 32) fail("nested too deeply");
-    ws();
-    if (pos_ >= s_.size()) fail("unexpected end");
-    Json v;
-    const char c = s_[pos_];
-    if (c == '{') {
-      ++pos_;
-      v.kind = Json::kObject;
-      if (eat('}')) return v;
-      do {
-        ws();
-        if (pos_ >= s_.size() || s_[pos_] != '"') fail("expected a key");
-        std::string key = string();
-        expect(':');
-        v.members.emplace_back(std::move(key), value(depth + 1));
-      } while (eat(','));
-      expect('}');
-    } else if (c == '[') {
-      ++pos_;
-      v.kind = Json::kArray;
-      if (eat(']')) return v;
-      do v.items.push_back(value(depth + 1));
-      while (eat(','));
-      expect(']');
-    } else if (c == '"') {
-      v.kind = Json::kString;
-      v.text = string();
-    } else if (s_.compare(pos_, 4, "null") == 0) {
-      pos_ += 4;
-    } else if (s_.compare(pos_, 4, "true") == 0 || s_.compare(pos_, 5, "false") == 0) {
-      v.kind = Json::kBool;
-      v.text = c == 't' ? "true" : "false";
-      pos_ += v.text.size();
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      v.kind = Json::kNumber;
-      const size_t start = pos_;
-      while (pos_ < s_.size() && std::strchr("+-.eE0123456789", s_[pos_]) && s_[pos_] != '\0') ++pos_;
-      v.text = s_.substr(start, pos_ - start);
-    } else {
-      fail("unexpected character");
-    }
-    return v;
-  }
-
-  unsigned hex4() {
-    if (pos_ + 4 > s_.size()) fail("truncated \\u escape");
-    unsigned v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char h = s_[pos_++];
-      v = v * 16 + (h >= '0' && h <= '9'   ? unsigned(h - '0')
-                    : h >= 'a' && h <= 'f' ? unsigned(h - 'a' + 10)
-                    : h >= 'A' && h <= 'F' ? unsigned(h - 'A' + 10)
-                                           : (fail("bad \\u escape"), 0u));
-    }
-    return v;
-  }
-
-  static void utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out += char(cp);
-    } else if (cp < 0x800) {
-      out += char(0xC0 | (cp >> 6));
-      out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += char(0xE0 | (cp >> 12));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    } else {
-      out += char(0xF0 | (cp >> 18));
-      out += char(0x80 | ((cp >> 12) & 0x3F));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    }
-  }
-
-  std::string string() {
-    ++pos_;  // the opening quote
-    std::string out;
-    while (true) {
-      if (pos_ >= s_.size()) fail("unterminated string");
-      const char c = s_[pos_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (pos_ >= s_.size()) fail("unterminated string");
-      const char e = s_[pos_++];
-      switch (e) {
-        case '"': case '\\': case '/': out += e; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          uint32_t cp = hex4();
-          if (cp >= 0xD800 && cp < 0xDC00 && s_.compare(pos_, 2, "\\u") == 0) {
-            pos_ += 2;
-            const uint32_t low = hex4();
-            if (low < 0xDC00 || low >= 0xE000) fail("bad surrogate pair");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          utf8(out, cp);
-          break;
-        }
-        default: fail("bad escape");
+  [[noreturn]] void fail(size_t at, const std::string& why) const {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < at && i < s_.size(); ++i) {
+      if (s_[i] == '\n') {
+        ++line;
+        column = 1;
+      } else if ((static_cast<unsigned char>(s_[i]) & 0xC0) != 0x80) {
+        ++column;  // UTF-8 continuation bytes are not columns of their own
       }
     }
+    throw data_error(what_, "bad JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                                why);
+  }
+
+  // The value being read, as messages name fields: image_std[1], size.height.
+  [[noreturn]] void fail_field(const std::string& why) const {
+    std::string path;
+    for (const Json* c : open_) {
+      if (c->kind == Json::kArray) path += "[" + std::to_string(c->items.size()) + "]";
+      else if (!c->members.empty()) path += (path.empty() ? "" : ".") + c->members.back().first;
+    }
+    throw data_error(what_, "field \"" + path + "\" " + why);
+  }
+
+  // The slot the next value goes into.
+  Json* slot() {
+    if (++values_ > max_values_ && max_values_ != 0)
+      throw data_error(what_, "bad JSON: more than " + std::to_string(max_values_) + " values");
+    if (open_.size() > kMaxDepth)
+      throw data_error(what_, "bad JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (open_.empty()) return &root_;
+    Json* c = open_.back();
+    if (c->kind == Json::kObject) return &c->members.back().second;
+    c->items.emplace_back();
+    return &c->items.back();
+  }
+  bool scalar(Json::Kind kind, std::string text) {
+    Json* v = slot();
+    v->kind = kind;
+    v->text = std::move(text);
+    done_ = open_.empty();
+    return true;
+  }
+  bool open(Json::Kind kind) {
+    Json* v = slot();
+    v->kind = kind;
+    open_.push_back(v);
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
+    done_ = open_.empty();
+    return true;
   }
 
   const std::string& s_;
   const std::string& what_;
-  size_t pos_ = 0;
+  const size_t max_values_;
+  size_t values_ = 0;
+  bool done_ = false;  // the root value is complete: after it, only white space
+  Json root_;
+  std::vector<Json*> open_;  // the arrays and objects being read, outermost first
 };
 
 }  // namespace
@@ -165,7 +136,13 @@ const Json* Json::find(const std::string& key) const {
   return nullptr;
 }
 
-Json parse_json(const std::string& text, const std::string& what) { return Parser(text, what).document(); }
+double Json::number() const { return std::strtod(text.c_str(), nullptr); }
+
+Json parse_json(const std::string& text, const std::string& what, size_t max_values) {
+  Builder b(text, what, max_values);
+  nlohmann::json::sax_parse(text, &b);
+  return b.take();
+}
 
 namespace {
 

@@ -69,45 +69,35 @@ std::string shown(const std::string& json_text) {
   return !json_text.empty() && json_text[0] == '"' ? parse_json(json_text, "source").text : json_text;
 }
 
-void print_merge_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm merge PART.json... -o STATS.json\n"
-               "\n"
-               "Adds up the exact accumulators of statistics files written by 'pixnorm fit' (typically the\n"
-               "shards of one data set, --shard I/N) and writes the statistics of the whole: the same file,\n"
-               "to the last digit, as one fit over all the files, apart from its \"source\" field.\n"
-               "\n"
-               "The parts must have the same units (rescale), channel order, --resize and --sample; files\n"
-               "without accumulators are refused, naming the file. Missing shards are reported but allowed.\n"
-               "\n"
-               "No image may count twice: each part's file record (PART.json.files, written beside it by fit\n"
-               "and merge: a hash of each file's canonical path) must exist, match the part, and share no file\n"
-               "with the other parts'; otherwise the merge is refused, naming both parts. So the same shard\n"
-               "fitted twice (under any spelling of the folder), a whole fit with one of its shards, shards\n"
-               "of different --shard counts (0/2 and 0/3), or a merged file with one of its own parts are\n"
-               "refused; a merged file merges with parts disjoint from it. The output's record is the union\n"
-               "of the parts'. Parts written before file records existed are refused: fit them again.\n"
-               "Paths are compared after resolving links: parts fitted on several machines are checked\n"
-               "against each other when the data set has the same path on each (a shared mount).\n"
-               "\n"
-               "Options:\n"
-               "  -o, --output FILE  the statistics file to write (required; atomically, only on success),\n"
-               "                     its file record beside it; a device or FIFO (-o /dev/null) or '-'\n"
-               "                     (standard output) is written directly, with no record\n"
-               "  -h, --help         this help\n"
-               "\n"
-               "Exit status: 0 done, 1 a refused or unreadable part (nothing written), 2 a bad command line.\n");
-}
-
 }  // namespace
 
 int run_merge(int argc, char** argv) {
   std::vector<std::string> inputs;
   std::string output;
-  CommandLine cl("merge");
-  cl.help_text(print_merge_help);
-  cl.value("-o,--output", &output, "FILE", "the merged statistics file to write (required)");
+  CommandLine cl(
+      "merge", "pixnorm merge PART.json... -o STATS.json",
+      "Adds up the exact accumulators of statistics files written by 'pixnorm fit' (typically the\n"
+      "shards of one data set, --shard I/N) and writes the statistics of the whole: the same file,\n"
+      "to the last digit, as one fit over all the files, apart from its \"source\" field.\n"
+      "\n"
+      "The parts must have the same units (rescale), channel order, --resize and --sample; files\n"
+      "without accumulators are refused, naming the file. Missing shards are reported but allowed.\n"
+      "\n"
+      "No image may count twice: each part's file record (PART.json.files, written beside it by fit\n"
+      "and merge: a hash of each file's canonical path) must exist, match the part, and share no file\n"
+      "with the other parts'; otherwise the merge is refused, naming both parts. So the same shard\n"
+      "fitted twice (under any spelling of the folder), a whole fit with one of its shards, shards\n"
+      "of different --shard counts (0/2 and 0/3), or a merged file with one of its own parts are\n"
+      "refused; a merged file merges with parts disjoint from it. The output's record is the union\n"
+      "of the parts'. Parts written before file records existed are refused: fit them again.\n"
+      "Paths are compared after resolving links: parts fitted on several machines are checked\n"
+      "against each other when the data set has the same path on each (a shared mount).");
+  cl.value("-o,--output", &output, "FILE",
+           "the statistics file to write (required; atomically, only on success),\n"
+           "its file record beside it; a device or FIFO (-o /dev/null) or '-'\n"
+           "(standard output) is written directly, with no record");
   cl.operands(&inputs, "PART.json");
+  cl.footer("Exit status: 0 done, 1 a refused or unreadable part (nothing written), 2 a bad command line.");
   if (!cl.parse(argc, argv)) return kExitOk;
   if (inputs.empty()) throw usage_error("no files to merge (see pixnorm merge --help)");
   if (output.empty()) throw usage_error("no output file: give -o STATS.json");

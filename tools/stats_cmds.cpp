@@ -33,37 +33,6 @@ void print_stats_help(FILE* out) {
 
 // ---------------------------------------------------------------- export
 
-void print_export_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm stats export (STATS.json | --preset NAME) --c-header [--name PREFIX] -o OUT.h\n"
-               "\n"
-               "Writes the statistics as a C header that C99 and C++ code includes with no parser and no\n"
-               "file system: channel order, number of mean/std entries, rescale, mean, std and epsilon\n"
-               "(static const double arrays and macros with 17 significant digits: they read back exactly),\n"
-               "and the float32 scale and bias per output channel that pixnorm's standardize mode folds them\n"
-               "into (9 significant digits: exactly pixnorm's floats). Computed as\n"
-               "    out = (float)x * PREFIX_stats_scale[c] + PREFIX_stats_bias[c]\n"
-               "(a float multiply, then a float add, never fused: build with -ffp-contract=off), they give bit\n"
-               "for bit what 'pixnorm apply --mode standardize' gives. The header is free of warnings under\n"
-               "-Wall -Wextra -pedantic. OUT.h is replaced only once complete.\n"
-               "\n"
-               "Options:\n"
-               "  --preset NAME       built-in statistics instead of a file: imagenet, tf, caffe or unit\n"
-               "  --c-header          the output format (required; the only one so far)\n"
-               "  --name PREFIX       identifier prefix, a C identifier: PREFIX_stats_mean, PREFIX_STATS_RESCALE,\n"
-               "                      ... (default: the output file name without '.h' and a final '_stats')\n"
-               "  -o, --output FILE   the header to write (required); its include guard comes from its name\n"
-               "  -q, --quiet         no summary line on stderr\n"
-               "  -h, --help          this help\n"
-               "\n"
-               "Exit status: 0 done, 1 bad statistics or an unwritable file, 2 a bad command line.\n"
-               "\n"
-               "Example:\n"
-               "  pixnorm stats export stats.json --c-header -o model_stats.h\n"
-               "  # model_stats.h: guard MODEL_STATS_H; MODEL_STATS_RESCALE, model_stats_mean[],\n"
-               "  # model_stats_scale[], model_stats_bias[], ...\n");
-}
-
 bool is_identifier(const std::string& s) {
   if (s.empty() || s.size() > 64 || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
   for (char c : s)
@@ -209,14 +178,31 @@ std::string make_header(const pixnorm_stats_values& v, const pixnorm_recipe& rec
 }
 
 int run_export(int argc, char** argv) {
-  CommandLine a("stats export");
-  a.help_text(print_export_help);
+  CommandLine a(
+      "stats export", "pixnorm stats export (STATS.json | --preset NAME) --c-header [--name PREFIX] -o OUT.h",
+      "Writes the statistics as a C header that C99 and C++ code includes with no parser and no\n"
+      "file system: channel order, number of mean/std entries, rescale, mean, std and epsilon\n"
+      "(static const double arrays and macros with 17 significant digits: they read back exactly),\n"
+      "and the float32 scale and bias per output channel that pixnorm's standardize mode folds them\n"
+      "into (9 significant digits: exactly pixnorm's floats). Computed as\n"
+      "    out = (float)x * PREFIX_stats_scale[c] + PREFIX_stats_bias[c]\n"
+      "(a float multiply, then a float add, never fused: build with -ffp-contract=off), they give bit\n"
+      "for bit what 'pixnorm apply --mode standardize' gives. The header is free of warnings under\n"
+      "-Wall -Wextra -pedantic. OUT.h is replaced only once complete.");
   a.refuse_repeats();
   a.value("--preset", "NAME", "built-in statistics instead of a file: imagenet, tf, caffe or unit");
   a.flag("--c-header", "the output format (required; the only one so far)");
-  a.value("--name", "PREFIX", "identifier prefix, a C identifier");
-  a.value("-o,--output", "FILE", "the header to write (required)");
+  a.value("--name", "PREFIX",
+          "identifier prefix, a C identifier: PREFIX_stats_mean, PREFIX_STATS_RESCALE,\n"
+          "... (default: the output file name without '.h' and a final '_stats')");
+  a.value("-o,--output", "FILE", "the header to write (required); its include guard comes from its name");
   a.flag("-q,--quiet", "no summary line on stderr");
+  a.footer("Exit status: 0 done, 1 bad statistics or an unwritable file, 2 a bad command line.\n"
+           "\n"
+           "Example:\n"
+           "  pixnorm stats export stats.json --c-header -o model_stats.h\n"
+           "  # model_stats.h: guard MODEL_STATS_H; MODEL_STATS_RESCALE, model_stats_mean[],\n"
+           "  # model_stats_scale[], model_stats_bias[], ...");
   if (!a.parse(argc, argv)) return kExitOk;
   const std::string help = a.help_hint();
   if (a.operands().size() > 1) throw usage_error("one statistics file at most (see " + help + ")");
@@ -278,77 +264,6 @@ int run_export(int argc, char** argv) {
 
 // ---------------------------------------------------------------- import
 
-void print_import_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm stats import --from hf CONFIG.json -o STATS.json\n"
-               "       pixnorm stats import --from keras MEAN.npy STD.npy --units raw|unit [--rescale R]\n"
-               "                            [--target-size WxH [--interpolation NAME]] -o STATS.json\n"
-               "       pixnorm stats import --from torchvision TRANSFORMS.json -o STATS.json\n"
-               "\n"
-               "Turns the normalization of a model trained elsewhere into a pixnorm statistics file.\n"
-               "\n"
-               "  --from hf      a Hugging Face preprocessor_config.json. Its image processor computes\n"
-               "                 y = x * rescale_factor when do_rescale (default true; rescale_factor default\n"
-               "                 1/255), then (y - image_mean) / image_std when do_normalize (default true;\n"
-               "                 false gives mean 0, std 1). image_mean and image_std: 1 or 3 numbers, RGB;\n"
-               "                 do_flip_channel_order true (MobileViT) gives BGR. rescale_offset true (ALIGN,\n"
-               "                 EfficientNet) subtracts 1 after rescaling (x/127.5 - 1: -1..1), folded into the\n"
-               "                 mean; EfficientNet's include_top (its default) divides by image_std twice,\n"
-               "                 folded into the std. The resize and crop become the \"preprocess\" recipe:\n"
-               "                 size {height, width} a resize, {shortest_edge} a resize of the shorter side\n"
-               "                 (the longer int(edge * long / short)), resample PIL's enum (0 nearest,\n"
-               "                 1 lanczos, 2 bilinear, 3 bicubic, 4 box, 5 hamming: pil-*), do_center_crop\n"
-               "                 with crop_size a center crop with floored offsets; ConvNeXt's crop_pct: the\n"
-               "                 shorter side to int(edge / crop_pct), then an edge x edge crop (a warp to\n"
-               "                 edge x edge from 384 on). longest_edge, a crop after a {height, width}\n"
-               "                 resize and crop_pct of other processors are refused by name; fields pixnorm\n"
-               "                 does not know are named in warnings.\n"
-               "  --from torchvision  a JSON object describing Resize, CenterCrop and Normalize on PIL\n"
-               "                 images: {\"resize\": 256 or [H, W], \"interpolation\": \"bilinear\",\n"
-               "                 \"antialias\": true, \"center_crop\": 224 or [H, W], \"mean\": [...],\n"
-               "                 \"std\": [...]}, every field optional; ToTensor's 1/255 is implied; the crop\n"
-               "                 offsets are rounded as CenterCrop does. Other fields, antialias false and\n"
-               "                 max_size are refused.\n"
-               "  --from keras   two NumPy .npy files: the mean, then the std (not the variance: take the\n"
-               "                 square root of a Normalization layer's), each float32 or float64,\n"
-               "                 little-endian, of shape (C,), (1, 1, C) or (1, 1, 1, C), C = 1 or 3.\n"
-               "                 Values no 0..255 pixels could give are refused: with --units raw a mean in\n"
-               "                 0..255 and a std in (0, 127.5], with --units unit a mean in 0..1 and a std in\n"
-               "                 (0, 0.5] (a larger std is usually the variance, a larger mean the wrong units).\n"
-               "\n"
-               "Options:\n"
-               "  --units UNITS          keras, required (.npy files carry no units): raw = the statistics are\n"
-               "                         in 0..255 pixel units (rescale 1), unit = in 0..1 units (rescale 1/255)\n"
-               "  --channel-order ORDER  keras: RGB (default), BGR (OpenCV input, Keras 'caffe' mode) or GRAY\n"
-               "  --epsilon E            divide by (std + E) (default 0; 1e-6 with --rescale)\n"
-               "  --rescale R            keras: ImageDataGenerator(rescale=R): standardize() multiplies by R\n"
-               "                         first, then subtracts the mean and divides by (std + 1e-6), while\n"
-               "                         fit() computed mean and std on the arrays it was given, before R:\n"
-               "                         the file reproduces x * R - mean as the model saw it (--units still\n"
-               "                         names the units of the .npy values, for the range checks)\n"
-               "  --target-size WxH      keras: load_img(target_size=(H, W)): a Pillow resize to WxH\n"
-               "  --interpolation NAME   keras: load_img's interpolation: nearest (its default), bilinear,\n"
-               "                         bicubic, lanczos, box, hamming (Pillow-exact: pil-*)\n"
-               "  -o, --output FILE      the statistics file to write (required; replaced only once complete)\n"
-               "  -q, --quiet            no summary line on stderr\n"
-               "  -h, --help             this help\n"
-               "\n"
-               "The output records the origin and the units of mean and std in an extra field, e.g.\n"
-               "  \"source\": {\"imported_from\": \"hf\", \"files\": [\"preprocessor_config.json\"],\n"
-               "             \"units\": \"unit\"}\n"
-               "units: raw (0..255, rescale 1), unit (0..1, rescale 1/255) or custom (another rescale); the\n"
-               "summary line says the same. Refused with a message naming the file and the field: bad JSON\n"
-               "or .npy, missing or non-numeric fields, NaN or infinite values, std <= 0, rescale_factor <= 0,\n"
-               "another shape, dtype or byte order.\n"
-               "\n"
-               "Exit status: 0 done, 1 a bad input file or an unwritable output, 2 a bad command line.\n"
-               "\n"
-               "Examples:\n"
-               "  pixnorm stats import --from hf preprocessor_config.json -o stats.json\n"
-               "  pixnorm stats import --from keras mean.npy std.npy --units raw -o stats.json\n"
-               "  pixnorm stats import --from torchvision transforms.json -o stats.json\n");
-}
-
 const char* units_of(double rescale) {
   if (rescale == 1.0) return "raw";
   if (std::fabs(rescale * 255.0 - 1.0) < 1e-12) return "unit";
@@ -404,18 +319,76 @@ void check_range(const NpyVector& v, const std::string& path, bool is_std, const
 
 int run_import(int argc, char** argv) {
   const std::string help = "pixnorm stats import --help";
-  CommandLine a("stats import");
-  a.help_text(print_import_help);
+  CommandLine a("stats import",
+                "pixnorm stats import --from hf CONFIG.json -o STATS.json\n"
+                "       pixnorm stats import --from keras MEAN.npy STD.npy --units raw|unit [--rescale R]\n"
+                "                            [--target-size WxH [--interpolation NAME]] -o STATS.json\n"
+                "       pixnorm stats import --from torchvision TRANSFORMS.json -o STATS.json",
+                "Turns the normalization of a model trained elsewhere into a pixnorm statistics file.");
   a.refuse_repeats();
-  a.value("--from", "hf|keras|torchvision", "where the settings come from");
-  a.value("--units", "raw|unit", "--from keras: the units of the .npy values");
-  a.value("--channel-order", "ORDER", "--from keras: RGB, BGR or GRAY");
-  a.value("--epsilon", "E", "the statistics' epsilon");
-  a.value("--rescale", "R", "--from keras: ImageDataGenerator's rescale");
-  a.value("--target-size", "WxH", "--from keras: load_img's target_size");
-  a.value("--interpolation", "NAME", "--from keras: load_img's interpolation");
-  a.value("-o,--output", "FILE", "the statistics file to write (required)");
+  a.value("--from", "SOURCE",
+          "hf, torchvision or keras: where the settings come from.\n"
+          "--from hf: a Hugging Face preprocessor_config.json. Its image processor\n"
+          "computes y = x * rescale_factor when do_rescale (default true;\n"
+          "rescale_factor default 1/255), then (y - image_mean) / image_std when\n"
+          "do_normalize (default true; false gives mean 0, std 1). image_mean and\n"
+          "image_std: 1 or 3 numbers, RGB; do_flip_channel_order true (MobileViT) gives\n"
+          "BGR. rescale_offset true (ALIGN, EfficientNet) subtracts 1 after rescaling\n"
+          "(x/127.5 - 1: -1..1), folded into the mean; EfficientNet's include_top (its\n"
+          "default) divides by image_std twice, folded into the std. The resize and\n"
+          "crop become the \"preprocess\" recipe: size {height, width} a resize,\n"
+          "{shortest_edge} a resize of the shorter side (the longer int(edge * long /\n"
+          "short)), resample PIL's enum (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4\n"
+          "box, 5 hamming: pil-*), do_center_crop with crop_size a center crop with\n"
+          "floored offsets; ConvNeXt's crop_pct: the shorter side to int(edge /\n"
+          "crop_pct), then an edge x edge crop (a warp to edge x edge from 384 on).\n"
+          "longest_edge, a crop after a {height, width} resize and crop_pct of other\n"
+          "processors are refused by name; fields pixnorm does not know are named in\n"
+          "warnings.\n"
+          "--from torchvision: a JSON object describing Resize, CenterCrop and\n"
+          "Normalize on PIL images: {\"resize\": 256 or [H, W], \"interpolation\":\n"
+          "\"bilinear\", \"antialias\": true, \"center_crop\": 224 or [H, W], \"mean\": [...],\n"
+          "\"std\": [...]}, every field optional; ToTensor's 1/255 is implied; the crop\n"
+          "offsets are rounded as CenterCrop does. Other fields, antialias false and\n"
+          "max_size are refused.\n"
+          "--from keras: two NumPy .npy files: the mean, then the std (not the\n"
+          "variance: take the square root of a Normalization layer's), each float32 or\n"
+          "float64, little-endian, of shape (C,), (1, 1, C) or (1, 1, 1, C), C = 1 or\n"
+          "3. Values no 0..255 pixels could give are refused: with --units raw a mean\n"
+          "in 0..255 and a std in (0, 127.5], with --units unit a mean in 0..1 and a\n"
+          "std in (0, 0.5] (a larger std is usually the variance, a larger mean the\n"
+          "wrong units)");
+  a.value("--units", "UNITS",
+          "keras, required (.npy files carry no units): raw = the statistics are\n"
+          "in 0..255 pixel units (rescale 1), unit = in 0..1 units (rescale 1/255)");
+  a.value("--channel-order", "ORDER", "keras: RGB (default), BGR (OpenCV input, Keras 'caffe' mode) or GRAY");
+  a.value("--epsilon", "E", "divide by (std + E) (default 0; 1e-6 with --rescale)");
+  a.value("--rescale", "R",
+          "keras: ImageDataGenerator(rescale=R): standardize() multiplies by R\n"
+          "first, then subtracts the mean and divides by (std + 1e-6), while\n"
+          "fit() computed mean and std on the arrays it was given, before R:\n"
+          "the file reproduces x * R - mean as the model saw it (--units still\n"
+          "names the units of the .npy values, for the range checks)");
+  a.value("--target-size", "WxH", "keras: load_img(target_size=(H, W)): a Pillow resize to WxH");
+  a.value("--interpolation", "NAME",
+          "keras: load_img's interpolation: nearest (its default), bilinear,\n"
+          "bicubic, lanczos, box, hamming (Pillow-exact: pil-*)");
+  a.value("-o,--output", "FILE", "the statistics file to write (required; replaced only once complete)");
   a.flag("-q,--quiet", "no summary line on stderr");
+  a.footer("The output records the origin and the units of mean and std in an extra field, e.g.\n"
+           "  \"source\": {\"imported_from\": \"hf\", \"files\": [\"preprocessor_config.json\"],\n"
+           "             \"units\": \"unit\"}\n"
+           "units: raw (0..255, rescale 1), unit (0..1, rescale 1/255) or custom (another rescale); the\n"
+           "summary line says the same. Refused with a message naming the file and the field: bad JSON\n"
+           "or .npy, missing or non-numeric fields, NaN or infinite values, std <= 0, rescale_factor <= 0,\n"
+           "another shape, dtype or byte order.\n"
+           "\n"
+           "Exit status: 0 done, 1 a bad input file or an unwritable output, 2 a bad command line.\n"
+           "\n"
+           "Examples:\n"
+           "  pixnorm stats import --from hf preprocessor_config.json -o stats.json\n"
+           "  pixnorm stats import --from keras mean.npy std.npy --units raw -o stats.json\n"
+           "  pixnorm stats import --from torchvision transforms.json -o stats.json");
   if (!a.parse(argc, argv)) return kExitOk;
   const std::string from = a.get("--from");
   if (from != "hf" && from != "keras" && from != "torchvision")
@@ -564,18 +537,6 @@ int run_import(int argc, char** argv) {
 
 // ---------------------------------------------------------------- show
 
-void print_show_help(FILE* out) {
-  std::fprintf(out,
-               "Usage: pixnorm stats show FILE\n"
-               "\n"
-               "Prints a statistics file readably: its format and version, channel order, units, mean and\n"
-               "std per channel in the file's units and in 0..255 units, epsilon, min and max, counts and\n"
-               "source (as written by pixnorm fit), the scale and bias the runtime folds them into\n"
-               "(out = float(x) * scale[c] + bias[c] for a uint8 x), and which extra fields it has.\n"
-               "\n"
-               "Exit status: 0 done, 1 an unreadable or invalid file, 2 a bad command line.\n");
-}
-
 std::string row(const char* label, uint32_t n, const double* v, double factor = 1.0) {
   std::string out = label;
   out.resize(20, ' ');
@@ -606,8 +567,12 @@ bool number_list(const pixnorm_stats* stats, const char* key, uint32_t n, double
 }
 
 int run_show(int argc, char** argv) {
-  CommandLine a("stats show");
-  a.help_text(print_show_help);
+  CommandLine a("stats show", "pixnorm stats show FILE",
+                "Prints a statistics file readably: its format and version, channel order, units, mean and\n"
+                "std per channel in the file's units and in 0..255 units, epsilon, min and max, counts and\n"
+                "source (as written by pixnorm fit), the scale and bias the runtime folds them into\n"
+                "(out = float(x) * scale[c] + bias[c] for a uint8 x), and which extra fields it has.");
+  a.footer("Exit status: 0 done, 1 an unreadable or invalid file, 2 a bad command line.");
   if (!a.parse(argc, argv)) return kExitOk;
   const std::vector<std::string>& files = a.operands();
   if (files.size() != 1) throw usage_error("stats show takes one file (see pixnorm stats show --help)");

@@ -7,287 +7,33 @@
 #include <utility>
 
 #include "cli_error.h"
+#include "fit_json.h"
 
 namespace pixnorm_cli {
 namespace {
 
-// ---------------------------------------------------------------- a small JSON reader
-
-// The library's statistics parser only reads its own format, so foreign files get this one:
-// strict RFC 8259 (plus Python's NaN/Infinity tokens, recognized only so that the message can
-// name the field), bounded in size, depth and number of values, linear in time.
-constexpr int kMaxDepth = 32;
+// A bound on the values of a foreign file, besides its size (kMaxImportBytes) and the reader's
+// nesting limit: every value is read before any is looked at.
 constexpr size_t kMaxValues = 1u << 16;
 
-struct JsonValue {
-  enum Type { kNull, kBool, kNumber, kString, kArray, kObject } type = kNull;
-  bool boolean = false;
-  double number = 0;
-  std::string text;                                 // a string's value, or a number's token
-  std::vector<JsonValue> items;                          // an array's elements
-  std::vector<std::pair<std::string, JsonValue>> members;  // an object's, in order
-};
-
-const char* type_name(const JsonValue& v) {
-  switch (v.type) {
-    case JsonValue::kNull: return "null";
-    case JsonValue::kBool: return v.boolean ? "true" : "false";
-    case JsonValue::kNumber: return "a number";
-    case JsonValue::kString: return "a string";
-    case JsonValue::kArray: return "an array";
-    case JsonValue::kObject: return "an object";
+const char* type_name(const Json& v) {
+  switch (v.kind) {
+    case Json::kNull: return "null";
+    case Json::kBool: return v.text == "true" ? "true" : "false";
+    case Json::kNumber: return "a number";
+    case Json::kString: return "a string";
+    case Json::kArray: return "an array";
+    case Json::kObject: return "an object";
   }
   return "?";
 }
-
-class JsonReader {
- public:
-  JsonReader(const std::string& text, const std::string& name) : s_(text), name_(name) {}
-
-  JsonValue document() {
-    if (s_.compare(0, 3, "\xEF\xBB\xBF") == 0) p_ = 3;  // a byte order mark, as some editors write
-    JsonValue v = value(0);
-    ws();
-    if (p_ != s_.size()) fail("unexpected data after the JSON value");
-    return v;
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what) const {
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i < p_ && i < s_.size(); ++i) {
-      if (s_[i] == '\n') {
-        ++line;
-        column = 1;
-      } else if ((static_cast<unsigned char>(s_[i]) & 0xC0) != 0x80) {
-        ++column;
-      }
-    }
-    throw data_error(name_, "bad JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
-                                ": " + what);
-  }
-
-  void ws() {
-    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\t' || s_[p_] == '\n' || s_[p_] == '\r')) ++p_;
-  }
-  bool at(char c) const { return p_ < s_.size() && s_[p_] == c; }
-  bool word(const char* w) {
-    const size_t n = std::strlen(w);
-    if (s_.compare(p_, n, w) != 0) return false;
-    p_ += n;
-    return true;
-  }
-
-  JsonValue value(int depth) {
-    if (++values_ > kMaxValues) fail("more than " + std::to_string(kMaxValues) + " values");
-    ws();
-    if (p_ >= s_.size()) fail("unexpected end, expected a value");
-    JsonValue v;
-    const char c = s_[p_];
-    if (c == '{' || c == '[') {
-      if (depth >= kMaxDepth) fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
-      ++p_;
-      v.type = c == '{' ? JsonValue::kObject : JsonValue::kArray;
-      const char close = c == '{' ? '}' : ']';
-      ws();
-      if (at(close)) {
-        ++p_;
-        return v;
-      }
-      for (;;) {
-        if (v.type == JsonValue::kObject) {
-          ws();
-          if (!at('"')) fail("expected a field name in double quotes");
-          std::string key = string();
-          ws();
-          if (!at(':')) fail("expected ':' after a field name");
-          ++p_;
-          v.members.emplace_back(std::move(key), value(depth + 1));
-        } else {
-          v.items.push_back(value(depth + 1));
-        }
-        ws();
-        if (at(',')) {
-          ++p_;
-          continue;
-        }
-        if (at(close)) {
-          ++p_;
-          return v;
-        }
-        fail(std::string("expected ',' or '") + close + "'");
-      }
-    }
-    if (c == '"') {
-      v.type = JsonValue::kString;
-      v.text = string();
-    } else if (word("true")) {
-      v.type = JsonValue::kBool;
-      v.boolean = true;
-    } else if (word("false")) {
-      v.type = JsonValue::kBool;
-    } else if (word("null")) {
-      v.type = JsonValue::kNull;
-    } else if (word("NaN")) {
-      v = special("NaN", NAN);
-    } else if (word("Infinity")) {
-      v = special("Infinity", INFINITY);
-    } else if (word("-Infinity")) {
-      v = special("-Infinity", -INFINITY);
-    } else {
-      v.type = JsonValue::kNumber;
-      v.text = number();
-      v.number = std::strtod(v.text.c_str(), nullptr);  // out of range: +-inf, refused by the caller
-    }
-    return v;
-  }
-
-  static JsonValue special(const char* token, double number) {
-    JsonValue v;
-    v.type = JsonValue::kNumber;
-    v.text = token;
-    v.number = number;
-    return v;
-  }
-
-  std::string number() {
-    const size_t start = p_;
-    auto digits = [&] {
-      const size_t from = p_;
-      while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') ++p_;
-      return p_ > from;
-    };
-    if (at('-')) ++p_;
-    if (at('0')) {
-      ++p_;
-    } else if (!digits()) {
-      fail("expected a value");
-    }
-    if (at('.')) {
-      ++p_;
-      if (!digits()) fail("no digit after '.' in a number");
-    }
-    if (at('e') || at('E')) {
-      ++p_;
-      if (at('+') || at('-')) ++p_;
-      if (!digits()) fail("no digit in a number's exponent");
-    }
-    if (p_ - start > 64) fail("a number of more than 64 characters");
-    return s_.substr(start, p_ - start);
-  }
-
-  unsigned hex4() {
-    if (s_.size() - p_ < 4) fail("truncated \\u escape");
-    unsigned v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char h = s_[p_++];
-      const int d = h >= '0' && h <= '9'   ? h - '0'
-                    : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                    : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                           : -1;
-      if (d < 0) fail("bad hex digit in a \\u escape");
-      v = v * 16 + static_cast<unsigned>(d);
-    }
-    return v;
-  }
-
-  std::string string() {
-    std::string out;
-    ++p_;  // the opening quote
-    for (;;) {
-      if (p_ >= s_.size()) fail("unterminated string");
-      const unsigned char c = static_cast<unsigned char>(s_[p_]);
-      if (c == '"') {
-        ++p_;
-        return out;
-      }
-      if (c < 0x20) fail("control character in a string");
-      if (c >= 0x80) {
-        utf8_sequence(out);
-        continue;
-      }
-      ++p_;
-      if (c != '\\') {
-        out += static_cast<char>(c);
-        continue;
-      }
-      if (p_ >= s_.size()) fail("unterminated string");
-      const char e = s_[p_++];
-      static const char kEscapes[] = "\"\\/bfnrt", kDecoded[] = "\"\\/\b\f\n\r\t";
-      if (const char* simple = e ? std::strchr(kEscapes, e) : nullptr) {
-        out += kDecoded[simple - kEscapes];
-        continue;
-      }
-      if (e != 'u') fail("invalid escape in a string");
-      unsigned cp = hex4();
-      if (cp >= 0xDC00 && cp <= 0xDFFF) fail("unpaired surrogate in a \\u escape");
-      if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (!word("\\u")) fail("unpaired surrogate in a \\u escape");
-        const unsigned low = hex4();
-        if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate in a \\u escape");
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-      }
-      append_utf8(out, cp);
-    }
-  }
-
-  // One multi-byte UTF-8 sequence, validated strictly (no overlong forms, no surrogates).
-  void utf8_sequence(std::string& out) {
-    const unsigned char c = static_cast<unsigned char>(s_[p_]);
-    size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      lo = c == 0xE0 ? 0xA0 : 0x80;
-      hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      lo = c == 0xF0 ? 0x90 : 0x80;
-      hi = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-      fail("invalid UTF-8");
-    }
-    if (s_.size() - p_ <= n) fail("invalid UTF-8");
-    for (size_t k = 1; k <= n; ++k) {
-      const unsigned char b = static_cast<unsigned char>(s_[p_ + k]);
-      if (k == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) fail("invalid UTF-8");
-    }
-    out.append(s_, p_, n + 1);
-    p_ += n + 1;
-  }
-
-  static void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  const std::string& s_;
-  const std::string& name_;
-  size_t p_ = 0;
-  size_t values_ = 0;
-};
 
 // ---------------------------------------------------------------- Hugging Face
 
 class HfFields {
  public:
-  HfFields(const JsonValue& root, const std::string& name) : root_(root), name_(name) {
-    if (root.type != JsonValue::kObject)
+  HfFields(const Json& root, const std::string& name) : root_(root), name_(name) {
+    if (root.kind != Json::kObject)
       throw data_error(name, "expected a JSON object, found " + std::string(type_name(root)));
     for (size_t i = 0; i < root.members.size(); ++i)
       for (size_t j = 0; j < i; ++j)
@@ -295,7 +41,7 @@ class HfFields {
           throw data_error(name, "field \"" + root.members[i].first + "\" appears twice");
   }
 
-  const JsonValue* find(const char* key) const {
+  const Json* find(const char* key) const {
     for (const auto& m : root_.members)
       if (m.first == key) return &m.second;
     return nullptr;
@@ -306,27 +52,24 @@ class HfFields {
   }
 
   bool flag(const char* key, bool fallback) const {
-    const JsonValue* v = find(key);
+    const Json* v = find(key);
     if (!v) return fallback;
-    if (v->type != JsonValue::kBool) refuse(key, "must be true or false, not " + std::string(type_name(*v)));
-    return v->boolean;
+    if (v->kind != Json::kBool) refuse(key, "must be true or false, not " + std::string(type_name(*v)));
+    return v->text == "true";
   }
 
-  double number(const std::string& field, const JsonValue& v) const {
-    if (v.type != JsonValue::kNumber) refuse(field, "must be a number, not " + std::string(type_name(v)));
-    if (!std::isfinite(v.number))
-      refuse(field, "is " + v.text + (v.text == "NaN" || v.text.find("Infinity") != std::string::npos
-                                          ? ", not a finite number"
-                                          : ", out of the range of a double"));
-    return v.number;
+  // NaN, Infinity and numbers out of range are refused by the reader, naming the field.
+  double number(const std::string& field, const Json& v) const {
+    if (v.kind != Json::kNumber) refuse(field, "must be a number, not " + std::string(type_name(v)));
+    return v.number();
   }
 
   // A number or an array of 1 or 3 numbers ("image_mean": 0.5 is allowed by the processors).
   std::vector<double> vector(const char* key, bool positive) const {
-    const JsonValue* v = find(key);
+    const Json* v = find(key);
     if (!v) refuse(key, "is missing (needed because do_normalize is true or absent, or include_top is true)");
     std::vector<double> out;
-    if (v->type == JsonValue::kArray) {
+    if (v->kind == Json::kArray) {
       if (v->items.size() != 1 && v->items.size() != 3)
         refuse(key, "has " + std::to_string(v->items.size()) + " values: expected 1 or 3");
       for (size_t i = 0; i < v->items.size(); ++i)
@@ -341,12 +84,12 @@ class HfFields {
   }
 
   std::string text(const char* key) const {
-    const JsonValue* v = find(key);
-    return v && v->type == JsonValue::kString ? v->text : std::string();
+    const Json* v = find(key);
+    return v && v->kind == Json::kString ? v->text : std::string();
   }
 
  private:
-  const JsonValue& root_;
+  const Json& root_;
   const std::string& name_;
 };
 
@@ -361,20 +104,14 @@ static_assert(sizeof(kInterpNames) / sizeof(kInterpNames[0]) == PIXNORM_INTERP_T
               "a name for every interpolation");
 
 // A size for the recipe: an integer from 1 to PIXNORM_MAX_DIMENSION.
-uint32_t dimension(const std::string& file, const std::string& field, const JsonValue& v) {
-  if (v.type != JsonValue::kNumber || !std::isfinite(v.number) || v.number != std::floor(v.number))
+uint32_t dimension(const std::string& file, const std::string& field, const Json& v) {
+  if (v.kind != Json::kNumber || v.number() != std::floor(v.number()))
     throw data_error(file, "field \"" + field + "\" must be an integer, not " +
-                               (v.type == JsonValue::kNumber ? v.text : std::string(type_name(v))));
-  if (v.number < 1 || v.number > PIXNORM_MAX_DIMENSION)
+                               (v.kind == Json::kNumber ? v.text : std::string(type_name(v))));
+  if (v.number() < 1 || v.number() > PIXNORM_MAX_DIMENSION)
     throw data_error(file, "field \"" + field + "\" is " + v.text + ": expected 1 to " +
                                std::to_string(PIXNORM_MAX_DIMENSION));
-  return static_cast<uint32_t>(v.number);
-}
-
-const JsonValue* member(const JsonValue& o, const char* key) {
-  for (const auto& m : o.members)
-    if (m.first == key) return &m.second;
-  return nullptr;
+  return static_cast<uint32_t>(v.number());
 }
 
 // ---------------------------------------------------------------- NPY
@@ -481,7 +218,7 @@ uint64_t little_endian(const unsigned char* p, int bytes) {
 // The resize and center crop of a Hugging Face image processor (image_transforms.resize with
 // PIL, center_crop flooring the offsets), as a recipe; what cannot be reproduced is refused or
 // warned about by name.
-void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& name, HfPreprocessing* hf) {
+void hf_geometry(const HfFields& f, const Json& root, const std::string& name, HfPreprocessing* hf) {
   static const char* const kUsed[] = {
       "do_resize",      "size",          "resample",      "do_center_crop", "crop_size",      "crop_pct",
       "do_rescale",     "rescale_factor", "rescale_offset", "do_normalize",   "image_mean",     "image_std",
@@ -496,8 +233,8 @@ void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& na
     hf->warnings.push_back("field \"do_convert_rgb\" is false: pixnorm converts every image to RGB "
                            "(as PIL convert(\"RGB\")); RGB images are unaffected");
   const bool convnext = hf->processor.compare(0, 8, "ConvNext") == 0;
-  const JsonValue* crop_pct = f.find("crop_pct");
-  if (crop_pct && crop_pct->type != JsonValue::kNull && !convnext)
+  const Json* crop_pct = f.find("crop_pct");
+  if (crop_pct && crop_pct->kind != Json::kNull && !convnext)
     f.refuse("crop_pct", "is only known for ConvNextImageProcessor (this file's processor is \"" +
                              (hf->processor.empty() ? std::string("not named") : hf->processor) +
                              "\"): not reproduced");
@@ -515,21 +252,21 @@ void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& na
   const bool resize = f.flag("do_resize", f.find("size") != nullptr);
   bool crop = f.flag("do_center_crop", false);
   if (resize) {
-    const JsonValue* size = f.find("size");
+    const Json* size = f.find("size");
     if (!size) f.refuse("size", "is missing (needed because do_resize is true or absent)");
-    if (size->type == JsonValue::kNumber)
+    if (size->kind == Json::kNumber)
       f.refuse("size", "is a bare number, which means a square or the shortest edge depending on the processor: "
                        "write {\"height\": N, \"width\": N} or {\"shortest_edge\": N}");
-    if (size->type != JsonValue::kObject) f.refuse("size", "must be an object, not " + std::string(type_name(*size)));
+    if (size->kind != Json::kObject) f.refuse("size", "must be an object, not " + std::string(type_name(*size)));
     for (const auto& m : size->members)
       if (m.first != "shortest_edge" && m.first != "height" && m.first != "width")
         f.refuse("size." + m.first, "cannot be reproduced (pixnorm resizes to height x width or to a shortest edge)");
-    const JsonValue* se = member(*size, "shortest_edge");
-    const JsonValue* h = member(*size, "height");
-    const JsonValue* w = member(*size, "width");
+    const Json* se = size->find("shortest_edge");
+    const Json* h = size->find("height");
+    const Json* w = size->find("width");
     if (se && (h || w)) f.refuse("size", "gives both shortest_edge and height/width");
     if (!se && (!h || !w)) f.refuse("size", "needs shortest_edge, or height and width");
-    const JsonValue* resample = f.find("resample");
+    const Json* resample = f.find("resample");
     if (!resample)
       f.refuse("resample", "is missing: each processor has its own default; add it (2 bilinear, 3 bicubic)");
     static const pixnorm_interp kPil[] = {PIXNORM_INTERP_PIL_NEAREST, PIXNORM_INTERP_PIL_LANCZOS,
@@ -545,7 +282,7 @@ void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& na
         // ConvNextImageProcessor: below 384, the shortest edge to int(edge / crop_pct), then a
         // center crop of edge x edge; from 384 on, a warp to edge x edge. do_center_crop is not read.
         double pct = 224.0 / 256.0;
-        if (crop_pct && crop_pct->type != JsonValue::kNull) pct = f.number("crop_pct", *crop_pct);
+        if (crop_pct && crop_pct->kind != Json::kNull) pct = f.number("crop_pct", *crop_pct);
         if (!(pct > 0 && pct <= 1)) f.refuse("crop_pct", "is " + crop_pct->text + ": expected a number in (0, 1]");
         crop = false;
         if (edge < 384) {
@@ -565,15 +302,15 @@ void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& na
     }
   }
   if (crop) {
-    const JsonValue* cs = f.find("crop_size");
+    const Json* cs = f.find("crop_size");
     if (!cs) f.refuse("crop_size", "is missing (needed because do_center_crop is true)");
-    if (cs->type == JsonValue::kNumber) {
+    if (cs->kind == Json::kNumber) {
       r.crop_width = r.crop_height = dimension(name, "crop_size", *cs);
-    } else if (cs->type == JsonValue::kObject) {
+    } else if (cs->kind == Json::kObject) {
       for (const auto& m : cs->members)
         if (m.first != "height" && m.first != "width") f.refuse("crop_size." + m.first, "is not height or width");
-      const JsonValue* h = member(*cs, "height");
-      const JsonValue* w = member(*cs, "width");
+      const Json* h = cs->find("height");
+      const Json* w = cs->find("width");
       if (!h || !w) f.refuse("crop_size", "needs height and width");
       r.crop_width = dimension(name, "crop_size.width", *w);
       r.crop_height = dimension(name, "crop_size.height", *h);
@@ -596,7 +333,7 @@ void hf_geometry(const HfFields& f, const JsonValue& root, const std::string& na
 HfPreprocessing parse_hf_config(const std::string& json, const std::string& name) {
   if (json.size() > kMaxImportBytes)
     throw data_error(name, "over the limit of " + std::to_string(kMaxImportBytes) + " bytes");
-  const JsonValue root = JsonReader(json, name).document();
+  const Json root = parse_json(json, name, kMaxValues);
   const HfFields f(root, name);
   HfPreprocessing hf;
   hf.processor = f.text("image_processor_type");
@@ -609,7 +346,7 @@ HfPreprocessing parse_hf_config(const std::string& json, const std::string& name
   const bool efficientnet = hf.processor.compare(0, 26, "EfficientNetImageProcessor") == 0;
   double offset = 0;
   if (f.flag("do_rescale", true)) {
-    const JsonValue* r = f.find("rescale_factor");
+    const Json* r = f.find("rescale_factor");
     hf.rescale = r ? f.number("rescale_factor", *r) : 1.0 / 255.0;
     if (!(hf.rescale > 0)) f.refuse("rescale_factor", "must be > 0");
     if (f.flag("rescale_offset", false)) offset = 1.0;
@@ -639,7 +376,7 @@ HfPreprocessing parse_hf_config(const std::string& json, const std::string& name
 TorchvisionPreprocessing parse_torchvision_json(const std::string& json, const std::string& name) {
   if (json.size() > kMaxImportBytes)
     throw data_error(name, "over the limit of " + std::to_string(kMaxImportBytes) + " bytes");
-  const JsonValue root = JsonReader(json, name).document();
+  const Json root = parse_json(json, name, kMaxValues);
   const HfFields f(root, name);
   for (const auto& m : root.members) {
     bool known = false;
@@ -655,8 +392,8 @@ TorchvisionPreprocessing parse_torchvision_json(const std::string& json, const s
   r.interp = PIXNORM_INTERP_PIL_BILINEAR;  // torchvision's default
   // A size: an integer, or a list [H, W] (a single-item list is the integer).
   auto size = [&](const char* key, uint32_t* one, uint32_t* w, uint32_t* h) {
-    const JsonValue& v = *f.find(key);
-    if (v.type == JsonValue::kArray) {
+    const Json& v = *f.find(key);
+    if (v.kind == Json::kArray) {
       if (v.items.size() == 1) {
         *one = dimension(name, std::string(key) + "[0]", v.items[0]);
       } else if (v.items.size() == 2) {
@@ -670,15 +407,15 @@ TorchvisionPreprocessing parse_torchvision_json(const std::string& json, const s
     }
   };
   if (f.find("resize")) size("resize", &r.resize_short, &r.resize_width, &r.resize_height);
-  if (const JsonValue* i = f.find("interpolation")) {
-    if (i->type != JsonValue::kString || !pil_interp_from_name(i->text, &r.interp))
+  if (const Json* i = f.find("interpolation")) {
+    if (i->kind != Json::kString || !pil_interp_from_name(i->text, &r.interp))
       f.refuse("interpolation", "must be one of nearest, bilinear, bicubic, box, hamming, lanczos (PIL images)");
   }
-  if (const JsonValue* a = f.find("antialias"))
-    if (a->type == JsonValue::kBool && !a->boolean)
+  if (const Json* a = f.find("antialias"))
+    if (a->kind == Json::kBool && a->text == "false")
       f.refuse("antialias", "is false: PIL images are always antialiased; the tensor path is not reproduced");
-  if (const JsonValue* m = f.find("max_size"))
-    if (m->type != JsonValue::kNull) f.refuse("max_size", "is not reproduced (give null or leave it out)");
+  if (const Json* m = f.find("max_size"))
+    if (m->kind != Json::kNull) f.refuse("max_size", "is not reproduced (give null or leave it out)");
   if (f.find("center_crop")) {
     uint32_t one = 0;
     size("center_crop", &one, &r.crop_width, &r.crop_height);

@@ -498,7 +498,9 @@ def resize_against_numpy():
     put(os.path.join(root, "tall.png"), image((40, 1, 3)))
     put(os.path.join(root, "two.ppm"), np.array([[[0, 255, 7], [255, 0, 9]]], np.uint8))  # 2x1
     out = os.path.join(WORK, "resize.json")
-    for w, h in ((150, 150), (224, 224), (7, 3), (1, 1), (640, 2)):
+    # 2048 wide from an odd width: weights exactly halfway between two 1/2048 steps, rounded up
+    # (the library's resampler rounds these otherwise, which is why fit keeps its own).
+    for w, h in ((150, 150), (224, 224), (7, 3), (1, 1), (640, 2), (2048, 3)):
         # One image at a time, so that each one's sums pin down its resized pixels.
         for rel in listing(root):
             single = os.path.join(WORK, "single")
@@ -544,6 +546,18 @@ def merge_refusals():
     doc["mean"][0] += 0.01
     with open(edited, "w") as f:
         json.dump(doc, f)
+    # A value nested in more than 32 arrays (the runtime keeps the field as it is): refused, not
+    # read recursively without a bound.
+    deep = os.path.join(WORK, "deep_source.json")
+    with open(b) as f:
+        doc = json.load(f)
+    nested = []
+    for _ in range(40):
+        nested = [nested]
+    doc["source"]["note"] = nested
+    with open(deep, "w") as f:
+        json.dump(doc, f)
+    shutil.copy(b + ".files", deep + ".files")
     shutil.copy(a, os.path.join(WORK, "copy_of_ma.json"))
     shutil.copy(a + ".files", os.path.join(WORK, "copy_of_ma.json.files"))
     out = os.path.join(WORK, "merge_out.json")
@@ -551,7 +565,8 @@ def merge_refusals():
         f.write("untouched")
     cases = [("raw.json", "units"), ("resized.json", "resize"), ("sampled.json", "sample"),
              ("grayparts.json", "channel order"), ("plain.json", "accumulators"), ("edited.json", "changed"),
-             ("ma.json", "twice"), ("copy_of_ma.json", "shares"), ("missing.json", "missing.json")]
+             ("ma.json", "twice"), ("copy_of_ma.json", "shares"), ("missing.json", "missing.json"),
+             ("deep_source.json", "nested")]
     for name, word in cases:
         r = run(["merge", a, os.path.join(WORK, name), "-o", out])
         assert r.returncode == 1 and name in r.stderr and word in r.stderr, (name, r.stderr)

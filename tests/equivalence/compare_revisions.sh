@@ -74,6 +74,27 @@ cat >"$IN/clip.json" <<'EOF'
  "do_resize": true, "size": {"shortest_edge": 224}, "do_center_crop": true, "crop_size": {"height": 224, "width": 224},
  "resample": 3}
 EOF
+# The JSON the tools read besides statistics files: torchvision transforms, a Hugging Face file
+# with fields pixnorm does not know (warned about in file order), refused ones.
+cat >"$IN/tv.json" <<'EOF'
+{"resize": 256, "interpolation": "bicubic", "antialias": true, "center_crop": [224, 224], "max_size": null,
+ "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+EOF
+cat >"$IN/convnext.json" <<'EOF'
+{"image_processor_type": "ConvNextImageProcessor", "crop_pct": 0.875, "do_normalize": true, "do_rescale": true,
+ "do_resize": true, "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225], "resample": 3,
+ "rescale_factor": 0.00392156862745098, "size": {"shortest_edge": 224}, "zeta": {"a": [1, 2.50, -0, "\u00e9"]},
+ "alpha": null, "\ud83d\ude00": true}
+EOF
+printf '{"image_mean": [0.5, NaN, 0.5], "image_std": [0.5, 0.5, 0.5]}' >"$IN/nan.json"
+printf '{"image_mean": [0.5], "image_std": [1], "image_mean": [0.1]}' >"$IN/dup.json"
+printf '{"image_mean": [0.5],\n "image_std": [1],}' >"$IN/comma.json"
+printf '{"resize": [1, 2, 3]}' >"$IN/tv_bad.json"
+cat >"$IN/extras.json" <<'EOF'
+{"format": "pixnorm-stats", "version": 1, "channel_order": "RGB", "rescale": 0.00392156862745098,
+ "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "min": [0, 1.5e0, -0], "max": [255, 254, 253],
+ "note": {"nested": [[[]]], "text": "\u00e9\u4e2d\ud83d\ude00", "n": [-0.0, 1e-300, 12345678901234567890]}}
+EOF
 npy_f32() {  # file, three floats: a (3,) float32 .npy file, format 1.0
   { printf '\x93NUMPY\x01\x00\x76\x00'
     printf "%-117s\n" "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"
@@ -152,7 +173,16 @@ for p in imagenet tf caffe unit; do c stats export --preset $p --c-header -o p_s
 c stats export --preset imagenet --c-header --name model -o out.h
 s '"$PN" stats import --from hf in/clip.json -o s.json && "$PN" stats show s.json && "$PN" stats export s.json --c-header -o s.h && "$PN" apply -q --stats s.json $PHOTOS -o out.npy && "$PN" apply -q --stats s.json --interp bilinear $PHOTOS -o out2.npy && "$PN" apply -q --stats s.json --no-recipe --resize 64x64 $PHOTOS -o out3.npy'
 s '"$PN" stats import --from hf in/hf.json -o s.json && "$PN" check --stats s.json $PHOTOS --plot p.png'
+c stats import --from torchvision in/tv.json -o s.json
+c stats import --from hf in/convnext.json -o s.json
+c stats import --from hf in/nan.json -o s.json
+c stats import --from hf in/dup.json -o s.json
+c stats import --from hf in/comma.json -o s.json
+c stats import --from torchvision in/tv_bad.json -o s.json
+c stats show in/extras.json
+c stats export in/extras.json --c-header -o x.h
 # fit, merge, check
+s '"$PN" fit in/train -q --sample 0.5 --shard 0/2 -o p0.json && "$PN" fit in/train -q --sample 0.5 --shard 1/2 -o p1.json && "$PN" merge p0.json p1.json -o m.json && "$PN" stats show m.json'
 c fit in/train -q -o fit.json
 c fit in/train -q --resize 64x48 --threads 2 -o fit.json
 c fit in/train -q --gray -o fit.json
