@@ -19,6 +19,7 @@
 #include "error.h"
 #include "geometry.h"
 #include "kernels.h"
+#include "machine.h"
 #include "pixnorm/pixnorm.h"
 
 using namespace pixnorm;
@@ -495,11 +496,8 @@ void run_band(const RunJob& j, unsigned band) {
 constexpr size_t kMinBandPixels = 131072;
 
 size_t min_band_pixels_from_env() {
-  const char* v = std::getenv("PIXNORM_MIN_BAND_PIXELS");
-  if (v == nullptr || *v == '\0') return kMinBandPixels;
-  char* end = nullptr;
-  const unsigned long long x = std::strtoull(v, &end, 10);
-  return (*end == '\0' && x >= 1 && v[0] != '-') ? static_cast<size_t>(x) : kMinBandPixels;
+  const size_t n = env_overrides().min_band_pixels;
+  return n != 0 ? n : kMinBandPixels;
 }
 
 // Worker threads owned by a plan, created at planning; a run hands each its row band and
@@ -902,7 +900,7 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
   std::memset(&p, 0, sizeof(p));
   p.desc = *desc;
   p.backend = desc->backend == PIXNORM_BACKEND_AUTO ? pixnorm_backend_default() : desc->backend;
-  p.kernels = kernels_for(p.backend);
+  p.kernels = kernels_for_backend(enum_bits(p.backend));
   if (p.kernels == nullptr)
     return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: backend %s is %s", pixnorm_backend_name(p.backend),
                 p.backend == PIXNORM_BACKEND_XSIMD && pixnorm_backend_targets(PIXNORM_BACKEND_XSIMD)[0] == '\0'
@@ -1099,7 +1097,7 @@ pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_form
                 "the parts' sums in wider integers",
                 static_cast<unsigned long long>(n));
   const pixnorm_backend b = backend == PIXNORM_BACKEND_AUTO ? pixnorm_backend_default() : backend;
-  const RowKernels* k = kernels_for(b);
+  const RowKernels* k = kernels_for_backend(enum_bits(b));
   if (k == nullptr) return fail(PIXNORM_ERROR_UNSUPPORTED, "sums: backend %s is not available", pixnorm_backend_name(b));
   ReduceAcc acc;
   reduce_acc_init(&acc);
