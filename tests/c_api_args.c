@@ -86,6 +86,29 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
       if (memcmp(&sums, &before, sizeof sums) != 0) failed("channel_sums_add with format %d changed the sums", (int)f);
     }
     {
+      /* The format, type and layout tables: names "unknown", infos refused and left untouched. */
+      const pixnorm_format f = (pixnorm_format)(past ? PIXNORM_FORMAT_COUNT : v);
+      const pixnorm_dtype t = (pixnorm_dtype)(past ? PIXNORM_DTYPE_COUNT : v);
+      const pixnorm_layout l = (pixnorm_layout)(past ? PIXNORM_LAYOUT_COUNT : v);
+      pixnorm_format_info fi, fi_before;
+      pixnorm_dtype_info ti, ti_before;
+      memset(&fi, 0x5A, sizeof fi);
+      memset(&ti, 0x5A, sizeof ti);
+      fi_before = fi;
+      ti_before = ti;
+      if (strcmp(pixnorm_format_name(f), "unknown") != 0) failed("format_name(%d) gave \"%s\"", (int)f, pixnorm_format_name(f));
+      if (strcmp(pixnorm_dtype_name(t), "unknown") != 0) failed("dtype_name(%d) gave \"%s\"", (int)t, pixnorm_dtype_name(t));
+      if (strcmp(pixnorm_layout_name(l), "unknown") != 0) failed("layout_name(%d) gave \"%s\"", (int)l, pixnorm_layout_name(l));
+      st = pixnorm_format_get_info(f, &fi);
+      if (st != PIXNORM_ERROR_INVALID_ARGUMENT || strstr(pixnorm_last_error(), "format") == NULL)
+        failed("format_get_info(%d): status %d, message \"%s\"", (int)f, (int)st, pixnorm_last_error());
+      if (memcmp(&fi, &fi_before, sizeof fi) != 0) failed("format_get_info(%d) wrote its output", (int)f);
+      st = pixnorm_dtype_get_info(t, &ti);
+      if (st != PIXNORM_ERROR_INVALID_ARGUMENT || strstr(pixnorm_last_error(), "output type") == NULL)
+        failed("dtype_get_info(%d): status %d, message \"%s\"", (int)t, (int)st, pixnorm_last_error());
+      if (memcmp(&ti, &ti_before, sizeof ti) != 0) failed("dtype_get_info(%d) wrote its output", (int)t);
+    }
+    {
       memset(&sv, 0, sizeof sv);
       sv.channel_order = (pixnorm_channel_order)(past ? PIXNORM_ORDER_GRAY + 1 : v);
       sv.channels = 3;
@@ -117,6 +140,10 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
     FIELD(yuv_range, PIXNORM_YUV_FULL, "YUV range")
 #undef FIELD
   }
+  /* The counts are one past the last enumerators. */
+  if (PIXNORM_FORMAT_COUNT != PIXNORM_FORMAT_YUYV + 1) failed("PIXNORM_FORMAT_COUNT is %d", PIXNORM_FORMAT_COUNT);
+  if (PIXNORM_DTYPE_COUNT != PIXNORM_DTYPE_UINT8 + 1) failed("PIXNORM_DTYPE_COUNT is %d", PIXNORM_DTYPE_COUNT);
+  if (PIXNORM_LAYOUT_COUNT != PIXNORM_LAYOUT_NHWC + 1) failed("PIXNORM_LAYOUT_COUNT is %d", PIXNORM_LAYOUT_COUNT);
   /* The valid values still work. */
   if (pixnorm_backend_available(PIXNORM_BACKEND_SCALAR) != 1) failed("backend_available(SCALAR) gave 0");
   if (pixnorm_backend_available(PIXNORM_BACKEND_AUTO) != 1) failed("backend_available(AUTO) gave 0");

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "error.h"
+#include "formats.h"
 #include "kernels.h"
 
 namespace pixnorm {
@@ -174,7 +175,7 @@ double center_crop_offset(pixnorm_crop_rounding r, uint64_t size, uint32_t crop)
 
 bool is_pil(pixnorm_interp i) { return i >= PIXNORM_INTERP_PIL_NEAREST && i <= PIXNORM_INTERP_PIL_LANCZOS; }
 
-bool is_yuv(pixnorm_format f) { return f >= PIXNORM_FORMAT_NV12 && f <= PIXNORM_FORMAT_YUYV; }
+bool is_yuv(pixnorm_format f) { return format_row(f).yuv; }
 
 void resize_short_size(uint64_t sw, uint64_t sh, uint64_t r, uint64_t* rw, uint64_t* rh) {
   *rw = sw <= sh ? r : r * sw / sh;

@@ -17,6 +17,7 @@
 
 #include "c_enum.h"
 #include "error.h"
+#include "formats.h"
 #include "geometry.h"
 #include "kernels.h"
 #include "machine.h"
@@ -88,10 +89,10 @@ const char* order_name(pixnorm_channel_order o) {
   return o == PIXNORM_ORDER_RGB ? "RGB" : o == PIXNORM_ORDER_BGR ? "BGR" : "GRAY";
 }
 
-const char* format_name(pixnorm_format f) {
-  static const char* const names[] = {"GRAY8", "RGB8", "BGR8", "RGBA8", "BGRA8", "NV12", "NV21", "I420", "YUYV"};
-  return names[f];
-}
+const char* format_name(pixnorm_format f) { return format_row(f).label; }
+
+// n samples subsampled by 1 << shift, rounded up (chroma of odd sizes covers the last pixel).
+size_t shift_up(size_t n, unsigned shift) { return (n >> shift) + ((n & ((size_t{1} << shift) - 1)) != 0); }
 
 bool checked_mul(size_t a, size_t b, size_t* out) {
   if (a != 0 && b > SIZE_MAX / a) return false;
@@ -101,7 +102,7 @@ bool checked_mul(size_t a, size_t b, size_t* out) {
 
 float flush_tiny(double v) { return std::fabs(v) < kTiny ? 0.0f : static_cast<float>(v); }
 
-bool is_quantized(pixnorm_dtype t) { return t == PIXNORM_DTYPE_INT8 || t == PIXNORM_DTYPE_UINT8; }
+bool is_quantized(pixnorm_dtype t) { return dtype_row(t).quantized; }
 bool is_quantized(const pixnorm_plan* p) { return is_quantized(p->desc.dtype); }
 
 // Exact n * s2 - s1 * s1 (>= 0 by Cauchy-Schwarz) as a double, through a 128-bit product
@@ -175,11 +176,11 @@ void per_image_params(const pixnorm_plan* p, uint64_t count, uint64_t s1, uint64
 }
 
 pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
-  if (static_cast<unsigned>(enum_bits(d->format)) > PIXNORM_FORMAT_YUYV)
+  if (!format_known(enum_bits(d->format)))
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown pixel format %d", enum_bits(d->format));
-  if (static_cast<unsigned>(enum_bits(d->layout)) > PIXNORM_LAYOUT_NHWC)
+  if (static_cast<unsigned>(enum_bits(d->layout)) >= PIXNORM_LAYOUT_COUNT)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown layout %d", enum_bits(d->layout));
-  if (static_cast<unsigned>(enum_bits(d->dtype)) > PIXNORM_DTYPE_UINT8)
+  if (!dtype_known(enum_bits(d->dtype)))
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown output type %d", enum_bits(d->dtype));
   if (static_cast<unsigned>(enum_bits(d->mode)) > PIXNORM_MODE_MINMAX)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown mode %d", enum_bits(d->mode));
@@ -255,15 +256,14 @@ pixnorm_status validate_geometry(const pixnorm_plan_desc* d) {
                   static_cast<unsigned long long>(rw), static_cast<unsigned long long>(rh), d->out_width,
                   d->out_height);
   }
-  if (is_quantized(d->dtype)) {
-    const bool s8 = d->dtype == PIXNORM_DTYPE_INT8;
+  const DtypeRow& t = dtype_row(d->dtype);
+  if (t.quantized) {
     if (!(d->quant_scale >= kTiny && d->quant_scale <= kHuge))
       return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
-                  "plan: %s output needs quant_scale > 0 (in [2^-100, 2^100]), got %g", s8 ? "int8" : "uint8",
-                  d->quant_scale);
-    if (d->quant_zero_point < (s8 ? -128 : 0) || d->quant_zero_point > (s8 ? 127 : 255))
-      return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: quant_zero_point %d is outside the %s range",
-                  d->quant_zero_point, s8 ? "int8 (-128..127)" : "uint8 (0..255)");
+                  "plan: %s output needs quant_scale > 0 (in [2^-100, 2^100]), got %g", t.name, d->quant_scale);
+    if (d->quant_zero_point < t.min || d->quant_zero_point > t.max)
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: quant_zero_point %d is outside the %s (%d..%d) range",
+                  d->quant_zero_point, t.name, t.min, t.max);
   }
   return PIXNORM_OK;
 }
@@ -350,11 +350,6 @@ void normalize(const pixnorm_plan* p, const uint8_t* rows, size_t row_bytes, voi
     normalize_pixels(p, rows + r * row_bytes, n, (y0 + r) * w, dst, scale, bias, scratch);
 }
 
-unsigned bytes_per_pixel(pixnorm_format f) {
-  static const unsigned bpp[] = {1, 3, 3, 4, 4, 1, 1, 1, 2};
-  return bpp[f];
-}
-
 // The image must fit in the address space: (height - 1) * row_bytes + width * cin bytes.
 pixnorm_status check_span(size_t w, size_t h, size_t cin, size_t row_bytes, const char* what = "row_bytes") {
   if (row_bytes < w * cin)
@@ -368,26 +363,17 @@ pixnorm_status check_span(size_t w, size_t h, size_t cin, size_t row_bytes, cons
 
 // Validates the planes of a source image against the plan.
 pixnorm_status check_planes(const pixnorm_plan* p, const Planes& s) {
-  const size_t w = p->desc.width, h = p->desc.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
-  const pixnorm_format f = p->desc.format;
-  const unsigned planes = f == PIXNORM_FORMAT_I420 ? 3 : (f == PIXNORM_FORMAT_NV12 || f == PIXNORM_FORMAT_NV21) ? 2 : 1;
-  for (unsigned i = 0; i < planes; ++i)
+  const size_t w = p->desc.width, h = p->desc.height;
+  const FormatRow& f = format_row(p->desc.format);
+  for (unsigned i = 0; i < f.planes; ++i)
     if (s.p[i] == nullptr) return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "run: plane %u of the %s image is NULL", i,
-                                       format_name(f));
-  switch (f) {
-    case PIXNORM_FORMAT_NV12:
-    case PIXNORM_FORMAT_NV21: {
-      const pixnorm_status st = check_span(w, h, 1, s.stride[0], "Y row_bytes");
-      return st != PIXNORM_OK ? st : check_span(cw, ch, 2, s.stride[1], "UV row_bytes");
-    }
-    case PIXNORM_FORMAT_I420: {
-      pixnorm_status st = check_span(w, h, 1, s.stride[0], "Y row_bytes");
-      if (st == PIXNORM_OK) st = check_span(cw, ch, 1, s.stride[1], "U row_bytes");
-      return st != PIXNORM_OK ? st : check_span(cw, ch, 1, s.stride[2], "V row_bytes");
-    }
-    case PIXNORM_FORMAT_YUYV: return check_span(cw, h, 4, s.stride[0]);
-    default: return check_span(w, h, p->src_cin, s.stride[0]);
+                                       f.label);
+  for (unsigned i = 0; i < f.planes; ++i) {
+    const PlaneRow& r = f.plane[i];
+    const pixnorm_status st = check_span(shift_up(w, r.shift_x), shift_up(h, r.shift_y), r.bytes, s.stride[i], r.stride);
+    if (st != PIXNORM_OK) return st;
   }
+  return PIXNORM_OK;
 }
 
 // The planes of one contiguous frame (pixnorm_plan_run): chroma after the Y plane.
@@ -395,22 +381,21 @@ pixnorm_status contiguous_planes(const pixnorm_plan* p, const uint8_t* pixels, s
   std::memset(out, 0, sizeof(*out));
   out->p[0] = pixels;
   out->stride[0] = row_bytes;
-  const pixnorm_format f = p->desc.format;
-  if (f != PIXNORM_FORMAT_NV12 && f != PIXNORM_FORMAT_NV21 && f != PIXNORM_FORMAT_I420) return PIXNORM_OK;
+  const FormatRow& f = format_row(p->desc.format);
+  if (f.planes == 1) return PIXNORM_OK;
   if (pixels == nullptr) return PIXNORM_OK;  // refused by check_planes
-  const size_t h = p->desc.height, ch = (h + 1) / 2;
-  // Chroma rows: ceil(row_bytes / 2) bytes (I420) or that many U,V pairs (NV12/NV21).
-  const size_t cstride = f == PIXNORM_FORMAT_I420 ? row_bytes / 2 + row_bytes % 2 : (row_bytes / 2 + row_bytes % 2) * 2;
+  // Chroma rows: ceil(row_bytes / 2) samples of the plane's bytes (I420: U or V; NV12/NV21: U,V pairs).
+  const PlaneRow& c = f.plane[1];
+  const size_t h = p->desc.height, ch = shift_up(h, c.shift_y);
+  const size_t cstride = shift_up(row_bytes, c.shift_x) * c.bytes;
   size_t luma, chroma, total;
   if (!checked_mul(row_bytes, h, &luma) || !checked_mul(cstride, ch, &chroma) ||
       luma > SIZE_MAX - chroma * 2 || (total = luma + chroma * 2) > UINTPTR_MAX - reinterpret_cast<uintptr_t>(pixels))
-    return fail(PIXNORM_ERROR_TOO_LARGE, "run: a %s frame of row_bytes %zu and height %zu overflows", format_name(f),
+    return fail(PIXNORM_ERROR_TOO_LARGE, "run: a %s frame of row_bytes %zu and height %zu overflows", f.label,
                 row_bytes, h);
-  out->p[1] = pixels + luma;
-  out->stride[1] = cstride;
-  if (f == PIXNORM_FORMAT_I420) {
-    out->p[2] = pixels + luma + chroma;
-    out->stride[2] = cstride;
+  for (unsigned i = 1; i < f.planes; ++i) {
+    out->p[i] = pixels + luma + (i - 1) * chroma;
+    out->stride[i] = cstride;
   }
   return PIXNORM_OK;
 }
@@ -726,31 +711,12 @@ void run_bands(const pixnorm_plan* p, const RunJob& job) {
 
 // The rows and bytes per row plane i of a source image spans (after check_planes).
 void plane_extent(const pixnorm_plan* p, unsigned i, size_t* row, size_t* rows) {
-  const size_t w = p->desc.width, h = p->desc.height, cw = (w + 1) / 2, ch = (h + 1) / 2;
-  switch (p->desc.format) {
-    case PIXNORM_FORMAT_NV12:
-    case PIXNORM_FORMAT_NV21:
-      *row = i == 0 ? w : 2 * cw;
-      *rows = i == 0 ? h : ch;
-      return;
-    case PIXNORM_FORMAT_I420:
-      *row = i == 0 ? w : cw;
-      *rows = i == 0 ? h : ch;
-      return;
-    case PIXNORM_FORMAT_YUYV:
-      *row = 4 * cw;
-      *rows = h;
-      return;
-    default:
-      *row = w * p->src_cin;
-      *rows = h;
-      return;
-  }
+  const PlaneRow& r = format_row(p->desc.format).plane[i];
+  *row = shift_up(p->desc.width, r.shift_x) * r.bytes;
+  *rows = shift_up(p->desc.height, r.shift_y);
 }
 
-unsigned plane_count(pixnorm_format f) {
-  return f == PIXNORM_FORMAT_I420 ? 3 : (f == PIXNORM_FORMAT_NV12 || f == PIXNORM_FORMAT_NV21) ? 2 : 1;
-}
+unsigned plane_count(pixnorm_format f) { return format_row(f).planes; }
 
 // [a, a + an) and [b, b + bn) share a byte. Compared as integers: relational operators on
 // pointers into different objects are unspecified.
@@ -907,26 +873,24 @@ pixnorm_status pixnorm_plan_create(const pixnorm_stats* stats, const pixnorm_pla
                     ? "not compiled in or not supported by this CPU"
                     : "not available in this build");
 
-  static const pixnorm_channel_order order_of[] = {
-      PIXNORM_ORDER_GRAY, PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR, PIXNORM_ORDER_RGB, PIXNORM_ORDER_BGR,
-      PIXNORM_ORDER_RGB,  PIXNORM_ORDER_RGB, PIXNORM_ORDER_RGB, PIXNORM_ORDER_RGB};
-  p.src_cin = bytes_per_pixel(desc->format);
-  const pixnorm_channel_order in_order = order_of[desc->format];
+  const FormatRow& format = format_row(desc->format);
+  p.src_cin = format.bytes_per_pixel;
+  const pixnorm_channel_order in_order = format.order;
   // Geometry: the region, its size, and whether the source rows can be normalized in place.
   const uint32_t rw = desc->roi_width ? desc->roi_width : desc->width;
   const uint32_t rh = desc->roi_width ? desc->roi_height : desc->height;
   p.w = desc->out_width ? desc->out_width : rw;
   p.h = desc->out_width ? desc->out_height : rh;
-  const bool resample = is_yuv(desc->format) || p.w != rw || p.h != rh || desc->flip ||
+  const bool resample = format.yuv || p.w != rw || p.h != rh || desc->flip ||
                         desc->fit != PIXNORM_FIT_STRETCH;
   p.cin = resample ? (in_order == PIXNORM_ORDER_GRAY ? 1 : 3) : p.src_cin;
-  p.esize = desc->dtype == PIXNORM_DTYPE_F32 ? 4 : desc->dtype == PIXNORM_DTYPE_F16 ? 2 : 1;
+  const DtypeRow& dtype = dtype_row(desc->dtype);
+  p.esize = dtype.bytes;
   p.pack.dtype = desc->dtype;
-  if (is_quantized(desc->dtype)) {
-    const int32_t lo = desc->dtype == PIXNORM_DTYPE_INT8 ? -128 : 0, hi = lo + 255;
+  if (dtype.quantized) {
     p.pack.zero_point = desc->quant_zero_point;
-    p.pack.lo = static_cast<float>(lo - desc->quant_zero_point);
-    p.pack.hi = static_cast<float>(hi - desc->quant_zero_point);
+    p.pack.lo = static_cast<float>(dtype.min - desc->quant_zero_point);
+    p.pack.hi = static_cast<float>(dtype.max - desc->quant_zero_point);
   }
 
   const bool needs_stats = desc->mode == PIXNORM_MODE_STANDARDIZE || desc->mode == PIXNORM_MODE_CENTER;
@@ -1082,9 +1046,9 @@ pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_form
   std::memcpy(&d.backend, &backend, sizeof backend);
   pixnorm_status st = validate_desc(&d);
   if (st != PIXNORM_OK) return st;
-  if (is_yuv(format))
-    return fail(PIXNORM_ERROR_UNSUPPORTED, "sums: %s images: convert them with a plan first", format_name(format));
-  const unsigned cin = bytes_per_pixel(format), channels = cin == 1 ? 1 : 3;
+  const FormatRow& f = format_row(format);
+  if (f.yuv) return fail(PIXNORM_ERROR_UNSUPPORTED, "sums: %s images: convert them with a plan first", f.label);
+  const unsigned cin = f.bytes_per_pixel, channels = f.channels;
   if (sums->channels != 0 && sums->channels != channels)
     return fail(PIXNORM_ERROR_CHANNEL_MISMATCH, "sums: a %s image (%u channel%s) added to sums of %u channels",
                 format_name(format), channels, channels == 1 ? "" : "s", sums->channels);
