@@ -232,6 +232,78 @@ pixnorm_status plan_buffers(pixnorm_plan* p, bool resample) {
   return PIXNORM_OK;
 }
 
+// The backend asked for (AUTO resolved now) and its kernels.
+pixnorm_status choose_backend(pixnorm_plan* p) {
+  p->backend = p->desc.backend == PIXNORM_BACKEND_AUTO ? pixnorm_backend_default() : p->desc.backend;
+  p->kernels = kernels_for_backend(enum_bits(p->backend));
+  if (p->kernels == nullptr)
+    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: backend %s is %s", pixnorm_backend_name(p->backend),
+                p->backend == PIXNORM_BACKEND_XSIMD && pixnorm_backend_targets(PIXNORM_BACKEND_XSIMD)[0] == '\0'
+                    ? "not compiled in or not supported by this CPU"
+                    : "not available in this build");
+  return PIXNORM_OK;
+}
+
+// The sizes of rows and elements, and the output type's packing. Returns whether the source rows
+// go through the resampler (geometry, YUV) rather than being normalized in place.
+bool shape_rows(pixnorm_plan* p, const FormatRow& format) {
+  const pixnorm_plan_desc* desc = &p->desc;
+  p->src_cin = format.bytes_per_pixel;
+  // Geometry: the region, its size, and whether the source rows can be normalized in place.
+  const uint32_t rw = desc->roi_width ? desc->roi_width : desc->width;
+  const uint32_t rh = desc->roi_width ? desc->roi_height : desc->height;
+  p->w = desc->out_width ? desc->out_width : rw;
+  p->h = desc->out_width ? desc->out_height : rh;
+  const bool resample = format.yuv || p->w != rw || p->h != rh || desc->flip ||
+                        desc->fit != PIXNORM_FIT_STRETCH;
+  p->cin = resample ? (format.order == PIXNORM_ORDER_GRAY ? 1 : 3) : p->src_cin;
+  const DtypeRow& dtype = dtype_row(desc->dtype);
+  p->esize = dtype.bytes;
+  p->pack.dtype = desc->dtype;
+  if (dtype.quantized) {
+    p->pack.zero_point = desc->quant_zero_point;
+    p->pack.lo = static_cast<float>(dtype.min - desc->quant_zero_point);
+    p->pack.hi = static_cast<float>(dtype.max - desc->quant_zero_point);
+  }
+  return resample;
+}
+
+// The statistics' values (zero without statistics), checked against the input's channels; the
+// output order, rescale, channels and epsilon they give.
+pixnorm_status take_statistics(pixnorm_plan* p, const pixnorm_stats* stats, pixnorm_channel_order in_order,
+                               pixnorm_stats_values* values) {
+  const pixnorm_plan_desc* desc = &p->desc;
+  const bool needs_stats = desc->mode == PIXNORM_MODE_STANDARDIZE || desc->mode == PIXNORM_MODE_CENTER;
+  pixnorm_stats_values& v = *values;
+  std::memset(&v, 0, sizeof(v));
+  if (stats == nullptr) {
+    if (needs_stats)
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: mode %s needs statistics (a file or a preset)",
+                  mode_name(desc->mode));
+    p->out_order = in_order;
+    p->rescale = 1.0;
+  } else {
+    const pixnorm_status st = pixnorm_stats_get(stats, &v);
+    if (st != PIXNORM_OK) return st;
+    const bool stats_gray = v.channel_order == PIXNORM_ORDER_GRAY, input_gray = in_order == PIXNORM_ORDER_GRAY;
+    if (stats_gray != input_gray)
+      return fail(PIXNORM_ERROR_CHANNEL_MISMATCH,
+                  "plan: the input is %s (%u channel%s) but the statistics are for %s (%u channel%s)",
+                  format_name(desc->format), input_gray ? 1u : 3u, input_gray ? "" : "s",
+                  order_name(v.channel_order), stats_gray ? 1u : 3u, stats_gray ? "" : "s");
+    p->out_order = v.channel_order;
+    p->rescale = v.rescale;
+  }
+  if (!(p->rescale >= kTiny && p->rescale <= kHuge))
+    return fail(PIXNORM_ERROR_INVALID_STATS, "plan: rescale %g is outside [2^-100, 2^100]", p->rescale);
+  p->cout = in_order == PIXNORM_ORDER_GRAY ? 1 : 3;
+  p->swap = p->cout == 3 && in_order != p->out_order;
+
+  const double default_eps = desc->mode == PIXNORM_MODE_SAMPLE_STANDARDIZE ? 1e-6 : v.epsilon;
+  p->epsilon = desc->epsilon == PIXNORM_EPSILON_DEFAULT ? default_eps : desc->epsilon;
+  return PIXNORM_OK;
+}
+
 }  // namespace
 
 pixnorm_status create_plan(const pixnorm_stats* stats, const pixnorm_plan_desc* desc, pixnorm_plan** out) {
@@ -246,62 +318,11 @@ pixnorm_status create_plan(const pixnorm_stats* stats, const pixnorm_plan_desc* 
   pixnorm_plan p;
   std::memset(&p, 0, sizeof(p));
   p.desc = *desc;
-  p.backend = desc->backend == PIXNORM_BACKEND_AUTO ? pixnorm_backend_default() : desc->backend;
-  p.kernels = kernels_for_backend(enum_bits(p.backend));
-  if (p.kernels == nullptr)
-    return fail(PIXNORM_ERROR_UNSUPPORTED, "plan: backend %s is %s", pixnorm_backend_name(p.backend),
-                p.backend == PIXNORM_BACKEND_XSIMD && pixnorm_backend_targets(PIXNORM_BACKEND_XSIMD)[0] == '\0'
-                    ? "not compiled in or not supported by this CPU"
-                    : "not available in this build");
-
+  if ((st = choose_backend(&p)) != PIXNORM_OK) return st;
   const FormatRow& format = format_row(desc->format);
-  p.src_cin = format.bytes_per_pixel;
-  const pixnorm_channel_order in_order = format.order;
-  // Geometry: the region, its size, and whether the source rows can be normalized in place.
-  const uint32_t rw = desc->roi_width ? desc->roi_width : desc->width;
-  const uint32_t rh = desc->roi_width ? desc->roi_height : desc->height;
-  p.w = desc->out_width ? desc->out_width : rw;
-  p.h = desc->out_width ? desc->out_height : rh;
-  const bool resample = format.yuv || p.w != rw || p.h != rh || desc->flip ||
-                        desc->fit != PIXNORM_FIT_STRETCH;
-  p.cin = resample ? (in_order == PIXNORM_ORDER_GRAY ? 1 : 3) : p.src_cin;
-  const DtypeRow& dtype = dtype_row(desc->dtype);
-  p.esize = dtype.bytes;
-  p.pack.dtype = desc->dtype;
-  if (dtype.quantized) {
-    p.pack.zero_point = desc->quant_zero_point;
-    p.pack.lo = static_cast<float>(dtype.min - desc->quant_zero_point);
-    p.pack.hi = static_cast<float>(dtype.max - desc->quant_zero_point);
-  }
-
-  const bool needs_stats = desc->mode == PIXNORM_MODE_STANDARDIZE || desc->mode == PIXNORM_MODE_CENTER;
+  const bool resample = shape_rows(&p, format);
   pixnorm_stats_values v;
-  std::memset(&v, 0, sizeof(v));
-  if (stats == nullptr) {
-    if (needs_stats)
-      return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: mode %s needs statistics (a file or a preset)",
-                  mode_name(desc->mode));
-    p.out_order = in_order;
-    p.rescale = 1.0;
-  } else {
-    st = pixnorm_stats_get(stats, &v);
-    if (st != PIXNORM_OK) return st;
-    const bool stats_gray = v.channel_order == PIXNORM_ORDER_GRAY, input_gray = in_order == PIXNORM_ORDER_GRAY;
-    if (stats_gray != input_gray)
-      return fail(PIXNORM_ERROR_CHANNEL_MISMATCH,
-                  "plan: the input is %s (%u channel%s) but the statistics are for %s (%u channel%s)",
-                  format_name(desc->format), input_gray ? 1u : 3u, input_gray ? "" : "s",
-                  order_name(v.channel_order), stats_gray ? 1u : 3u, stats_gray ? "" : "s");
-    p.out_order = v.channel_order;
-    p.rescale = v.rescale;
-  }
-  if (!(p.rescale >= kTiny && p.rescale <= kHuge))
-    return fail(PIXNORM_ERROR_INVALID_STATS, "plan: rescale %g is outside [2^-100, 2^100]", p.rescale);
-  p.cout = in_order == PIXNORM_ORDER_GRAY ? 1 : 3;
-  p.swap = p.cout == 3 && in_order != p.out_order;
-
-  const double default_eps = desc->mode == PIXNORM_MODE_SAMPLE_STANDARDIZE ? 1e-6 : v.epsilon;
-  p.epsilon = desc->epsilon == PIXNORM_EPSILON_DEFAULT ? default_eps : desc->epsilon;
+  if ((st = take_statistics(&p, stats, format.order, &v)) != PIXNORM_OK) return st;
 
   if (!checked_mul(static_cast<size_t>(p.w) * p.h, p.cout, &p.elements))
     return fail(PIXNORM_ERROR_TOO_LARGE, "plan: output size overflows");
