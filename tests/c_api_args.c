@@ -76,7 +76,7 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
       if (memcmp(&sums, &before, sizeof sums) != 0) failed("channel_sums_add with backend %d changed the sums", (int)b);
     }
     {
-      const pixnorm_format f = (pixnorm_format)(past ? PIXNORM_FORMAT_YUYV + 1 : v);
+      const pixnorm_format f = (pixnorm_format)(past ? PIXNORM_FORMAT_COUNT : v);
       pixnorm_channel_sums_init(&sums);
       before = sums;
       st = pixnorm_channel_sums_add(&sums, f, 2, 2, px, 6, PIXNORM_BACKEND_SCALAR);
@@ -84,6 +84,29 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
       else if (strstr(pixnorm_last_error(), "format") == NULL)
         failed("channel_sums_add with format %d: message \"%s\"", (int)f, pixnorm_last_error());
       if (memcmp(&sums, &before, sizeof sums) != 0) failed("channel_sums_add with format %d changed the sums", (int)f);
+    }
+    {
+      /* The format, type and layout tables: names "unknown", infos refused and left untouched. */
+      const pixnorm_format f = (pixnorm_format)(past ? PIXNORM_FORMAT_COUNT : v);
+      const pixnorm_dtype t = (pixnorm_dtype)(past ? PIXNORM_DTYPE_COUNT : v);
+      const pixnorm_layout l = (pixnorm_layout)(past ? PIXNORM_LAYOUT_COUNT : v);
+      pixnorm_format_info fi, fi_before;
+      pixnorm_dtype_info ti, ti_before;
+      memset(&fi, 0x5A, sizeof fi);
+      memset(&ti, 0x5A, sizeof ti);
+      fi_before = fi;
+      ti_before = ti;
+      if (strcmp(pixnorm_format_name(f), "unknown") != 0) failed("format_name(%d) gave \"%s\"", (int)f, pixnorm_format_name(f));
+      if (strcmp(pixnorm_dtype_name(t), "unknown") != 0) failed("dtype_name(%d) gave \"%s\"", (int)t, pixnorm_dtype_name(t));
+      if (strcmp(pixnorm_layout_name(l), "unknown") != 0) failed("layout_name(%d) gave \"%s\"", (int)l, pixnorm_layout_name(l));
+      st = pixnorm_format_get_info(f, &fi);
+      if (st != PIXNORM_ERROR_INVALID_ARGUMENT || strstr(pixnorm_last_error(), "format") == NULL)
+        failed("format_get_info(%d): status %d, message \"%s\"", (int)f, (int)st, pixnorm_last_error());
+      if (memcmp(&fi, &fi_before, sizeof fi) != 0) failed("format_get_info(%d) wrote its output", (int)f);
+      st = pixnorm_dtype_get_info(t, &ti);
+      if (st != PIXNORM_ERROR_INVALID_ARGUMENT || strstr(pixnorm_last_error(), "output type") == NULL)
+        failed("dtype_get_info(%d): status %d, message \"%s\"", (int)t, (int)st, pixnorm_last_error());
+      if (memcmp(&ti, &ti_before, sizeof ti) != 0) failed("dtype_get_info(%d) wrote its output", (int)t);
     }
     {
       memset(&sv, 0, sizeof sv);
@@ -105,9 +128,9 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
   d.mode = PIXNORM_MODE_SAMPLE_STANDARDIZE;                         \
   d.name = past ? (last) + 1 : v;                                   \
   expect_refused(#name, &d, message);
-    FIELD(format, PIXNORM_FORMAT_YUYV, "format")
-    FIELD(layout, PIXNORM_LAYOUT_NHWC, "layout")
-    FIELD(dtype, PIXNORM_DTYPE_UINT8, "output type")
+    FIELD(format, PIXNORM_FORMAT_COUNT - 1, "format")
+    FIELD(layout, PIXNORM_LAYOUT_COUNT - 1, "layout")
+    FIELD(dtype, PIXNORM_DTYPE_COUNT - 1, "output type")
     FIELD(mode, PIXNORM_MODE_MINMAX, "mode")
     FIELD(backend, PIXNORM_BACKEND_XSIMD, "backend")
     FIELD(interp, PIXNORM_INTERP_TORCH_BICUBIC, "interpolation")
@@ -117,6 +140,8 @@ int pixnorm_test_c_enum_args(char* out, size_t out_size) {
     FIELD(yuv_range, PIXNORM_YUV_FULL, "YUV range")
 #undef FIELD
   }
+  /* The layouts have no table that fails to compile without a row (formats and types do). */
+  if (PIXNORM_LAYOUT_COUNT != PIXNORM_LAYOUT_NHWC + 1) failed("PIXNORM_LAYOUT_COUNT is %d", PIXNORM_LAYOUT_COUNT);
   /* The valid values still work. */
   if (pixnorm_backend_available(PIXNORM_BACKEND_SCALAR) != 1) failed("backend_available(SCALAR) gave 0");
   if (pixnorm_backend_available(PIXNORM_BACKEND_AUTO) != 1) failed("backend_available(AUTO) gave 0");

@@ -17,7 +17,7 @@
 
 using namespace pixnorm_test;
 
-namespace pixnorm {  // plan.cpp
+namespace pixnorm {  // plan_run.cpp
 void* scratch_acquire_for_test(const pixnorm_plan* p);
 void scratch_release_for_test(const pixnorm_plan* p, void* set);
 }  // namespace pixnorm

@@ -252,10 +252,11 @@ const char* xsimd_target();
 extern const RowKernels kXsimdKernels;  // constant data only: see kernels_xsimd.cpp
 #endif
 
-// Registry (cpu.cpp).
-bool force_scalar_from_env();  // PIXNORM_FORCE_SCALAR set and not "0"
-// The kernels of a concrete backend, nullptr when not compiled in or not runnable here.
-const RowKernels* kernels_for(pixnorm_backend backend);
+// Registry (machine.cpp). Backends are ints (pixnorm_backend's values): a C caller may pass any.
+// The kernels of a concrete backend, nullptr when not compiled in, not runnable here, or unknown.
+const RowKernels* kernels_for_backend(int backend);
+// The backend AUTO resolves to now: scalar when PIXNORM_FORCE_SCALAR asks, else the best runnable.
+int best_backend();
 
 }  // namespace pixnorm
 

@@ -12,9 +12,9 @@
 #include <cstdint>
 
 #include "kernels.h"
+#include "machine.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
 #include <immintrin.h>
 #define PIXNORM_VNNI 1
 #else
@@ -146,16 +146,10 @@ __attribute__((target("avx2,avxvnni"))) size_t Vnni256(const uint8_t* p, size_t 
   return whole;
 }
 
-// AVX-VNNI: CPUID leaf 7, subleaf 1, EAX bit 4 (clang 14's __builtin_cpu_supports has no name for it).
-bool cpu_has_avxvnni() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  return __builtin_cpu_supports("avx2") && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1) != 0;
-}
-
 template <bool kPooled4>
 size_t Dispatch(unsigned bits, const uint8_t* p, size_t nbytes, ReduceAcc* acc, unsigned c) {
-  static const bool has512 = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
-  static const bool has256 = cpu_has_avxvnni();
+  static const bool has512 = cpu_features().avx512vnni && cpu_features().avx512bw;
+  static const bool has256 = cpu_features().avxvnni;
   if (bits == 512 && has512)
     return acc->extremes ? Vnni512<kPooled4, true>(p, nbytes, acc, c) : Vnni512<kPooled4, false>(p, nbytes, acc, c);
   if (bits == 256 && has256)

@@ -82,7 +82,9 @@ const Named<pixnorm_interp> kInterps[] = {
     {"nearest", PIXNORM_INTERP_NEAREST},           {"pil-nearest", PIXNORM_INTERP_PIL_NEAREST},
     {"pil-box", PIXNORM_INTERP_PIL_BOX},           {"pil-bilinear", PIXNORM_INTERP_PIL_BILINEAR},
     {"pil-hamming", PIXNORM_INTERP_PIL_HAMMING},   {"pil-bicubic", PIXNORM_INTERP_PIL_BICUBIC},
-    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS}};
+    {"pil-lanczos", PIXNORM_INTERP_PIL_LANCZOS},   {"cv-linear-exact", PIXNORM_INTERP_CV_LINEAR_EXACT},
+    {"cv-cubic", PIXNORM_INTERP_CV_CUBIC},         {"torch-bilinear-aa", PIXNORM_INTERP_TORCH_BILINEAR_AA},
+    {"torch-bicubic-aa", PIXNORM_INTERP_TORCH_BICUBIC_AA}, {"torch-bicubic", PIXNORM_INTERP_TORCH_BICUBIC}};
 const Named<pixnorm_fit> kFits[] = {
     {"stretch", PIXNORM_FIT_STRETCH}, {"center-crop", PIXNORM_FIT_CENTER_CROP}, {"letterbox", PIXNORM_FIT_LETTERBOX}};
 const Named<pixnorm_backend> kBackends[] = {{"auto", PIXNORM_BACKEND_AUTO},

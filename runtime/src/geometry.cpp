@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "error.h"
+#include "formats.h"
 #include "kernels.h"
 
 namespace pixnorm {
@@ -178,7 +179,7 @@ bool is_torch(pixnorm_interp i) {
   return i >= PIXNORM_INTERP_TORCH_BILINEAR_AA && i <= PIXNORM_INTERP_TORCH_BICUBIC;
 }
 
-bool is_yuv(pixnorm_format f) { return f >= PIXNORM_FORMAT_NV12 && f <= PIXNORM_FORMAT_YUYV; }
+bool is_yuv(pixnorm_format f) { return format_row(f).yuv; }
 
 void resize_short_size(uint64_t sw, uint64_t sh, uint64_t r, uint64_t* rw, uint64_t* rh) {
   *rw = sw <= sh ? r : r * sw / sh;

@@ -115,8 +115,8 @@ StatsPtr make_stats(FuzzedDataProvider& in) {
 // Every limit the header documents holds for a plan that was created.
 void check_created(const pixnorm_plan* p, const pixnorm_plan_desc& d, const pixnorm_stats* stats) {
   using pixnorm::enum_bits;
-  FUZZ_CHECK(unsigned(enum_bits(d.format)) <= PIXNORM_FORMAT_YUYV && unsigned(enum_bits(d.layout)) <= 1 &&
-                 unsigned(enum_bits(d.dtype)) <= PIXNORM_DTYPE_UINT8 &&
+  FUZZ_CHECK(unsigned(enum_bits(d.format)) < PIXNORM_FORMAT_COUNT && unsigned(enum_bits(d.layout)) <= 1 &&
+                 unsigned(enum_bits(d.dtype)) < PIXNORM_DTYPE_COUNT &&
                  unsigned(enum_bits(d.mode)) <= PIXNORM_MODE_MINMAX &&
                  unsigned(enum_bits(d.backend)) <= PIXNORM_BACKEND_XSIMD,
              "created with a bad enum");

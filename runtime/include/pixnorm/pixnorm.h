@@ -79,11 +79,14 @@ typedef enum pixnorm_format {
   PIXNORM_FORMAT_I420 = 7, /* Y plane, U plane, V plane */
   PIXNORM_FORMAT_YUYV = 8  /* one plane: Y0 U Y1 V per two pixels (4:2:2) */
 } pixnorm_format;
+/* One past the last format: the formats are 0 .. PIXNORM_FORMAT_COUNT - 1 (pixnorm_format_get_info). */
+#define PIXNORM_FORMAT_COUNT 9
 
 typedef enum pixnorm_layout {
   PIXNORM_LAYOUT_NCHW = 0, /* ONNX default: planes */
   PIXNORM_LAYOUT_NHWC = 1  /* TFLite default: interleaved */
 } pixnorm_layout;
+#define PIXNORM_LAYOUT_COUNT 2
 
 typedef enum pixnorm_dtype {
   PIXNORM_DTYPE_F32 = 0,
@@ -91,6 +94,7 @@ typedef enum pixnorm_dtype {
   PIXNORM_DTYPE_INT8 = 2, /* q = clamp(round_half_even(f / quant_scale) + quant_zero_point, -128, 127) */
   PIXNORM_DTYPE_UINT8 = 3 /* the same, clamped to 0..255 */
 } pixnorm_dtype;
+#define PIXNORM_DTYPE_COUNT 4
 
 /* Resampling when the output size differs from the source region (separable; integer weights,
  * float ones for torch-*). */
@@ -390,6 +394,45 @@ PIXNORM_API void pixnorm_channel_sums_init(pixnorm_channel_sums* sums);
 PIXNORM_API pixnorm_status pixnorm_channel_sums_add(pixnorm_channel_sums* sums, pixnorm_format format, uint32_t width,
                                                     uint32_t height, const uint8_t* pixels, size_t row_bytes,
                                                     pixnorm_backend backend);
+
+/* ---------------------------------------------------------------- formats, types and layouts */
+
+/* What a pixel format is, from the library's one table of formats. */
+typedef struct pixnorm_format_info {
+  const char* name;             /* "gray8", "rgb8", "bgr8", "rgba8", "bgra8", "nv12", "nv21", "i420", "yuyv" */
+  uint32_t bytes_per_pixel;     /* bytes per pixel of planes[0]: 1, 3, 4; YUV: 1 (the Y sample), YUYV 2 */
+  uint32_t planes;              /* planes of an image (pixnorm_image): 1, 2 (NV12, NV21) or 3 (I420) */
+  uint32_t chroma_shift_x;      /* chroma subsampling as shifts (samples cover 1 << shift pixels): */
+  uint32_t chroma_shift_y;      /* 4:2:0 1 and 1, 4:2:2 (YUYV) 1 and 0, others 0 and 0 */
+  uint32_t channels;            /* channels of the output: 1 (GRAY8) or 3 */
+  pixnorm_channel_order order;  /* of the channels as stored (YUV formats: RGB, after conversion) */
+  int yuv;                      /* 1: converted to RGB with pixnorm_plan_desc.yuv_matrix and yuv_range */
+  int alpha;                    /* 1: a fourth byte per pixel, dropped (RGBA8, BGRA8) */
+} pixnorm_format_info;
+
+/* PIXNORM_ERROR_INVALID_ARGUMENT for a value that is not a format (or out NULL). */
+PIXNORM_API pixnorm_status pixnorm_format_get_info(pixnorm_format format, pixnorm_format_info* out);
+/* The format's name (pixnorm_format_info.name), "unknown" for a value that is not a format. */
+PIXNORM_API const char* pixnorm_format_name(pixnorm_format format);
+/* The format of a name as pixnorm_format_name spells it (exact, lower case);
+ * PIXNORM_ERROR_INVALID_ARGUMENT, naming the accepted names, for any other. */
+PIXNORM_API pixnorm_status pixnorm_format_from_name(const char* name, pixnorm_format* out);
+
+/* What an output type is. */
+typedef struct pixnorm_dtype_info {
+  const char* name;       /* "f32", "f16", "int8", "uint8" */
+  const char* numpy_name; /* "float32", "float16", "int8", "uint8" */
+  uint32_t bytes;         /* per element: 4, 2, 1, 1 */
+  int quantized;          /* 1: quant_scale and quant_zero_point apply (INT8, UINT8) */
+  int32_t min, max;       /* quantized: the range of the stored integers; 0 and 0 otherwise */
+} pixnorm_dtype_info;
+
+PIXNORM_API pixnorm_status pixnorm_dtype_get_info(pixnorm_dtype dtype, pixnorm_dtype_info* out);
+PIXNORM_API const char* pixnorm_dtype_name(pixnorm_dtype dtype); /* "unknown" when not a type */
+PIXNORM_API pixnorm_status pixnorm_dtype_from_name(const char* name, pixnorm_dtype* out);
+/* "nchw", "nhwc"; "unknown" when not a layout. */
+PIXNORM_API const char* pixnorm_layout_name(pixnorm_layout layout);
+PIXNORM_API pixnorm_status pixnorm_layout_from_name(const char* name, pixnorm_layout* out);
 
 /* ---------------------------------------------------------------- information */
 

@@ -1,0 +1,32 @@
+// The machine: what this CPU can run and what the environment overrides, found in one place
+// (as libjpeg-turbo's init_simd). Nothing else in the library asks the CPU or reads the
+// environment; Highway's own target detection (hwy::SupportedTargets) is the one exception, since
+// the tests restrict it per target through Highway.
+#ifndef PIXNORM_PLATFORM_MACHINE_H
+#define PIXNORM_PLATFORM_MACHINE_H
+
+#include <cstddef>
+
+namespace pixnorm {
+
+// x86 instruction sets the kernels outside Highway dispatch on; all false elsewhere.
+struct CpuFeatures {
+  bool sse41, avx2, avx512f, avx512bw;
+  bool avx512vnni;  // AVX-512 VNNI
+  bool avxvnni;     // AVX-VNNI (VEX-encoded, 256 bits)
+};
+// Detected on the first call, then the same for the life of the process.
+const CpuFeatures& cpu_features();
+
+// The environment's switches. Read at each call, not once: the C API documents that
+// pixnorm_backend_default honours PIXNORM_FORCE_SCALAR "now" and that PIXNORM_MIN_BAND_PIXELS is
+// read when a plan is created, and callers (the tests among them) change them in between.
+struct EnvOverrides {
+  bool force_scalar;       // PIXNORM_FORCE_SCALAR set, not empty and not "0"
+  size_t min_band_pixels;  // PIXNORM_MIN_BAND_PIXELS as a decimal >= 1; 0 when unset or not one
+};
+EnvOverrides env_overrides();
+
+}  // namespace pixnorm
+
+#endif
