@@ -257,6 +257,8 @@ TEST_CASE("YUV sources: a resampling plan equals the same plan on the converted 
       // a region at odd offsets, columns skipped while consecutive rows are read (and the reverse).
       for (int kind = 0; kind < 5; ++kind) {
         for (uint32_t threads : {1u, 3u}) {
+          // qemu-user hangs on a thread waiting on a condition variable (tests/CMakeLists.txt).
+          if (threads > 1 && std::getenv("PIXNORM_TEST_NO_THREADS") != nullptr) continue;
           CAPTURE(f);
           CAPTURE(interp);
           CAPTURE(kind);
