@@ -117,16 +117,6 @@ class GuardedBytes {
   size_t begin_ = 0;
 };
 
-// write(out) fills n bytes at an address skew bytes past a 64-byte boundary of a guarded buffer:
-// they must equal want, and no guard byte may change.
-template <class Write>
-void check_guarded(const std::vector<uint8_t>& want, size_t n, size_t skew, Write write) {
-  GuardedBytes got(n, skew);
-  write(got.data());
-  CHECK(got.equals(want.data()));
-  CHECK(got.guards_intact());
-}
-
 // A guarded buffer of `n` floats (GuardedBytes), `offset` floats past a 64-byte boundary, filled
 // with a NaN no kernel produces, so that unwritten floats can be counted.
 class Guarded {

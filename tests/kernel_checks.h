@@ -6,10 +6,24 @@
 #ifndef PIXNORM_TESTS_KERNEL_CHECKS_H
 #define PIXNORM_TESTS_KERNEL_CHECKS_H
 
+#include <doctest/doctest.h>
+
+#include <vector>
+
 #include "backends.h"
 #include "kernel_catalogue.h"
 
 namespace pixnorm_test {
+
+// A kernel's byte output: write(out) fills n bytes at an address skew bytes past a 64-byte boundary of a
+// guarded buffer (GuardedBytes); they must equal want, and no guard byte may change.
+template <class Write>
+void check_guarded(const std::vector<uint8_t>& want, size_t n, size_t skew, Write write) {
+  GuardedBytes got(n, skew);
+  write(got.data());
+  CHECK(got.equals(want.data()));
+  CHECK(got.guards_intact());
+}
 
 #define PIXNORM_DECLARE_CHECK(field, Name) void check_##field(const Backend& b);
 PIXNORM_KERNEL_CATALOGUE(PIXNORM_DECLARE_CHECK)
