@@ -205,6 +205,9 @@ class RecipeReader {
     }
     if (!has_interp && (r->resize_width != 0 || r->resize_short != 0))
       return fail(PIXNORM_ERROR_PARSE, "%s: field \"preprocess.interp\": required with a resize", name_);
+    // The rounding places a crop: without one it has no effect, and the writer leaves it out, so it
+    // reads as the default (the file then reads back as it was written).
+    if (r->crop_width == 0) r->crop_rounding = PIXNORM_CROP_ROUND;
     return validate_recipe(*r, name_);
   }
 
