@@ -4,6 +4,7 @@
 #define PIXNORM_TESTS_BACKENDS_H
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -34,25 +35,28 @@ using PlanPtr = std::unique_ptr<pixnorm_plan, PlanDeleter>;
 inline unsigned bpp(pixnorm_format f) { return f == PIXNORM_FORMAT_GRAY8 ? 1 : f <= PIXNORM_FORMAT_BGR8 ? 3 : 4; }
 
 struct Backend {
-  std::string name;  // e.g. "highway/AVX2", "xsimd/AVX2"
+  std::string name;  // e.g. "highway/AVX2", "highway/AVX3/512", "xsimd/AVX2"
   pixnorm_backend id;
   int64_t hwy_target;  // 0 unless a dynamically dispatched Highway target
   const pixnorm::RowKernels* kernels;
+  pixnorm_variant variant = PIXNORM_VARIANT_AUTO;  // of a target with several variants: the one
 };
 
 // Makes `b` the backend that plans created from now on use (Highway: restricts dispatch
-// to its target). Call restore_targets() afterwards.
+// to its target; a variant through PIXNORM_VARIANT, which plans of variant AUTO follow). Call
+// restore_targets() afterwards.
 inline void select(const Backend& b) {
 #if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
   if (b.hwy_target != 0) hwy::SetSupportedTargetsForTest(b.hwy_target);
-#else
-  (void)b;
 #endif
+  if (b.variant == PIXNORM_VARIANT_256) setenv("PIXNORM_VARIANT", "256", 1);
+  if (b.variant == PIXNORM_VARIANT_512) setenv("PIXNORM_VARIANT", "512", 1);
 }
 inline void restore_targets() {
 #if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
   hwy::SetSupportedTargetsForTest(0);
 #endif
+  unsetenv("PIXNORM_VARIANT");
 }
 
 // Every SIMD backend and target that can run here (the scalar reference is not in it).
@@ -66,7 +70,11 @@ inline std::vector<Backend> simd_backends() {
   for (int64_t t : hwy::SupportedAndGeneratedTargets()) {
     hwy::SetSupportedTargetsForTest(t);
     const pixnorm::RowKernels* k = pixnorm::highway_kernels();
-    out.push_back({std::string("highway/") + hwy::TargetName(t), PIXNORM_BACKEND_HIGHWAY, t, k});
+    const pixnorm::RowKernels* wide = pixnorm::highway_wide_kernels();
+    // Every variant of the target: "highway/AVX3/256" and "highway/AVX3/512".
+    out.push_back({std::string("highway/") + k->target, PIXNORM_BACKEND_HIGHWAY, t, k,
+                   wide ? PIXNORM_VARIANT_256 : PIXNORM_VARIANT_AUTO});
+    if (wide) out.push_back({std::string("highway/") + wide->target, PIXNORM_BACKEND_HIGHWAY, t, wide, PIXNORM_VARIANT_512});
   }
   hwy::SetSupportedTargetsForTest(0);
 #endif

@@ -151,7 +151,8 @@ TEST_CASE("plan: a Highway plan runs the target it was created under") {
     const PlanPtr p = plan_or_fail(s.get(), desc_of(PIXNORM_FORMAT_RGB8, 8, 8, PIXNORM_LAYOUT_NCHW,
                                                     PIXNORM_MODE_STANDARDIZE, PIXNORM_BACKEND_HIGHWAY));
     restore_targets();
-    CHECK(std::string(pixnorm_plan_target(p.get())) == hwy::TargetName(b.hwy_target));
+    CHECK(std::string(pixnorm_plan_target(p.get())) == b.kernels->target);
+    CHECK(std::string(pixnorm_plan_target(p.get())).rfind(hwy::TargetName(b.hwy_target), 0) == 0);
   }
 }
 #endif
@@ -462,8 +463,10 @@ TEST_CASE("info: backends and targets") {
 
 #if PIXNORM_HAVE_HIGHWAY
   CHECK(pixnorm_backend_available(PIXNORM_BACKEND_HIGHWAY));
-  CHECK(std::string(pixnorm_backend_targets(PIXNORM_BACKEND_HIGHWAY)).find(
-            pixnorm_backend_target(PIXNORM_BACKEND_HIGHWAY)) != std::string::npos);
+  // The target's name, before its variant's ("AVX3/512"), is one of the list's.
+  const std::string runs = pixnorm_backend_target(PIXNORM_BACKEND_HIGHWAY);
+  CHECK(std::string(pixnorm_backend_targets(PIXNORM_BACKEND_HIGHWAY)).find(runs.substr(0, runs.find('/'))) !=
+        std::string::npos);
   MESSAGE("highway targets: " << std::string(pixnorm_backend_targets(PIXNORM_BACKEND_HIGHWAY))
                               << "; runs: " << std::string(pixnorm_backend_target(PIXNORM_BACKEND_HIGHWAY)));
 #endif

@@ -241,6 +241,9 @@ void planar_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, uns
 // Highway: the kernels of the target dispatched now (hwy::SupportedTargets(), which tests
 // restrict with hwy::SetSupportedTargetsForTest). nullptr when not compiled in.
 const RowKernels* highway_kernels();
+// The same target's wide variant (512-bit store-bound kernels: highway/common-inl.h); nullptr
+// when the target has one variant.
+const RowKernels* highway_wide_kernels();
 // Space-separated names of the Highway targets compiled in and supported by this CPU.
 const char* highway_targets();
 
@@ -253,8 +256,9 @@ extern const RowKernels kXsimdKernels;  // constant data only: see kernels_xsimd
 #endif
 
 // Registry (machine.cpp). Backends are ints (pixnorm_backend's values): a C caller may pass any.
-// The kernels of a concrete backend, nullptr when not compiled in, not runnable here, or unknown.
-const RowKernels* kernels_for_backend(int backend);
+// The kernels of a concrete backend, nullptr when not compiled in, not runnable here, or unknown;
+// `wide`: its current target's wide variant, nullptr when it has none.
+const RowKernels* kernels_for_backend(int backend, bool wide = false);
 // The backend AUTO resolves to now: scalar when PIXNORM_FORCE_SCALAR asks, else the best runnable.
 int best_backend();
 

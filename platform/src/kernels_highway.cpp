@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <type_traits>
 
 #if !defined(__arm__)
@@ -33,6 +34,7 @@ const RowKernels* GetKernels() {
   }();
   return &kernels;
 }
+const RowKernels* GetWideKernels() { return nullptr; }
 #else
 // The kernels of this target (highway/*.cpp), declared with their RowKernels types.
 #define PIXNORM_DECLARE_KERNEL(field, Name) std::remove_pointer_t<decltype(RowKernels::field)> Name;
@@ -47,14 +49,46 @@ constexpr RowKernels MakeKernels() {
   return k;
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// Targets with two variants (highway/common-inl.h): the default table runs the store-bound
+// kernels on 256-bit vectors, the wide one on 512-bit vectors. Their names say which.
+#define PIXNORM_WIDE_VARIANT 1
+std::remove_pointer_t<decltype(RowKernels::flat)> FlatWide;
+std::remove_pointer_t<decltype(RowKernels::planar)> PlanarWide;
+std::remove_pointer_t<decltype(RowKernels::interleave)> InterleaveWide;
+std::remove_pointer_t<decltype(RowKernels::planar_narrow)> PlanarNarrowWide;
+#else
+#define PIXNORM_WIDE_VARIANT 0
+#endif
+
 const RowKernels* GetKernels() {
   static const RowKernels kernels = [] {
     RowKernels k = MakeKernels();
-    k.target = hwy::TargetName(HWY_TARGET);
+    static const std::string name = std::string(hwy::TargetName(HWY_TARGET)) + (PIXNORM_WIDE_VARIANT ? "/256" : "");
+    k.target = name.c_str();
     return k;
   }();
   return &kernels;
 }
+
+const RowKernels* GetWideKernels() {
+#if PIXNORM_WIDE_VARIANT
+  static const RowKernels kernels = [] {
+    RowKernels k = MakeKernels();
+    k.flat = FlatWide;
+    k.planar = PlanarWide;
+    k.interleave = InterleaveWide;
+    k.planar_narrow = PlanarNarrowWide;
+    static const std::string name = std::string(hwy::TargetName(HWY_TARGET)) + "/512";
+    k.target = name.c_str();
+    return k;
+  }();
+  return &kernels;
+#else
+  return nullptr;
+#endif
+}
+#undef PIXNORM_WIDE_VARIANT
 #endif  // HWY_TARGET == HWY_SCALAR
 
 }  // namespace HWY_NAMESPACE
@@ -68,10 +102,13 @@ namespace pixnorm {
 
 #if defined(__arm__)
 const RowKernels* highway_kernels() { return HWY_STATIC_DISPATCH(GetKernels)(); }
+const RowKernels* highway_wide_kernels() { return HWY_STATIC_DISPATCH(GetWideKernels)(); }
 const char* highway_targets() { return hwy::TargetName(HWY_STATIC_TARGET); }
 #else
 HWY_EXPORT(GetKernels);
+HWY_EXPORT(GetWideKernels);
 const RowKernels* highway_kernels() { return HWY_DYNAMIC_DISPATCH(GetKernels)(); }
+const RowKernels* highway_wide_kernels() { return HWY_DYNAMIC_DISPATCH(GetWideKernels)(); }
 const char* highway_targets() {
   thread_local char names[256];
   names[0] = '\0';

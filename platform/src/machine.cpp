@@ -28,6 +28,13 @@ CpuFeatures detect_cpu() {
   // AVX-VNNI: CPUID leaf 7, subleaf 1, EAX bit 4 (clang 14's __builtin_cpu_supports has no name for it).
   unsigned a = 0, b = 0, c = 0, d = 0;
   f.avxvnni = f.avx2 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1) != 0;
+  char vendor[13] = {0};
+  if (__get_cpuid(0, &a, &b, &c, &d)) {
+    std::memcpy(vendor, &b, 4);
+    std::memcpy(vendor + 4, &d, 4);
+    std::memcpy(vendor + 8, &c, 4);
+  }
+  f.amd = std::strcmp(vendor, "AuthenticAMD") == 0 || std::strcmp(vendor, "HygonGenuine") == 0;
 #endif
   return f;
 }
@@ -48,11 +55,23 @@ EnvOverrides env_overrides() {
     const unsigned long long x = std::strtoull(v, &end, 10);
     if (*end == '\0' && x >= 1 && v[0] != '-') e.min_band_pixels = static_cast<size_t>(x);
   }
+  v = std::getenv("PIXNORM_VARIANT");
+  e.variant = -1;
+  e.variant_text = v;
+  if (v != nullptr && *v != '\0' && std::strcmp(v, "auto") != 0) {
+    e.variant = std::strcmp(v, "measure") == 0 ? PIXNORM_VARIANT_MEASURE
+                : std::strcmp(v, "256") == 0   ? PIXNORM_VARIANT_256
+                : std::strcmp(v, "512") == 0   ? PIXNORM_VARIANT_512
+                                               : -2;
+  }
   return e;
 }
 
+int preferred_variant() { return cpu_features().amd ? PIXNORM_VARIANT_512 : PIXNORM_VARIANT_256; }
+
 #if !PIXNORM_HAVE_HIGHWAY
 const RowKernels* highway_kernels() { return nullptr; }
+const RowKernels* highway_wide_kernels() { return nullptr; }
 const char* highway_targets() { return ""; }
 #endif
 
@@ -90,11 +109,11 @@ const char* xsimd_target() {
 #endif
 }
 
-const RowKernels* kernels_for_backend(int backend) {
+const RowKernels* kernels_for_backend(int backend, bool wide) {
   switch (backend) {
-    case PIXNORM_BACKEND_SCALAR: return scalar_kernels();
-    case PIXNORM_BACKEND_HIGHWAY: return highway_kernels();
-    case PIXNORM_BACKEND_XSIMD: return xsimd_kernels();
+    case PIXNORM_BACKEND_SCALAR: return wide ? nullptr : scalar_kernels();
+    case PIXNORM_BACKEND_HIGHWAY: return wide ? highway_wide_kernels() : highway_kernels();
+    case PIXNORM_BACKEND_XSIMD: return wide ? nullptr : xsimd_kernels();
     default: return nullptr;
   }
 }

@@ -14,6 +14,7 @@ struct CpuFeatures {
   bool sse41, avx2, avx512f, avx512bw;
   bool avx512vnni;  // AVX-512 VNNI
   bool avxvnni;     // AVX-VNNI (VEX-encoded, 256 bits)
+  bool amd;         // vendor AuthenticAMD (or HygonGenuine)
 };
 // Detected on the first call, then the same for the life of the process.
 const CpuFeatures& cpu_features();
@@ -24,8 +25,17 @@ const CpuFeatures& cpu_features();
 struct EnvOverrides {
   bool force_scalar;       // PIXNORM_FORCE_SCALAR set, not empty and not "0"
   size_t min_band_pixels;  // PIXNORM_MIN_BAND_PIXELS as a decimal >= 1; 0 when unset or not one
+  // PIXNORM_VARIANT: -1 unset or empty (or "auto"), -2 not a variant's name (variant_text holds
+  // it), else a pixnorm_variant value (measure, 256, 512).
+  int variant;
+  const char* variant_text;
 };
 EnvOverrides env_overrides();
+
+// The kernel variant this CPU prefers when the plan and the environment leave it open
+// (pixnorm_variant): PIXNORM_VARIANT_512 on AMD CPUs, whose AVX-512 stores measured faster at
+// 512 bits, PIXNORM_VARIANT_256 elsewhere (an Intel CPU measured the reverse).
+int preferred_variant();
 
 }  // namespace pixnorm
 

@@ -1,6 +1,7 @@
 // The C API's information functions: version and backends (the machine is asked in platform/).
 #include "c_enum.h"
 #include "kernels.h"
+#include "machine.h"
 #include "pixnorm/pixnorm.h"
 
 using namespace pixnorm;
@@ -39,7 +40,11 @@ const char* pixnorm_backend_targets(pixnorm_backend backend) {
 const char* pixnorm_backend_target(pixnorm_backend backend) {
   int b = enum_bits(backend);
   if (b == PIXNORM_BACKEND_AUTO) b = best_backend();
-  const RowKernels* k = kernels_for_backend(b);
+  // The variant a plan of variant AUTO gets, or the default one where that is to be measured.
+  const EnvOverrides env = env_overrides();
+  const int variant = env.variant >= 0 ? env.variant : preferred_variant();
+  const RowKernels* wide = variant == PIXNORM_VARIANT_512 ? kernels_for_backend(b, true) : nullptr;
+  const RowKernels* k = wide != nullptr ? wide : kernels_for_backend(b);
   return k ? k->target : "";
 }
 

@@ -7,6 +7,7 @@
 #include "band_pool.h"
 #include "c_enum.h"
 #include "error.h"
+#include "machine.h"
 #include "plan.h"
 #include "wide_math.h"
 
@@ -95,6 +96,8 @@ pixnorm_status validate_desc(const pixnorm_plan_desc* d) {
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown mode %d", enum_bits(d->mode));
   if (static_cast<unsigned>(enum_bits(d->backend)) > PIXNORM_BACKEND_XSIMD)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown backend %d", enum_bits(d->backend));
+  if (static_cast<unsigned>(enum_bits(d->variant)) > PIXNORM_VARIANT_512)
+    return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: unknown kernel variant %d", enum_bits(d->variant));
   if (d->width == 0 || d->height == 0)
     return fail(PIXNORM_ERROR_INVALID_ARGUMENT, "plan: image size %ux%u is empty", d->width, d->height);
   if (d->width > PIXNORM_MAX_DIMENSION || d->height > PIXNORM_MAX_DIMENSION ||
@@ -232,8 +235,10 @@ pixnorm_status plan_buffers(pixnorm_plan* p, bool resample) {
   return PIXNORM_OK;
 }
 
-// The backend asked for (AUTO resolved now) and its kernels.
-pixnorm_status choose_backend(pixnorm_plan* p) {
+// The backend asked for (AUTO resolved now) and its kernels in the variant asked for: the
+// description's, else PIXNORM_VARIANT's, else the CPU's preference. A target with one variant
+// runs it whatever the choice; *measure is set when the variants are to be timed (measure_variant).
+pixnorm_status choose_backend(pixnorm_plan* p, bool* measure) {
   p->backend = p->desc.backend == PIXNORM_BACKEND_AUTO ? pixnorm_backend_default() : p->desc.backend;
   p->kernels = kernels_for_backend(enum_bits(p->backend));
   if (p->kernels == nullptr)
@@ -241,7 +246,38 @@ pixnorm_status choose_backend(pixnorm_plan* p) {
                 p->backend == PIXNORM_BACKEND_XSIMD && pixnorm_backend_targets(PIXNORM_BACKEND_XSIMD)[0] == '\0'
                     ? "not compiled in or not supported by this CPU"
                     : "not available in this build");
+  int variant = enum_bits(p->desc.variant);
+  if (variant == PIXNORM_VARIANT_AUTO) {
+    const EnvOverrides env = env_overrides();
+    if (env.variant == -2)
+      return fail(PIXNORM_ERROR_INVALID_ARGUMENT,
+                  "plan: environment variable PIXNORM_VARIANT is '%s', not a kernel variant (auto, measure, 256, 512)",
+                  env.variant_text);
+    variant = env.variant >= 0 ? env.variant : preferred_variant();
+  }
+  const RowKernels* wide = kernels_for_backend(enum_bits(p->backend), true);
+  *measure = wide != nullptr && variant == PIXNORM_VARIANT_MEASURE;
+  if (wide != nullptr && variant == PIXNORM_VARIANT_512) p->kernels = wide;
   return PIXNORM_OK;
+}
+
+// PIXNORM_VARIANT_MEASURE: the plan's normalization timed with each variant of its target, the
+// faster kept. Both give the same bytes, so the choice changes speed only.
+void measure_variant(pixnorm_plan* p) {
+  const RowKernels* variants[2] = {kernels_for_backend(enum_bits(p->backend)),
+                                   kernels_for_backend(enum_bits(p->backend), true)};
+  double best = 0;
+  const RowKernels* chosen = variants[0];
+  for (const RowKernels* k : variants) {
+    p->kernels = k;
+    const double t = time_normalize(p);
+    if (t < 0) break;  // no memory to measure with: keep the default
+    if (k == variants[0] || t < best) {
+      best = t;
+      chosen = k;
+    }
+  }
+  p->kernels = chosen;
 }
 
 // The sizes of rows and elements, and the output type's packing. Returns whether the source rows
@@ -318,7 +354,8 @@ pixnorm_status create_plan(const pixnorm_stats* stats, const pixnorm_plan_desc* 
   pixnorm_plan p;
   std::memset(&p, 0, sizeof(p));
   p.desc = *desc;
-  if ((st = choose_backend(&p)) != PIXNORM_OK) return st;
+  bool measure = false;
+  if ((st = choose_backend(&p, &measure)) != PIXNORM_OK) return st;
   const FormatRow& format = format_row(desc->format);
   const bool resample = shape_rows(&p, format);
   pixnorm_stats_values v;
@@ -347,6 +384,7 @@ pixnorm_status create_plan(const pixnorm_stats* stats, const pixnorm_plan_desc* 
     pixnorm_plan_free(plan);
     return st;
   }
+  if (measure) measure_variant(plan);
   if (desc->threads > 1) {
     plan->pool = new (std::nothrow) Pool(desc->threads, min_band_pixels_from_env());
     if (plan->pool == nullptr || !plan->pool->start()) {

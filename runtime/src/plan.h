@@ -98,6 +98,9 @@ pixnorm_status check_source(const pixnorm_plan* p, const Planes& src, const void
 void reduce_rows(const RowKernels* k, const uint8_t* pixels, size_t w, unsigned cin, bool pooled, size_t row_bytes,
                  size_t y0, size_t y1, ReduceAcc* acc);
 // One validated image into dst, with the scratch of `lease`.
+// Seconds the plan's kernels take to normalize its output rows (at most 2^18 pixels of them,
+// from synthetic bytes), the best of a few runs; -1 when out of memory. For choosing a variant.
+double time_normalize(const pixnorm_plan* p);
 void run_one(const pixnorm_plan* p, const Planes& src, void* dst, const ScratchLease& lease);
 
 }  // namespace pixnorm

@@ -107,6 +107,19 @@ using DFlat = hn::CappedTag<float, 8>;
 using DFlat = DF;
 #endif
 
+// The AVX-512 targets also build a wide variant of the kernels bound by their stores (flat,
+// planar, interleave, planar_narrow: the *Wide functions), on 512-bit vectors throughout. The
+// two variants give the same bytes; which one runs is chosen when a plan is created (the
+// machine's preference, PIXNORM_VARIANT, or a measurement: machine.cpp, plan.cpp), since the
+// faster one depends on the CPU: 256-bit measured faster on an Intel CPU (above), 512-bit on a
+// Zen-class AMD EPYC (docs/backends.md has the figures).
+#undef PIXNORM_WIDE_VARIANT
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+#define PIXNORM_WIDE_VARIANT 1
+#else
+#define PIXNORM_WIDE_VARIANT 0
+#endif
+
 // Integer statistics of one channel's bytes, kept in vectors (separate locals: SVE vectors
 // cannot be struct members) and folded into the ReduceAcc at the end.
 using D64 = hn::Repartition<uint64_t, DU8>;

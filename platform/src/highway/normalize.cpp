@@ -15,10 +15,11 @@ namespace pixnorm {
 namespace HWY_NAMESPACE {
 
 #if HWY_TARGET != HWY_SCALAR
-void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, const float* scale,
-          const float* bias, unsigned period) {
-  const DFlat df;
-  using V = hn::Vec<DFlat>;
+// Flat on vectors of D: DFlat (the default), or DF (the wide variant on AVX-512 targets).
+template <class D>
+HWY_INLINE void FlatT(D df, const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, const float* scale,
+                      const float* bias, unsigned period) {
+  using V = hn::Vec<D>;
   const size_t N = hn::Lanes(df);
   const size_t head = n >= 4 * N ? HeadToAlign(dst, 1, n, N * sizeof(float)) : 0;
   for (size_t i = 0; i < head; ++i) dst[i] = NormScalar(src[i], scale[i % period], bias[i % period]);
@@ -75,6 +76,11 @@ void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, co
     hn::StoreU(Norm(LoadBytesAsFloat(src + j + 2 * N, df), s2, b2), df, dst + j + 2 * N);
     for (size_t k = j + 3 * N; k < n; ++k) dst[k] = NormScalar(src[k], pattern[k % 3], pattern[3 * N + k % 3]);
   }
+}
+
+void Flat(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, const float* scale,
+          const float* bias, unsigned period) {
+  FlatT(DFlat(), src, n, dst, scale, bias, period);
 }
 
 template <class V8>
@@ -278,6 +284,95 @@ void Interleave(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swa
   for (; i + P <= n; i += P) InterleaveBlock(src + i * cin, cin, swap, dst + 3 * i, s0, s1, s2, b0, b1, b2);
   if (i < n) InterleaveBlock(src + (n - P) * cin, cin, swap, dst + 3 * (n - P), s0, s1, s2, b0, b1, b2);
 }
+
+#if PIXNORM_WIDE_VARIANT
+// The wide variant (common-inl.h): the same kernels on 512-bit vectors.
+void FlatWide(const uint8_t* HWY_RESTRICT src, size_t n, float* HWY_RESTRICT dst, const float* scale,
+              const float* bias, unsigned period) {
+  FlatT(DF(), src, n, dst, scale, bias, period);
+}
+
+// Planar through byte windows, 16 pixels per step: one 64-byte load from the step's first pixel,
+// whose 128-bit block j must hold pixel 4j's bytes first. With four-byte pixels it does; with
+// three-byte pixels a 32-bit lane permutation (vpermd) moves words 3j .. 3j + 3 into block j
+// (pixel 4j starts at byte 12j, a word boundary). Then one byte shuffle per plane, as in
+// PlanarWindows: about half the instructions of LoadInterleaved3/4 at this width.
+template <unsigned cin>
+HWY_INLINE void PlanarWideT(const uint8_t* HWY_RESTRICT src, size_t n, float* d0, float* d1, float* d2,
+                            const float* scale, const float* bias) {
+  const DF df;
+  const DI di;
+  const DU8 du8;
+  const DU32 du32;
+  const size_t N = hn::Lanes(df);
+  if (n < 2 * N) return scalar_kernels()->planar(src, n, cin, d0, d1, d2, scale, bias);
+  const VF s0 = hn::Set(df, scale[0]), s1 = hn::Set(df, scale[1]), s2 = hn::Set(df, scale[2]);
+  const VF b0 = hn::Set(df, bias[0]), b1 = hn::Set(df, bias[1]), b2 = hn::Set(df, bias[2]);
+  const auto x0 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][0]), x1 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][1]);
+  const auto x2 = hn::LoadDup128(du8, kPlaneShuffle[cin - 3][2]);
+  alignas(64) static constexpr int32_t kWords[16] = {0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12};
+  const auto words = hn::SetTableIndices(du32, kWords);
+  const auto step = [&](const uint8_t* HWY_RESTRICT from, size_t at) {
+    auto w = hn::LoadU(du8, from);
+    if (cin == 3) w = hn::BitCast(du8, hn::TableLookupLanes(hn::BitCast(du32, w), words));
+    hn::StoreU(Norm(hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(w, x0))), s0, b0), df, d0 + at);
+    hn::StoreU(Norm(hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(w, x1))), s1, b1), df, d1 + at);
+    hn::StoreU(Norm(hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(w, x2))), s2, b2), df, d2 + at);
+  };
+  const size_t head = HeadToAlign(d0, 1, n);
+  scalar_kernels()->planar(src, head, cin, d0, d1, d2, scale, bias);
+  window_steps(src, n, cin, N, head, 64, step);
+}
+
+void PlanarWide(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, float* d0, float* d1, float* d2,
+                const float* scale, const float* bias) {
+  if (cin == 3) return PlanarWideT<3>(src, n, d0, d1, d2, scale, bias);
+  PlanarWideT<4>(src, n, d0, d1, d2, scale, bias);
+}
+
+// NHWC from swapped or four-channel pixels on 512-bit vectors: each vector's bytes lie within
+// 32 bytes of its window (WindowTables' wide tables), moved into place by a 32-bit lane
+// permutation, then a byte shuffle (as the xsimd AVX-512 build). Three-byte pixels in order go
+// through FlatWide.
+void InterleaveWide(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, float* HWY_RESTRICT dst,
+                    const float* scale, const float* bias) {
+  if (cin == 3 && !swap) return FlatWide(src, 3 * n, dst, scale, bias, 3);
+  const DF df;
+  const DI di;
+  const DU8 du8;
+  const DU32 du32;
+  const size_t N = hn::Lanes(df);
+  if (n < 2 * N) return scalar_kernels()->interleave(src, n, cin, swap, dst, scale, bias);
+  const WindowTables& t = window_tables(N, cin, swap);
+  HWY_ALIGN float pattern[6][16];  // scale, then bias, of each lane of the three vectors
+  for (size_t k = 0; k < 3; ++k)
+    for (size_t l = 0; l < N; ++l) {
+      pattern[k][l] = scale[t.channel[k][l]];
+      pattern[3 + k][l] = bias[t.channel[k][l]];
+    }
+  const VF sc0 = hn::Load(df, pattern[0]), sc1 = hn::Load(df, pattern[1]), sc2 = hn::Load(df, pattern[2]);
+  const VF bi0 = hn::Load(df, pattern[3]), bi1 = hn::Load(df, pattern[4]), bi2 = hn::Load(df, pattern[5]);
+  const auto x0 = hn::Load(du8, t.bytes[0]), x1 = hn::Load(du8, t.bytes[1]), x2 = hn::Load(du8, t.bytes[2]);
+  const auto w0 = hn::SetTableIndices(du32, t.words[0]), w1 = hn::SetTableIndices(du32, t.words[1]);
+  const auto w2 = hn::SetTableIndices(du32, t.words[2]);
+  const hn::Half<DU8> dh;
+  const auto value = [&](const uint8_t* HWY_RESTRICT from, decltype(x0) bytes, decltype(w0) words) {
+    const auto raw = hn::BitCast(du32, hn::ZeroExtendVector(du8, hn::LoadU(dh, from)));
+    const auto placed = hn::BitCast(du8, hn::TableLookupLanes(raw, words));
+    return hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(placed, bytes)));
+  };
+  const size_t o1 = t.first[1] * cin, o2 = t.first[2] * cin;
+  const auto period = [&](const uint8_t* HWY_RESTRICT from, size_t at) {
+    float* HWY_RESTRICT to = dst + 3 * at;
+    hn::StoreU(Norm(value(from, x0, w0), sc0, bi0), df, to);
+    hn::StoreU(Norm(value(from + o1, x1, w1), sc1, bi1), df, to + N);
+    hn::StoreU(Norm(value(from + o2, x2, w2), sc2, bi2), df, to + 2 * N);
+  };
+  const size_t head = HeadToAlign(dst, 3, n);
+  scalar_kernels()->interleave(src, head, cin, swap, dst, scale, bias);
+  window_steps(src, n, cin, N, head, t.reach, period);
+}
+#endif  // PIXNORM_WIDE_VARIANT
 #endif  // HWY_TARGET != HWY_SCALAR
 
 }  // namespace HWY_NAMESPACE

@@ -145,6 +145,20 @@ typedef enum pixnorm_crop_rounding {
   PIXNORM_CROP_FLOOR = 1  /* Hugging Face's center_crop: (size - crop) // 2 */
 } pixnorm_crop_rounding;
 
+/* Kernel variants of one CPU target: the same bytes out, other instructions. Today: on x86
+ * AVX-512 targets, the vector width of the kernels bound by their stores (float conversion to
+ * NHWC and NCHW, narrow NCHW outputs), 256 or 512 bits; the faster depends on the CPU. Other
+ * targets have one variant, which any choice runs. pixnorm_plan_target names the one that runs
+ * (e.g. "AVX3/512"). */
+typedef enum pixnorm_variant {
+  PIXNORM_VARIANT_AUTO = 0,    /* the environment variable PIXNORM_VARIANT (auto, measure, 256, 512)
+                                * when set, else the CPU's preference: 512 on AMD CPUs, 256 on others */
+  PIXNORM_VARIANT_MEASURE = 1, /* each variant timed on the plan's own work when the plan is created
+                                * (a few ms at most); the faster kept */
+  PIXNORM_VARIANT_256 = 2,
+  PIXNORM_VARIANT_512 = 3
+} pixnorm_variant;
+
 typedef enum pixnorm_yuv_matrix { PIXNORM_YUV_BT601 = 0, PIXNORM_YUV_BT709 = 1 } pixnorm_yuv_matrix;
 typedef enum pixnorm_yuv_range {
   PIXNORM_YUV_LIMITED = 0, /* Y 16..235, U and V 16..240 (video, most cameras) */
@@ -295,6 +309,8 @@ typedef struct pixnorm_plan_desc {
   /* Center crop with resize_short: the crop's offset in the resized image (checked, and used,
    * only with PIXNORM_FIT_CENTER_CROP). */
   pixnorm_crop_rounding crop_rounding;
+  /* Which kernel variant runs (pixnorm_variant); default AUTO. */
+  pixnorm_variant variant;
 } pixnorm_plan_desc;
 
 /* The planes of one image. Packed formats and the Y plane use planes[0]; NV12/NV21 put the
@@ -445,7 +461,9 @@ PIXNORM_API pixnorm_backend pixnorm_backend_default(void);
 /* Space-separated CPU targets: for Highway those compiled in and supported by this CPU,
  * best first; for xsimd the one architecture compiled in; "" for scalar. */
 PIXNORM_API const char* pixnorm_backend_targets(pixnorm_backend backend);
-/* The target the backend runs now (Highway: the dispatched one). */
+/* The target the backend runs now (Highway: the dispatched one), with the kernel variant a plan
+ * of variant AUTO runs where the target has several (e.g. "AVX3/512"; with PIXNORM_VARIANT=measure,
+ * the default one). */
 PIXNORM_API const char* pixnorm_backend_target(pixnorm_backend backend);
 
 #ifdef __cplusplus
