@@ -465,17 +465,17 @@ int main(int argc, char** argv) {
         const double t = r.seconds;
         const double mpix = static_cast<double>(pixels) / t / 1e6, gbs = static_cast<double>(out_bytes) / t / 1e9;
         // The hand loops write f32 for standardize on one thread: other rows have no hand ratio.
+        const bool hand_case = r.dtype == "f32" && r.base_mode == "standardize" && r.threads == 1;
         double t_hand = 0;
         std::string hand_json;
-        if (r.dtype == "f32" && r.base_mode == "standardize" && r.threads == 1)
-          for (const Hand& h : hands)
-            if (h.layout == r.layout) {
-              t_hand = t_hand > 0 ? std::min(t_hand, h.seconds) : h.seconds;
-              char buf[96];
-              std::snprintf(buf, sizeof(buf), "%s\"%s\": %.9g", hand_json.empty() ? "" : ", ", h.loop.width,
-                            h.seconds);
-              hand_json += buf;
-            }
+        for (const Hand& h : hands)
+          if (h.layout == r.layout) {
+            if (hand_case) t_hand = t_hand > 0 ? std::min(t_hand, h.seconds) : h.seconds;
+            char buf[96];
+            std::snprintf(buf, sizeof(buf), "%s\"%s\": %.9g", hand_json.empty() ? "" : ", ", h.loop.width,
+                          h.seconds);
+            hand_json += buf;
+          }
         double t_f32 = 0;
         if (r.dtype != "f32")
           for (const Row& other : rows)
