@@ -252,11 +252,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const StoreLoops floor = store_loops();
+  const StoreLoops plain = store_loops();
   uint64_t store_value = 0;  // changes on every call, so that no compiler turns the loop into a memset
   if (o.json) {
     std::printf("{\"version\": \"%s\", \"store_width\": \"%s\", \"results\": [\n", pixnorm_version(),
-                floor.width);
+                plain.width);
   } else if (!o.sizes.empty()) {
     std::printf("pixnorm %s benchmark: median of %d repetitions; x_memset, x_memcpy, x_store: time over that of\n"
                 "a memset, a memcpy, a plain %s store loop of the f32 output bytes in the same run (the faster of\n"
@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
                 "for the format and layout (f32 standardize, one thread; '-': none); x_f32: over the same\n"
                 "backend's f32 time; 'xN': N threads; opencv/blob*: blobFromImage (scale and mean, no std);\n"
                 "opencv/chain: convertTo, subtract, divide (and split for nchw)\n",
-                pixnorm_version(), o.reps, floor.width);
+                pixnorm_version(), o.reps, plain.width);
     std::printf("%-16s %-6s %-5s %-10s %-19s %10s %9s %7s %8s %8s %7s %7s %7s\n", "backend", "format", "layout",
                 "size", "mode", "time_us", "Mpix/s", "GB/s", "x_memset", "x_memcpy", "x_store", "x_hand", "x_f32");
   }
@@ -300,13 +300,13 @@ int main(int argc, char** argv) {
       };
       auto time_store = [&] {
         return median_seconds(o, [&] {
-          floor.store(out.data(), out_bytes, ++store_value);
+          plain.store(out.data(), out_bytes, ++store_value);
           asm volatile("" ::"r"(out.data()) : "memory");
         });
       };
       auto time_copy = [&] {
         return median_seconds(o, [&] {
-          floor.copy(out.data(), copy_src.data(), out_bytes);
+          plain.copy(out.data(), copy_src.data(), out_bytes);
           asm volatile("" ::"r"(out.data()) : "memory");
         });
       };
@@ -520,8 +520,8 @@ int main(int argc, char** argv) {
         std::printf("%-16s %-6s %-5s %ux%-6u memset %.1f us (%.2f GB/s), memcpy %.1f us, store/%s %.1f us, copy/%s "
                     "%.1f us",
                     "reference", fmt.c_str(), "", sz.first, sz.second, t_memset * 1e6,
-                    static_cast<double>(out_bytes) / t_memset / 1e9, t_memcpy * 1e6, floor.width, t_store * 1e6,
-                    floor.width, t_copy * 1e6);
+                    static_cast<double>(out_bytes) / t_memset / 1e9, t_memcpy * 1e6, plain.width, t_store * 1e6,
+                    plain.width, t_copy * 1e6);
         for (const Hand& h : hands) std::printf(", hand/%s %s %.1f us", h.loop.width, h.layout.c_str(), h.seconds * 1e6);
         std::printf("\n");
       }

@@ -17,9 +17,11 @@ namespace bench {
 
 struct StoreLoops {
   const char* width;  // "AVX-512", "AVX2", "SSE2", "NEON" or "scalar"
-  // Writes `bytes` bytes at dst (any alignment) with copies of `value`, 4 vectors per iteration.
+  // Writes `bytes` bytes at dst (any alignment) with copies of `value`, 4 vectors per iteration;
+  // after one unaligned vector the stores are aligned, as a tuned loop would make them.
   void (*store)(void* dst, size_t bytes, uint64_t value);
-  // Copies `bytes` bytes from src to dst (any alignment), 4 vector loads and stores per iteration.
+  // Copies `bytes` bytes from src to dst (any alignment), 4 vector loads and stores per iteration,
+  // stores aligned as above.
   void (*copy)(void* dst, const void* src, size_t bytes);
 };
 
