@@ -1,6 +1,9 @@
 // Throughput of pixnorm plans per backend and CPU target, against a memset and a memcpy of
 // the same output bytes timed in the same run (absolute times on shared machines are noise;
-// the ratios are what to compare).
+// the ratios are what to compare), and against floors that glibc cannot flatter (floor.h): a
+// plain vector store loop and copy loop of the same bytes at the CPU's widest vector width, and
+// hand-written AVX2 / AVX-512 conversions of RGB8 and GRAY8 to float32, checked byte for byte
+// against the plan's output before they are timed.
 //
 //   pixnorm_bench [--quick] [--json] [--reps N] [--sizes 224x224,1920x1080]
 //                 [--modes standardize,sample-standardize] [--layouts nchw,nhwc]
@@ -24,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "floor.h"
 #include "frames.h"
 #include "kernels.h"
 #include "pixnorm/pixnorm.h"
@@ -123,13 +127,24 @@ bool parse_format(const std::string& s, pixnorm_format* f, unsigned* bpp) {
                "                     [--layouts nchw,nhwc] [--formats gray8,rgb8,bgr8,rgba8,bgra8] [--threads 1,2]\n"
                "                     [--dtypes f32,int8,uint8,f16] [--frames | --no-frames] [--frame-sizes WxH,...]\n"
                "Times every backend and CPU target on the same data and prints, per case, the median time,\n"
-               "megapixels per second, output GB/s, and the ratio to a memset and a memcpy of the output bytes\n"
-               "measured in the same run (1.00 = as fast as writing the output at all).\n"
+               "megapixels per second, output GB/s, and ratios of its time to references timed in the same run\n"
+               "(the faster of a timing before and one after each size and format's cases):\n"
+               "  x_memset, x_memcpy  a glibc memset, memcpy of the output bytes (1.00 = as fast as writing\n"
+               "                      the output at all; memset may be 'rep stosb', slower than a store loop)\n"
+               "  x_store             a plain vector store loop of the same bytes, 4 stores per iteration, at\n"
+               "                      the widest width this CPU runs (AVX-512, AVX2, SSE2, NEON or scalar);\n"
+               "                      the reference line also gives a copy loop of the same width\n"
+               "  x_hand              the fastest hand-written loop (AVX-512 F+BW, AVX2) this CPU runs for the\n"
+               "                      format and layout: rgb8 and gray8, f32, standardize, one thread ('-':\n"
+               "                      none); each is checked against the plan's output before it is timed\n"
+               "  x_f32               narrow dtypes: the same backend's f32 time for the same case ('-': f32\n"
+               "                      not among --dtypes)\n"
                "defaults: --reps 11 --sizes 224x224,1920x1080 --modes standardize,sample-standardize\n"
                "          --layouts nchw,nhwc --formats rgb8 --threads 1; --quick: 3 reps, 224x224 only\n"
                "Threads > 1 split each run into row bands (desc.threads); other rows are one thread.\n"
                "--dtypes (default f32): other output types show as mode:dtype (int8: quantization scale\n"
-               "0.0186, zero point -14; uint8: 0.0186, 114); their ratios stay against the f32 output's bytes.\n"
+               "0.0186, zero point -14; uint8: 0.0186, 114); x_memset, x_memcpy and x_store stay against the\n"
+               "f32 output's bytes, x_f32 gives the ratio to the f32 output.\n"
                "Second section, camera frame to model input: RGB8 and NV12 frames (--frame-sizes, default\n"
                "640x480,1920x1080) resized (bilinear) and normalized into 224x224 NCHW f32, int8 and f16 in one\n"
                "pass, one thread, against OpenCV's resize alone (x_resize) and the same backend's f32 (x_f32).\n"
@@ -237,16 +252,21 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  const StoreLoops plain = store_loops();
+  uint64_t store_value = 0;  // changes on every call, so that no compiler turns the loop into a memset
   if (o.json) {
-    std::printf("{\"version\": \"%s\", \"results\": [\n", pixnorm_version());
+    std::printf("{\"version\": \"%s\", \"store_width\": \"%s\", \"results\": [\n", pixnorm_version(),
+                plain.width);
   } else if (!o.sizes.empty()) {
-    std::printf("pixnorm %s benchmark: median of %d repetitions; x_memset, x_memcpy: time over that of a memset,\n"
-                "a memcpy of the output bytes in the same run (the faster of two timings); 'xN': N threads;\n"
-                "opencv/blob*: blobFromImage (scale and mean, no std); opencv/chain: convertTo, subtract, divide\n"
-                "(and split for nchw)\n",
-                pixnorm_version(), o.reps);
-    std::printf("%-16s %-6s %-5s %-10s %-19s %10s %9s %7s %7s %7s\n", "backend", "format", "layout", "size", "mode",
-                "time_us", "Mpix/s", "GB/s", "x_memset", "x_memcpy");
+    std::printf("pixnorm %s benchmark: median of %d repetitions; x_memset, x_memcpy, x_store: time over that of\n"
+                "a memset, a memcpy, a plain %s store loop of the f32 output bytes in the same run (the faster of\n"
+                "two timings; narrow dtypes too against the f32 bytes); x_hand: over the fastest hand-written loop\n"
+                "for the format and layout (f32 standardize, one thread; '-': none); x_f32: over the same\n"
+                "backend's f32 time; 'xN': N threads; opencv/blob*: blobFromImage (scale and mean, no std);\n"
+                "opencv/chain: convertTo, subtract, divide (and split for nchw)\n",
+                pixnorm_version(), o.reps, plain.width);
+    std::printf("%-16s %-6s %-5s %-10s %-19s %10s %9s %7s %8s %8s %7s %7s %7s\n", "backend", "format", "layout",
+                "size", "mode", "time_us", "Mpix/s", "GB/s", "x_memset", "x_memcpy", "x_store", "x_hand", "x_f32");
   }
   bool first = true;
   for (const auto& sz : o.sizes) {
@@ -278,10 +298,87 @@ int main(int argc, char** argv) {
           asm volatile("" ::"r"(out.data()) : "memory");
         });
       };
-      double t_memset = time_memset(), t_memcpy = time_memcpy();
+      auto time_store = [&] {
+        return median_seconds(o, [&] {
+          plain.store(out.data(), out_bytes, ++store_value);
+          asm volatile("" ::"r"(out.data()) : "memory");
+        });
+      };
+      auto time_copy = [&] {
+        return median_seconds(o, [&] {
+          plain.copy(out.data(), copy_src.data(), out_bytes);
+          asm volatile("" ::"r"(out.data()) : "memory");
+        });
+      };
+      // Hand-written f32 conversions of this format, per layout, checked against a plan's output
+      // (its folded scale and bias, one thread, standardize) before anything is timed.
+      struct Hand {
+        std::string layout;
+        HandLoop loop;
+        float scale[PIXNORM_MAX_CHANNELS], bias[PIXNORM_MAX_CHANNELS];
+        double seconds;
+      };
+      std::vector<Hand> hands;
+      if (f == PIXNORM_FORMAT_RGB8 || f == PIXNORM_FORMAT_GRAY8) {
+        for (const auto& layout : o.layouts) {
+          const bool nchw = layout != "nhwc";
+          const std::vector<HandLoop> loops = hand_loops(cout, nchw);
+          if (loops.empty()) continue;
+          pixnorm_plan_desc d;
+          pixnorm_plan_desc_init(&d);
+          d.format = f;
+          d.width = sz.first;
+          d.height = sz.second;
+          d.layout = nchw ? PIXNORM_LAYOUT_NCHW : PIXNORM_LAYOUT_NHWC;
+          d.mode = PIXNORM_MODE_STANDARDIZE;
+          d.backend = PIXNORM_BACKEND_SCALAR;
+          pixnorm_plan* plan = nullptr;
+          float scale[PIXNORM_MAX_CHANNELS], bias[PIXNORM_MAX_CHANNELS];
+          if (pixnorm_plan_create(f == PIXNORM_FORMAT_GRAY8 ? gray_stats : stats, &d, &plan) != PIXNORM_OK ||
+              pixnorm_plan_get_params(plan, scale, bias) != PIXNORM_OK) {
+            std::fprintf(stderr, "pixnorm_bench: hand-loop reference plan (%s %s): %s\n", fmt.c_str(),
+                         layout.c_str(), pixnorm_last_error());
+            pixnorm_plan_free(plan);
+            return 1;
+          }
+          std::vector<float> expect(out.size());
+          pixnorm_plan_run(plan, src.data(), size_t(sz.first) * bpp, expect.data());
+          pixnorm_plan_free(plan);
+          for (const HandLoop& h : loops) {
+            std::fill(out.begin(), out.end(), -1.0f);
+            h.fn(src.data(), pixels, out.data(), scale, bias);
+            if (std::memcmp(out.data(), expect.data(), out_bytes) != 0) {
+              size_t i = 0;
+              while (std::memcmp(&out[i], &expect[i], sizeof(float)) == 0) ++i;
+              std::fprintf(stderr,
+                           "pixnorm_bench: hand-written %s loop (%s to f32 %s, %ux%u) differs from the plan's "
+                           "output at element %zu: %.9g, plan %.9g\n",
+                           h.width, fmt.c_str(), layout.c_str(), sz.first, sz.second, i, out[i], expect[i]);
+              return 1;
+            }
+            Hand entry{layout, h, {}, {}, 0.0};
+            std::copy(scale, scale + PIXNORM_MAX_CHANNELS, entry.scale);
+            std::copy(bias, bias + PIXNORM_MAX_CHANNELS, entry.bias);
+            hands.push_back(entry);
+          }
+        }
+      }
+      auto time_hands = [&] {
+        for (Hand& h : hands) {
+          const double t = median_seconds(o, [&] {
+            h.loop.fn(src.data(), pixels, out.data(), h.scale, h.bias);
+            asm volatile("" ::"r"(out.data()) : "memory");
+          });
+          h.seconds = h.seconds > 0 ? std::min(h.seconds, t) : t;
+        }
+      };
+      double t_memset = time_memset(), t_memcpy = time_memcpy(), t_store = time_store(), t_copy = time_copy();
+      time_hands();
       struct Row {
         std::string backend, layout, mode;
         double seconds;
+        std::string key, base_mode, dtype;  // key: the backend and target timed, and the threads
+        unsigned threads;
       };
       std::vector<Row> rows;
       for (const auto& mode_name : o.modes) {
@@ -318,7 +415,8 @@ int main(int argc, char** argv) {
               asm volatile("" ::"r"(out.data()) : "memory");
             });
             pixnorm_plan_free(plan);
-            rows.push_back({ran, layout, dtype == "f32" ? mode_name : mode_name + ":" + dtype, t});
+            rows.push_back({ran, layout, dtype == "f32" ? mode_name : mode_name + ":" + dtype, t,
+                            b.name + " x" + std::to_string(threads), mode_name, dtype, threads});
           }
           }
           }
@@ -351,34 +449,83 @@ int main(int argc, char** argv) {
                cv::divide(f32, stdev, f32);
              }},
         };
-        for (const auto& peer : peers) rows.push_back({peer.name, peer.layout, "standardize", median_seconds(o, peer.fn)});
+        for (const auto& peer : peers)
+          rows.push_back({peer.name, peer.layout, "standardize", median_seconds(o, peer.fn), peer.name, "standardize",
+                          "f32", 1});
       }
 #endif
       t_memset = std::min(t_memset, time_memset());
       t_memcpy = std::min(t_memcpy, time_memcpy());
+      t_store = std::min(t_store, time_store());
+      t_copy = std::min(t_copy, time_copy());
+      time_hands();
       char size_s[32];
       std::snprintf(size_s, sizeof(size_s), "%ux%u", sz.first, sz.second);
       for (const Row& r : rows) {
         const double t = r.seconds;
         const double mpix = static_cast<double>(pixels) / t / 1e6, gbs = static_cast<double>(out_bytes) / t / 1e9;
+        // The hand loops write f32 for standardize on one thread: other rows have no hand ratio.
+        const bool hand_case = r.dtype == "f32" && r.base_mode == "standardize" && r.threads == 1;
+        double t_hand = 0;
+        std::string hand_json;
+        for (const Hand& h : hands)
+          if (h.layout == r.layout) {
+            if (hand_case) t_hand = t_hand > 0 ? std::min(t_hand, h.seconds) : h.seconds;
+            char buf[96];
+            std::snprintf(buf, sizeof(buf), "%s\"%s\": %.9g", hand_json.empty() ? "" : ", ", h.loop.width,
+                          h.seconds);
+            hand_json += buf;
+          }
+        double t_f32 = 0;
+        if (r.dtype != "f32")
+          for (const Row& other : rows)
+            if (other.dtype == "f32" && other.key == r.key && other.layout == r.layout &&
+                other.base_mode == r.base_mode)
+              t_f32 = other.seconds;
+        auto ratio = [](double t, double ref, char* buf, size_t n, const char* none) {
+          if (ref > 0)
+            std::snprintf(buf, n, "%.4f", t / ref);
+          else
+            std::snprintf(buf, n, "%s", none);
+          return buf;
+        };
+        char hand_s[32], f32_s[32];
         if (o.json) {
           std::printf(
               "%s  {\"backend\": \"%s\", \"format\": \"%s\", \"layout\": \"%s\", \"width\": %u, \"height\": %u, "
-              "\"mode\": \"%s\", \"seconds\": %.9g, \"mpix_per_s\": %.6g, \"gb_per_s\": %.6g, "
-              "\"memset_seconds\": %.9g, \"memcpy_seconds\": %.9g, \"ratio_memset\": %.4f, \"ratio_memcpy\": %.4f}",
+              "\"mode\": \"%s\", \"dtype\": \"%s\", \"seconds\": %.9g, \"mpix_per_s\": %.6g, \"gb_per_s\": %.6g, "
+              "\"memset_seconds\": %.9g, \"memcpy_seconds\": %.9g, \"store_seconds\": %.9g, "
+              "\"copy_seconds\": %.9g, \"hand_seconds\": {%s}, \"ratio_memset\": %.4f, \"ratio_memcpy\": %.4f, "
+              "\"ratio_store\": %.4f, \"ratio_copy\": %.4f, \"ratio_hand\": %s, \"ratio_f32\": %s}",
               first ? "" : ",\n", r.backend.c_str(), fmt.c_str(), r.layout.c_str(), sz.first, sz.second,
-              r.mode.c_str(), t, mpix, gbs, t_memset, t_memcpy, t / t_memset, t / t_memcpy);
+              r.mode.c_str(), r.dtype.c_str(), t, mpix, gbs, t_memset, t_memcpy, t_store, t_copy, hand_json.c_str(),
+              t / t_memset, t / t_memcpy, t / t_store, t / t_copy, ratio(t, t_hand, hand_s, sizeof(hand_s), "null"),
+              ratio(t, t_f32, f32_s, sizeof(f32_s), "null"));
         } else {
-          std::printf("%-16s %-6s %-5s %-10s %-19s %10.1f %9.1f %7.2f %7.2f %7.2f\n", r.backend.c_str(), fmt.c_str(),
-                      r.layout.c_str(), size_s, r.mode.c_str(), t * 1e6, mpix, gbs, t / t_memset, t / t_memcpy);
+          auto cell = [](double t, double ref, char* buf, size_t n) {
+            if (ref > 0)
+              std::snprintf(buf, n, "%.2f", t / ref);
+            else
+              std::snprintf(buf, n, "-");
+            return buf;
+          };
+          std::printf("%-16s %-6s %-5s %-10s %-19s %10.1f %9.1f %7.2f %8.2f %8.2f %7.2f %7s %7s\n", r.backend.c_str(),
+                      fmt.c_str(), r.layout.c_str(), size_s, r.mode.c_str(), t * 1e6, mpix, gbs, t / t_memset,
+                      t / t_memcpy, t / t_store, cell(t, t_hand, hand_s, sizeof(hand_s)),
+                      cell(t, t_f32, f32_s, sizeof(f32_s)));
         }
         first = false;
       }
+      if (!o.json) {
+        std::printf("%-16s %-6s %-5s %ux%-6u memset %.1f us (%.2f GB/s), memcpy %.1f us, store/%s %.1f us, copy/%s "
+                    "%.1f us",
+                    "reference", fmt.c_str(), "", sz.first, sz.second, t_memset * 1e6,
+                    static_cast<double>(out_bytes) / t_memset / 1e9, t_memcpy * 1e6, plain.width, t_store * 1e6,
+                    plain.width, t_copy * 1e6);
+        for (const Hand& h : hands) std::printf(", hand/%s %s %.1f us", h.loop.width, h.layout.c_str(), h.seconds * 1e6);
+        std::printf("\n");
+      }
       std::fflush(stdout);
-      if (!o.json)
-        std::printf("%-16s %-6s %-5s %ux%-6u memset %.1f us (%.2f GB/s), memcpy %.1f us\n", "reference", fmt.c_str(),
-                    "", sz.first, sz.second, t_memset * 1e6, static_cast<double>(out_bytes) / t_memset / 1e9,
-                    t_memcpy * 1e6);
     }
   }
   int rc = 0;
