@@ -51,7 +51,16 @@ std::vector<Backend> backends() {
 #else
   for (int64_t t : hwy::SupportedAndGeneratedTargets()) {
     if (t == HWY_SCALAR) continue;  // that target is the scalar backend
-    out.push_back({std::string("highway/") + hwy::TargetName(t), PIXNORM_BACKEND_HIGHWAY, t});
+    hwy::SetSupportedTargetsForTest(t);
+    const bool variants = pixnorm::highway_wide_kernels() != nullptr;
+    hwy::SetSupportedTargetsForTest(0);
+    const std::string name = std::string("highway/") + hwy::TargetName(t);
+    if (!variants) {
+      out.push_back({name, PIXNORM_BACKEND_HIGHWAY, t});
+      continue;
+    }
+    out.push_back({name + "/256", PIXNORM_BACKEND_HIGHWAY, t, PIXNORM_VARIANT_256});
+    out.push_back({name + "/512", PIXNORM_BACKEND_HIGHWAY, t, PIXNORM_VARIANT_512});
   }
 #endif
 #endif
@@ -67,6 +76,7 @@ pixnorm_status create_plan(const Backend& b, const pixnorm_stats* stats, const p
 #endif
   pixnorm_plan_desc desc = d;
   desc.backend = b.id;
+  if (b.variant != PIXNORM_VARIANT_AUTO) desc.variant = b.variant;
   const pixnorm_status st = pixnorm_plan_create(stats, &desc, plan);
 #if PIXNORM_HAVE_HIGHWAY && !defined(__arm__)
   hwy::SetSupportedTargetsForTest(0);

@@ -60,6 +60,7 @@ struct Backend {
   std::string name;
   pixnorm_backend id;
   int64_t hwy_target;
+  pixnorm_variant variant = PIXNORM_VARIANT_AUTO;  // a target with several: each is a row
 };
 
 // Every backend, and every Highway target this CPU supports.

@@ -283,7 +283,10 @@ std::vector<Target> targets() {
   for (int64_t t : hwy::SupportedAndGeneratedTargets()) {
     if (t == HWY_SCALAR) continue;  // that target is the scalar backend
     hwy::SetSupportedTargetsForTest(t);
-    out.push_back({std::string("highway/") + hwy::TargetName(t), t, pixnorm::highway_kernels()});
+    const RowKernels* k = pixnorm::highway_kernels();
+    out.push_back({std::string("highway/") + k->target, t, k});
+    if (const RowKernels* wide = pixnorm::highway_wide_kernels())  // the target's other variant
+      out.push_back({std::string("highway/") + wide->target, t, wide});
   }
   hwy::SetSupportedTargetsForTest(0);
 #endif

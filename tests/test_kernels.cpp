@@ -23,7 +23,8 @@ namespace {
 std::vector<size_t> lengths() {
   std::vector<size_t> v;
   for (size_t n = 0; n <= 260; ++n) v.push_back(n);
-  for (size_t n : {511u, 512u, 513u, 1000u, 4099u}) v.push_back(n);
+  // 1024 and up: the narrow kernels' byte tables (AVX-512 VBMI), whole blocks and tails.
+  for (size_t n : {511u, 512u, 513u, 1000u, 1024u, 1087u, 3072u, 3135u, 4099u}) v.push_back(n);
   return v;
 }
 
@@ -492,8 +493,24 @@ TEST_CASE("kernels: the scalar reduce stays exact past the 32-bit partial sums")
 void pixnorm_test::check_flat(const Backend& b) { flat_cases(b); }
 void pixnorm_test::check_planar(const Backend& b) { planar_cases(b); }
 void pixnorm_test::check_interleave(const Backend& b) { interleave_cases(b); }
-void pixnorm_test::check_flat_narrow(const Backend& b) { narrow_cases(b, true); }
-void pixnorm_test::check_planar_narrow(const Backend& b) { narrow_cases(b, false); }
+namespace {
+struct LutScope {  // the narrow kernels' byte tables off (where the CPU has them) for a scope
+  explicit LutScope(bool on) { set_lut_enabled(on); }
+  ~LutScope() { set_lut_enabled(true); }
+};
+}  // namespace
+
+// Both paths of the narrow kernels on CPUs with AVX-512 VBMI: byte tables, then arithmetic.
+void pixnorm_test::check_flat_narrow(const Backend& b) {
+  narrow_cases(b, true);
+  const LutScope off(false);
+  narrow_cases(b, true);
+}
+void pixnorm_test::check_planar_narrow(const Backend& b) {
+  narrow_cases(b, false);
+  const LutScope off(false);
+  narrow_cases(b, false);
+}
 void pixnorm_test::check_reduce(const Backend& b) {
   reduce_cases(b);
   reduce_big_cases(b);

@@ -228,6 +228,19 @@ size_t reduce_vnni(unsigned bits, bool pooled4, const uint8_t* p, size_t nbytes,
 // Tests turn the VNNI path off to check the other one on CPUs that have VNNI (default on).
 void set_vnni_enabled(bool enabled);
 
+// INT8/UINT8 outputs through byte tables (narrow_lut.cpp), for the Highway AVX-512 targets'
+// narrow kernels: on CPUs with AVX-512 VBMI, tables[c][x] being the output of byte x in channel
+// c (filled by the caller with its own kernel), writes the outputs of the whole blocks of 64
+// pixels (planar: n pixels of cin = 3 or 4 bytes to three planes; flat: n elements, period 1 or
+// 3, as flat_narrow) and returns how many it wrote: pixels (planar) or elements (flat); 0 without
+// VBMI.
+size_t lut_planar_narrow(const uint8_t* src, size_t n, unsigned cin, uint8_t* d0, uint8_t* d1, uint8_t* d2,
+                         const uint8_t (*tables)[256]);
+size_t lut_flat_narrow(const uint8_t* src, size_t n, uint8_t* dst, const uint8_t (*tables)[256], unsigned period);
+bool lut_available();
+// Tests turn the tables off to check the arithmetic path on CPUs with VBMI (default on).
+void set_lut_enabled(bool enabled);
+
 // Whether fused narrow kernels may round INT8/UINT8 output by one addition: every
 // float(x) * scale[c] + bias[c] (x in 0..255, c < channels) lies within +-2^22.
 bool narrow_fits(const float* scale, const float* bias, unsigned channels);

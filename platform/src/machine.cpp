@@ -25,6 +25,7 @@ CpuFeatures detect_cpu() {
   f.avx512f = __builtin_cpu_supports("avx512f");
   f.avx512bw = __builtin_cpu_supports("avx512bw");
   f.avx512vnni = __builtin_cpu_supports("avx512vnni");
+  f.avx512vbmi = f.avx512bw && __builtin_cpu_supports("avx512vbmi");
   // AVX-VNNI: CPUID leaf 7, subleaf 1, EAX bit 4 (clang 14's __builtin_cpu_supports has no name for it).
   unsigned a = 0, b = 0, c = 0, d = 0;
   f.avxvnni = f.avx2 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1) != 0;

@@ -13,6 +13,7 @@ namespace pixnorm {
 struct CpuFeatures {
   bool sse41, avx2, avx512f, avx512bw;
   bool avx512vnni;  // AVX-512 VNNI
+  bool avx512vbmi;  // AVX-512 VBMI (byte permutations)
   bool avxvnni;     // AVX-VNNI (VEX-encoded, 256 bits)
   bool amd;         // vendor AuthenticAMD (or HygonGenuine)
 };

@@ -261,11 +261,53 @@ void PlanarNarrowWindows(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* d0,
 #endif
 
 const RowKernels* GetKernels();
+void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const float* scale,
+                const float* bias, unsigned period, const PackParams* pp);
+
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+// INT8/UINT8 through byte tables where the CPU has AVX-512 VBMI (lut_planar_narrow in kernels.h),
+// for rows long enough to pay for filling them (256 outputs per channel, by this target's own
+// FlatNarrow: the same bytes as the arithmetic path by construction).
+constexpr size_t kLutMinPixels = 1024;
+
+HWY_INLINE bool FillTables(unsigned channels, const float* scale, const float* bias, const PackParams* pp,
+                           uint8_t (*tables)[256]) {
+  if (pp->dtype == PIXNORM_DTYPE_F16 || !lut_available()) return false;
+  HWY_ALIGN static const struct Bytes {
+    uint8_t b[256];
+    Bytes() {
+      for (unsigned i = 0; i < 256; ++i) b[i] = static_cast<uint8_t>(i);
+    }
+  } kBytes;
+  for (unsigned c = 0; c < channels; ++c) FlatNarrow(kBytes.b, 256, tables[c], scale + c, bias + c, 1, pp);
+  return true;
+}
+
+// The pixels of [0, n) done through the tables (whole blocks of 64), or 0.
+HWY_INLINE size_t LutPlanar(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
+                            const float* scale, const float* bias, const PackParams* pp) {
+  HWY_ALIGN uint8_t tables[3][256];
+  if (n < kLutMinPixels || !FillTables(3, scale, bias, pp, tables)) return 0;
+  return lut_planar_narrow(src, n, cin, static_cast<uint8_t*>(d0), static_cast<uint8_t*>(d1),
+                           static_cast<uint8_t*>(d2), tables);
+}
+#endif
 
 // Dispatch on the type; int8/uint8 values past the one-addition rounding's range (narrow_fits)
 // go through Flat or Planar and Pack instead, which clamp first.
 void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const float* scale,
                 const float* bias, unsigned period, const PackParams* pp) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  HWY_ALIGN uint8_t tables[3][256];
+  if (n >= kLutMinPixels * period && FillTables(period, scale, bias, pp, tables)) {
+    const size_t done = lut_flat_narrow(src, n, static_cast<uint8_t*>(dst), tables, period);
+    if (done == n) return;
+    // The rest (under one block) by arithmetic, in phase: blocks are whole periods.
+    src += done;
+    dst = static_cast<uint8_t*>(dst) + done;
+    n -= done;
+  }
+#endif
   if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, period))
     return flat_narrow_chunks(GetKernels(), src, n, dst, scale, bias, period, pp);
   uint8_t* d = static_cast<uint8_t*>(dst);
@@ -276,6 +318,16 @@ void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT ds
 
 void PlanarNarrow(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
                   const float* scale, const float* bias, const PackParams* pp) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  if (const size_t done = LutPlanar(src, n, cin, d0, d1, d2, scale, bias, pp)) {
+    if (done == n) return;
+    src += done * cin;
+    d0 = static_cast<uint8_t*>(d0) + done;
+    d1 = static_cast<uint8_t*>(d1) + done;
+    d2 = static_cast<uint8_t*>(d2) + done;
+    n -= done;
+  }
+#endif
   if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
     return planar_narrow_chunks(GetKernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
   uint8_t *p0 = static_cast<uint8_t*>(d0), *p1 = static_cast<uint8_t*>(d1), *p2 = static_cast<uint8_t*>(d2);
@@ -336,6 +388,14 @@ void PlanarNarrowWideT(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* d0, u
 
 void PlanarNarrowWide(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
                       const float* scale, const float* bias, const PackParams* pp) {
+  if (const size_t done = LutPlanar(src, n, cin, d0, d1, d2, scale, bias, pp)) {
+    if (done == n) return;
+    src += done * cin;
+    d0 = static_cast<uint8_t*>(d0) + done;
+    d1 = static_cast<uint8_t*>(d1) + done;
+    d2 = static_cast<uint8_t*>(d2) + done;
+    n -= done;
+  }
   if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
     return planar_narrow_chunks(GetKernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
   uint8_t *p0 = static_cast<uint8_t*>(d0), *p1 = static_cast<uint8_t*>(d1), *p2 = static_cast<uint8_t*>(d2);
