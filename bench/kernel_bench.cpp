@@ -144,6 +144,13 @@ Work bench_planar_narrow(const RowKernels* k) {
           },
           dst->size(), "224x224 RGB8 to int8 planes"};
 }
+Work bench_interleave_narrow(const RowKernels* k) {
+  auto src = std::make_shared<std::vector<uint8_t>>(bytes(4 * kPixels, 17));
+  auto dst = std::make_shared<std::vector<int8_t>>(3 * kPixels);
+  const pixnorm::PackParams pp = int8_params();
+  return {[=] { k->interleave_narrow(src->data(), kPixels, 4, 1, dst->data(), kScale, kBias, &pp); }, dst->size(),
+          "224x224 BGRA8 to int8 RGB NHWC"};
+}
 Work bench_resample2(const RowKernels* k) {
   auto r0 = std::make_shared<std::vector<uint8_t>>(bytes(640 * 3 + 16, 8));
   auto r1 = std::make_shared<std::vector<uint8_t>>(bytes(640 * 3 + 16, 9));

@@ -202,6 +202,46 @@ TEST_CASE("kernels: the narrow reference is flat or planar, then pack") {
 }
 
 // kernels: flat_narrow and planar_narrow to int8, uint8 and f16
+// interleave_narrow against the oracle's, and the oracle against its own interleave then pack
+// (its contract), for every narrow case, length, offset, channel count and order.
+static void interleave_narrow_cases(const Backend& b) {
+  const auto src_all = random_bytes(4 * 5000 + 64, 13);
+  CAPTURE(b.name);
+  for (const NarrowCase& c : narrow_cases()) {
+    CAPTURE(c.what);
+    const pixnorm::PackParams pp = narrow_params(c);
+    const size_t es = narrow_bytes(c.dtype);
+    for (size_t n : lengths()) {
+      for (size_t off = 0; off < 4; ++off) {  // 3: the source ends its allocation
+        for (unsigned cin : {3u, 4u}) {
+          for (int swap : {0, 1}) {
+            CAPTURE(n);
+            CAPTURE(off);
+            CAPTURE(cin);
+            CAPTURE(swap);
+            const auto copy = alone(src_all.data(), off == 3 ? n * cin : 0);
+            const uint8_t* src = off == 3 ? copy.data() : src_all.data() + off;
+            const size_t bytes = 3 * n * es, doff = (off % 3) * es;
+            GuardedBytes want(bytes, doff), got(bytes, doff), got2(bytes, doff, 0x5A5A5A5Au);
+            scalar_kernels()->interleave_narrow(src, n, cin, swap, want.data(), c.scale, c.bias, &pp);
+            b.kernels->interleave_narrow(src, n, cin, swap, got.data(), c.scale, c.bias, &pp);
+            b.kernels->interleave_narrow(src, n, cin, swap, got2.data(), c.scale, c.bias, &pp);
+            REQUIRE((got.guards_intact() && got2.guards_intact()));
+            REQUIRE((got.same(want) && got2.same(want)));
+            if (b.id == PIXNORM_BACKEND_HIGHWAY && n % 97 == 0) {  // the contract, on a few lengths
+              std::vector<float> f(3 * n + 1);
+              std::vector<uint8_t> packed(bytes + 1);
+              scalar_kernels()->interleave(src, n, cin, swap, f.data(), c.scale, c.bias);
+              scalar_kernels()->pack(f.data(), 3 * n, packed.data(), &pp);
+              REQUIRE(want.equals(packed.data()));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 static void narrow_cases(const Backend& b, bool flat_part) {
   const auto src_all = random_bytes(4 * 5000 + 64, 12);
   {
@@ -510,6 +550,11 @@ void pixnorm_test::check_planar_narrow(const Backend& b) {
   narrow_cases(b, false);
   const LutScope off(false);
   narrow_cases(b, false);
+}
+void pixnorm_test::check_interleave_narrow(const Backend& b) {
+  interleave_narrow_cases(b);
+  const LutScope off(false);
+  interleave_narrow_cases(b);
 }
 void pixnorm_test::check_reduce(const Backend& b) {
   reduce_cases(b);

@@ -26,6 +26,7 @@
   X(pack, Pack)                            \
   X(flat_narrow, FlatNarrow)               \
   X(planar_narrow, PlanarNarrow)           \
+  X(interleave_narrow, InterleaveNarrow)   \
   X(resample2, Resample2)                  \
   X(resample2_windows, Resample2Windows)   \
   X(gather_windows, GatherWindows)         \

@@ -87,6 +87,18 @@ void flat_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, void*
   }
 }
 
+void interleave_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, unsigned cin, int swap, void* dst,
+                              const float* scale, const float* bias, const PackParams* pp) {
+  constexpr size_t kPixels = kNarrowChunk / 3;
+  float buf[kNarrowChunk];
+  const size_t es = dtype_bytes(pp->dtype);
+  for (size_t i = 0; i < n; i += kPixels) {
+    const size_t m = n - i < kPixels ? n - i : kPixels;
+    k->interleave(src + i * cin, m, cin, swap, buf, scale, bias);
+    k->pack(buf, 3 * m, static_cast<uint8_t*>(dst) + 3 * i * es, pp);
+  }
+}
+
 void planar_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1,
                           void* d2, const float* scale, const float* bias, const PackParams* pp) {
   constexpr size_t kPixels = kNarrowChunk / 3;

@@ -82,6 +82,9 @@ struct RowKernels {
                       unsigned period, const PackParams* pp);
   void (*planar_narrow)(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
                         const float* scale, const float* bias, const PackParams* pp);
+  // Interleaved output (NHWC) in pp->dtype: exactly what interleave and then pack write.
+  void (*interleave_narrow)(const uint8_t* src, size_t n, unsigned cin, int swap, void* dst, const float* scale,
+                            const float* bias, const PackParams* pp);
   // Two-tap resampling of uint8 rows, 11-bit weights (bilinear and nearest geometry), for e < n:
   //   a = r[off[e]], b = r[off[e] + step], h(r) = (a << 11) + (b - a) * wx[e]
   //   out[e] = ((h(row0) << 11) + (h(row1) - h(row0)) * wy + (1 << 21)) >> 22
@@ -237,6 +240,9 @@ void set_vnni_enabled(bool enabled);
 size_t lut_planar_narrow(const uint8_t* src, size_t n, unsigned cin, uint8_t* d0, uint8_t* d1, uint8_t* d2,
                          const uint8_t (*tables)[256]);
 size_t lut_flat_narrow(const uint8_t* src, size_t n, uint8_t* dst, const uint8_t (*tables)[256], unsigned period);
+// interleave_narrow's: n pixels of cin bytes, tables per output channel; returns pixels.
+size_t lut_interleave_narrow(const uint8_t* src, size_t n, unsigned cin, int swap, uint8_t* dst,
+                             const uint8_t (*tables)[256]);
 bool lut_available();
 // Tests turn the tables off to check the arithmetic path on CPUs with VBMI (default on).
 void set_lut_enabled(bool enabled);
@@ -250,6 +256,8 @@ void flat_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, void*
                         const float* bias, unsigned period, const PackParams* pp);
 void planar_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1,
                           void* d2, const float* scale, const float* bias, const PackParams* pp);
+void interleave_narrow_chunks(const RowKernels* k, const uint8_t* src, size_t n, unsigned cin, int swap, void* dst,
+                              const float* scale, const float* bias, const PackParams* pp);
 
 // Highway: the kernels of the target dispatched now (hwy::SupportedTargets(), which tests
 // restrict with hwy::SetSupportedTargetsForTest). nullptr when not compiled in.

@@ -183,6 +183,10 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
                    const float* bias, const PackParams* pp) {
   planar_narrow_chunks(scalar_kernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
 }
+void interleave_narrow(const uint8_t* src, size_t n, unsigned cin, int swap, void* dst, const float* scale,
+                       const float* bias, const PackParams* pp) {
+  interleave_narrow_chunks(scalar_kernels(), src, n, cin, swap, dst, scale, bias, pp);
+}
 // Unsigned arithmetic: Pillow's int sums wrap (never in practice: the weights' absolute sum stays
 // under 2^23); signed overflow would be undefined here.
 inline uint8_t pil_clip8(uint32_t s) {

@@ -141,7 +141,32 @@ PIXNORM_VBMI size_t flat_blocks(const uint8_t* src, size_t n, uint8_t* dst, cons
   return i;
 }
 
+PIXNORM_VBMI size_t interleave_blocks(const uint8_t* src, size_t n, unsigned cin, int swap, uint8_t* dst,
+                                      const uint8_t (*tables)[256]) {
+  const Indices& x = indices();
+  const Table t0 = load_table(tables[0]), t1 = load_table(tables[1]), t2 = load_table(tables[2]);
+  const unsigned first = swap ? 2 : 0, last = swap ? 0 : 2;
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const uint8_t* p = src + i * cin;
+    const __m512i q0 = lookup(t0, plane(p, cin, first, x));
+    const __m512i q1 = lookup(t1, plane(p, cin, 1, x));
+    const __m512i q2 = lookup(t2, plane(p, cin, last, x));
+    for (unsigned k = 0; k < 3; ++k) {
+      const __m512i u = _mm512_permutex2var_epi8(q0, idx(x.join[k]), q1);
+      _mm512_storeu_si512(dst + 3 * i + 64 * k, _mm512_permutex2var_epi8(u, idx(x.join2[k]), q2));
+    }
+  }
+  return i;
+}
+
 }  // namespace
+
+size_t lut_interleave_narrow(const uint8_t* src, size_t n, unsigned cin, int swap, uint8_t* dst,
+                             const uint8_t (*tables)[256]) {
+  if (!lut_available()) return 0;
+  return interleave_blocks(src, n, cin, swap, dst, tables);
+}
 
 size_t lut_planar_narrow(const uint8_t* src, size_t n, unsigned cin, uint8_t* d0, uint8_t* d1, uint8_t* d2,
                          const uint8_t (*tables)[256]) {
@@ -159,6 +184,7 @@ size_t lut_planar_narrow(const uint8_t*, size_t, unsigned, uint8_t*, uint8_t*, u
   return 0;
 }
 size_t lut_flat_narrow(const uint8_t*, size_t, uint8_t*, const uint8_t (*)[256], unsigned) { return 0; }
+size_t lut_interleave_narrow(const uint8_t*, size_t, unsigned, int, uint8_t*, const uint8_t (*)[256]) { return 0; }
 #endif
 
 }  // namespace pixnorm

@@ -225,9 +225,9 @@ pixnorm_status plan_buffers(pixnorm_plan* p, bool resample) {
       p->image_bytes = row * p->h;
     }
   }
-  if (!resample && p->esize == 4) return PIXNORM_OK;
+  if (!resample) return PIXNORM_OK;  // rows normalized in place need no scratch
   p->nbands = p->desc.threads > 1 ? p->desc.threads : 1;
-  p->band_bytes = geo_bytes + 3 * kChunk * sizeof(float);
+  p->band_bytes = geo_bytes;
   p->sets = new (std::nothrow) ScratchSets();
   if (p->sets == nullptr || !p->sets->allocate(p->band_bytes * p->nbands + 64, p->image_bytes))
     return fail(PIXNORM_ERROR_OUT_OF_MEMORY, "plan: out of memory for %u sets of scratch buffers (%zu bytes each)",

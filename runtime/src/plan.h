@@ -14,7 +14,6 @@
 
 namespace pixnorm {
 constexpr unsigned kMaxThreads = 64;
-constexpr size_t kChunk = 512;  // pixels normalized to floats at a time before narrowing
 class Pool;
 class ScratchSets;
 class ScratchLease;

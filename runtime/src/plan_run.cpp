@@ -15,11 +15,10 @@ namespace pixnorm {
 namespace {
 
 // One run of n pixels of normalized rows, starting at pixel index `off` of the output image,
-// into the output tensor (any dtype). Outputs other than f32 are narrowed by flat_narrow and
-// planar_narrow; NHWC from swapped or four-channel pixels through a float chunk of the band's
-// scratch, then the narrowing kernel.
+// into the output tensor (any dtype). Outputs other than f32 are narrowed by flat_narrow,
+// planar_narrow and interleave_narrow.
 void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_t off, void* out, const float* scale,
-                      const float* bias, unsigned char* scratch) {
+                      const float* bias) {
   const RowKernels* k = p->kernels;
   const size_t cin = p->cin, plane = static_cast<size_t>(p->w) * p->h;
   const bool nchw = p->desc.layout == PIXNORM_LAYOUT_NCHW && cin != 1;
@@ -49,25 +48,19 @@ void normalize_pixels(const pixnorm_plan* p, const uint8_t* row, size_t n, size_
   } else if (cin == 3 && !p->swap) {
     k->flat_narrow(row, 3 * n, dst + 3 * off * es, scale, bias, 3, &p->pack);
   } else {
-    // NHWC from swapped or four-channel pixels: interleaved into a float chunk, then narrowed.
-    float* f = reinterpret_cast<float*>(scratch + p->band_bytes - 3 * kChunk * sizeof(float));
-    for (size_t i = 0; i < n; i += kChunk) {
-      const size_t m = n - i < kChunk ? n - i : kChunk;
-      k->interleave(row + i * cin, m, static_cast<unsigned>(cin), p->swap, f, scale, bias);
-      k->pack(f, 3 * m, dst + 3 * (off + i) * es, &p->pack);
-    }
+    k->interleave_narrow(row, n, static_cast<unsigned>(cin), p->swap, dst + 3 * off * es, scale, bias, &p->pack);
   }
 }
 
 // Normalizes rows [y0, y1) of the output image; `rows` points at row y0's pixels.
 void normalize(const pixnorm_plan* p, const uint8_t* rows, size_t row_bytes, void* dst, const float* scale,
-               const float* bias, size_t y0, size_t y1, unsigned char* scratch) {
+               const float* bias, size_t y0, size_t y1) {
   const size_t w = p->w, cin = p->cin;
   // Tightly packed rows are one long row: fewer tails, longer vector loops.
   const bool packed = row_bytes == w * cin;
   const size_t nrows = packed ? (y0 < y1 ? 1 : 0) : y1 - y0, n = packed ? w * (y1 - y0) : w;
   for (size_t r = 0; r < nrows; ++r)
-    normalize_pixels(p, rows + r * row_bytes, n, (y0 + r) * w, dst, scale, bias, scratch);
+    normalize_pixels(p, rows + r * row_bytes, n, (y0 + r) * w, dst, scale, bias);
 }
 
 }  // namespace
@@ -79,15 +72,14 @@ double time_normalize(const pixnorm_plan* p) {
   const size_t n = static_cast<size_t>(q.w) * q.h;
   std::unique_ptr<uint8_t[]> src(new (std::nothrow) uint8_t[n * q.cin]);
   std::unique_ptr<unsigned char[]> out(new (std::nothrow) unsigned char[n * q.cout * q.esize + 64]);
-  std::unique_ptr<unsigned char[]> scratch(new (std::nothrow) unsigned char[q.band_bytes + 64]);
-  if (!src || !out || !scratch) return -1;
+  if (!src || !out) return -1;
   for (size_t i = 0; i < n * q.cin; ++i) src[i] = static_cast<uint8_t>(i * 2654435761u >> 24);
   const float ones[3] = {1.0f, 1.0f, 1.0f}, zeros[3] = {0.0f, 0.0f, 0.0f};
   const bool fixed = is_fixed_mode(q.desc.mode);
   double best = -1;
   for (int rep = 0; rep < 6; ++rep) {  // the first warms the caches and is not counted
     const auto t0 = std::chrono::steady_clock::now();
-    normalize_pixels(&q, src.get(), n, 0, out.get(), fixed ? q.scale : ones, fixed ? q.bias : zeros, scratch.get());
+    normalize_pixels(&q, src.get(), n, 0, out.get(), fixed ? q.scale : ones, fixed ? q.bias : zeros);
     const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (rep > 0 && (best < 0 || t < best)) best = t;
   }
@@ -207,7 +199,7 @@ void run_band(const RunJob& j, unsigned band) {
       break;
   }
   if (j.rows != nullptr) {
-    normalize(p, j.rows + y0 * j.row_bytes, j.row_bytes, j.dst, j.scale, j.bias, y0, y1, scratch);
+    normalize(p, j.rows + y0 * j.row_bytes, j.row_bytes, j.dst, j.scale, j.bias, y0, y1);
     return;
   }
   // Geometry in a fixed mode: a few rows at a time resampled into the band's scratch (cache
@@ -217,7 +209,7 @@ void run_band(const RunJob& j, unsigned band) {
   for (size_t yb = y0; yb < y1; yb += p->block_rows) {
     const size_t ye = y1 - yb < p->block_rows ? y1 : yb + p->block_rows;
     p->geo->rows(p->kernels, j.src, static_cast<uint32_t>(yb), static_cast<uint32_t>(ye), block, rb, scratch);
-    normalize(p, block, rb, j.dst, j.scale, j.bias, yb, ye, scratch);
+    normalize(p, block, rb, j.dst, j.scale, j.bias, yb, ye);
   }
 }
 

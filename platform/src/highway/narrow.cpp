@@ -1,4 +1,4 @@
-// Highway backend, narrow outputs: pack, flat_narrow, planar_narrow (contracts in kernels.h). Compiled once per CPU target
+// Highway backend, narrow outputs: pack, flat_narrow, planar_narrow, interleave_narrow (contracts in kernels.h). Compiled once per CPU target
 // (foreach_target); on 32-bit ARM, where Highway 1.0.3 cannot dispatch, for the NEON target only.
 // The table of every target's kernels is in kernels_highway.cpp.
 #if !defined(__arm__)
@@ -260,6 +260,56 @@ void PlanarNarrowWindows(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* d0,
 }
 #endif
 
+#if PIXNORM_X86_SIMD
+// NHWC from swapped or four-channel pixels on x86: InterleaveWindows' byte windows (normalize.cpp;
+// on 512-bit vectors InterleaveWide's), each float vector narrowed as it is made.
+template <pixnorm_dtype kType>
+void InterleaveNarrowT(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, uint8_t* HWY_RESTRICT dst,
+                       const float* scale, const float* bias, const PackParams* pp) {
+  const DF df;
+  const DI di;
+  const DU8 du8;
+  const size_t N = hn::Lanes(df);
+  constexpr size_t es = kType == PIXNORM_DTYPE_F16 ? 2 : 1;
+  if (n < 2 * N) return scalar_kernels()->interleave_narrow(src, n, cin, swap, dst, scale, bias, pp);
+  const WindowTables& t = window_tables(N, cin, swap);
+  HWY_ALIGN float pattern[6][HWY_MAX_BYTES / sizeof(float)];  // scale, then bias, of each lane of the three vectors
+  for (size_t k = 0; k < 3; ++k)
+    for (size_t l = 0; l < N; ++l) {
+      pattern[k][l] = scale[t.channel[k][l]];
+      pattern[3 + k][l] = bias[t.channel[k][l]];
+    }
+  const VF sc0 = hn::Load(df, pattern[0]), sc1 = hn::Load(df, pattern[1]), sc2 = hn::Load(df, pattern[2]);
+  const VF bi0 = hn::Load(df, pattern[3]), bi1 = hn::Load(df, pattern[4]), bi2 = hn::Load(df, pattern[5]);
+  const auto x0 = hn::Load(du8, t.bytes[0]), x1 = hn::Load(du8, t.bytes[1]), x2 = hn::Load(du8, t.bytes[2]);
+#if HWY_TARGET <= HWY_AVX3
+  const DU32 du32;
+  const hn::Half<DU8> dh;
+  const auto w0 = hn::SetTableIndices(du32, t.words[0]), w1 = hn::SetTableIndices(du32, t.words[1]);
+  const auto w2 = hn::SetTableIndices(du32, t.words[2]);
+  const auto value = [&](const uint8_t* HWY_RESTRICT from, hn::Vec<DU8> bytes, decltype(w0) words) {
+    const auto raw = hn::BitCast(du32, hn::ZeroExtendVector(du8, hn::LoadU(dh, from)));
+    const auto placed = hn::BitCast(du8, hn::TableLookupLanes(raw, words));
+    return hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(placed, bytes)));
+  };
+#else
+  const int w0 = 0, w1 = 0, w2 = 0;
+  const auto value = [&](const uint8_t* HWY_RESTRICT from, hn::Vec<DU8> bytes, int) {
+    return hn::ConvertTo(df, hn::BitCast(di, hn::TableLookupBytesOr0(hn::LoadDup128(du8, from), bytes)));
+  };
+#endif
+  const auto zp = hn::Set(di, pp->zero_point);
+  const size_t o1 = t.first[1] * cin, o2 = t.first[2] * cin;
+  const auto period = [&](const uint8_t* HWY_RESTRICT from, size_t at) {
+    uint8_t* HWY_RESTRICT to = dst + 3 * at * es;
+    NarrowStore<kType>(Norm(value(from, x0, w0), sc0, bi0), zp, to);
+    NarrowStore<kType>(Norm(value(from + o1, x1, w1), sc1, bi1), zp, to + N * es);
+    NarrowStore<kType>(Norm(value(from + o2, x2, w2), sc2, bi2), zp, to + 2 * N * es);
+  };
+  window_steps(src, n, cin, N, 0, t.reach, period);
+}
+#endif
+
 const RowKernels* GetKernels();
 void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT dst, const float* scale,
                 const float* bias, unsigned period, const PackParams* pp);
@@ -412,6 +462,32 @@ void PlanarNarrowWide(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, v
   cin == 3 ? run(H(), C3()) : run(H(), C4());
 }
 #endif  // PIXNORM_WIDE_VARIANT
+
+void InterleaveNarrow(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int swap, void* HWY_RESTRICT dst,
+                      const float* scale, const float* bias, const PackParams* pp) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  HWY_ALIGN uint8_t tables[3][256];
+  if (n >= kLutMinPixels && FillTables(3, scale, bias, pp, tables)) {
+    const size_t done = lut_interleave_narrow(src, n, cin, swap, static_cast<uint8_t*>(dst), tables);
+    if (done == n) return;
+    src += done * cin;
+    dst = static_cast<uint8_t*>(dst) + 3 * done;
+    n -= done;
+  }
+#endif
+  if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
+    return interleave_narrow_chunks(GetKernels(), src, n, cin, swap, dst, scale, bias, pp);
+#if PIXNORM_X86_SIMD
+  uint8_t* d = static_cast<uint8_t*>(dst);
+  if (pp->dtype == PIXNORM_DTYPE_INT8)
+    return InterleaveNarrowT<PIXNORM_DTYPE_INT8>(src, n, cin, swap, d, scale, bias, pp);
+  if (pp->dtype == PIXNORM_DTYPE_UINT8)
+    return InterleaveNarrowT<PIXNORM_DTYPE_UINT8>(src, n, cin, swap, d, scale, bias, pp);
+  InterleaveNarrowT<PIXNORM_DTYPE_F16>(src, n, cin, swap, d, scale, bias, pp);
+#else
+  interleave_narrow_chunks(GetKernels(), src, n, cin, swap, dst, scale, bias, pp);
+#endif
+}
 #endif  // HWY_TARGET != HWY_SCALAR
 
 }  // namespace HWY_NAMESPACE

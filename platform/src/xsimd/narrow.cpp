@@ -1,4 +1,4 @@
-// xsimd backend, narrow outputs: pack, flat_narrow, planar_narrow (contracts in kernels.h; the table in kernels_xsimd.cpp).
+// xsimd backend, narrow outputs: pack, flat_narrow, planar_narrow, interleave_narrow (contracts in kernels.h; the table in kernels_xsimd.cpp).
 #include "xsimd/common.h"
 
 namespace pixnorm {
@@ -102,6 +102,10 @@ void flat_narrow(const uint8_t* src, size_t n, void* dst, const float* scale, co
 void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d1, void* d2, const float* scale,
                    const float* bias, const PackParams* pp) {
   planar_narrow_chunks(&kXsimdKernels, src, n, cin, d0, d1, d2, scale, bias, pp);
+}
+void interleave_narrow(const uint8_t* src, size_t n, unsigned cin, int swap, void* dst, const float* scale,
+                       const float* bias, const PackParams* pp) {
+  interleave_narrow_chunks(&kXsimdKernels, src, n, cin, swap, dst, scale, bias, pp);
 }
 
 }  // namespace xsimd_backend
