@@ -40,9 +40,9 @@ const char* pixnorm_backend_targets(pixnorm_backend backend) {
 const char* pixnorm_backend_target(pixnorm_backend backend) {
   int b = enum_bits(backend);
   if (b == PIXNORM_BACKEND_AUTO) b = best_backend();
-  // The variant a plan of variant AUTO gets, or the default one where that is to be measured.
+  // The variant a plan of variant AUTO gets; where each plan measures, the CPU's preference.
   const EnvOverrides env = env_overrides();
-  const int variant = env.variant >= 0 ? env.variant : preferred_variant();
+  const int variant = env.variant >= 0 && env.variant != PIXNORM_VARIANT_MEASURE ? env.variant : preferred_variant();
   const RowKernels* wide = variant == PIXNORM_VARIANT_512 ? kernels_for_backend(b, true) : nullptr;
   const RowKernels* k = wide != nullptr ? wide : kernels_for_backend(b);
   return k ? k->target : "";

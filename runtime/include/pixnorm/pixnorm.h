@@ -463,7 +463,7 @@ PIXNORM_API pixnorm_backend pixnorm_backend_default(void);
 PIXNORM_API const char* pixnorm_backend_targets(pixnorm_backend backend);
 /* The target the backend runs now (Highway: the dispatched one), with the kernel variant a plan
  * of variant AUTO runs where the target has several (e.g. "AVX3/512"; with PIXNORM_VARIANT=measure,
- * the default one). */
+ * which each plan decides for itself, the CPU's preference). */
 PIXNORM_API const char* pixnorm_backend_target(pixnorm_backend backend);
 
 #ifdef __cplusplus
