@@ -20,6 +20,14 @@ namespace HWY_NAMESPACE {
 HWY_INLINE hn::Vec<DI> RoundEven(VF v) {
   const DF df;
   const DI di;
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+  // One conversion with its rounding (to nearest even) in the instruction, not MXCSR's: the same
+  // integers as the addition below for |v| < 2^22, in one instruction instead of two.
+  if constexpr (sizeof(v.raw) == 64) {
+    (void)df;
+    return hn::Vec<DI>{_mm512_cvt_roundps_epi32(v.raw, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)};
+  }
+#endif
   return hn::Sub(hn::BitCast(di, hn::Add(v, hn::Set(df, 12582912.0f))), hn::Set(di, 0x4B400000));
 }
 
