@@ -102,6 +102,10 @@ inline constexpr Named<pixnorm_backend> kBackends[] = {{"auto", PIXNORM_BACKEND_
                                                        {"scalar", PIXNORM_BACKEND_SCALAR},
                                                        {"highway", PIXNORM_BACKEND_HIGHWAY},
                                                        {"xsimd", PIXNORM_BACKEND_XSIMD}};
+inline constexpr Named<pixnorm_variant> kVariants[] = {{"auto", PIXNORM_VARIANT_AUTO},
+                                                       {"measure", PIXNORM_VARIANT_MEASURE},
+                                                       {"256", PIXNORM_VARIANT_256},
+                                                       {"512", PIXNORM_VARIANT_512}};
 
 }  // namespace pixnorm_cli
 

@@ -104,6 +104,22 @@ std::string preset_lines() {
 
 // ---------------------------------------------------------------- info
 
+// The target a tiny rescale plan of the default backend runs in `variant`, "" when it cannot be made.
+std::string target_of_variant(pixnorm_variant variant) {
+  pixnorm_plan_desc desc;
+  pixnorm_plan_desc_init(&desc);
+  desc.width = 8;
+  desc.height = 1;
+  desc.mode = PIXNORM_MODE_RESCALE;
+  desc.variant = variant;
+  pixnorm_plan* plan = nullptr;
+  if (pixnorm_plan_create(nullptr, &desc, &plan) != PIXNORM_OK) return "";
+  const char* target = pixnorm_plan_target(plan);
+  std::string name = target ? target : "";
+  pixnorm_plan_free(plan);
+  return name;
+}
+
 int run_info() {
   std::printf("pixnorm %s\n", pixnorm_version());
   std::printf("backends (targets supported by this CPU, best first; the one that runs):\n");
@@ -125,6 +141,28 @@ int run_info() {
   const char* force = std::getenv("PIXNORM_FORCE_SCALAR");
   if (force) std::printf(", PIXNORM_FORCE_SCALAR=%s is set", force);
   std::printf("\n");
+  // Targets with one variant run it whatever is asked: two plans tell whether there is a choice.
+  const std::string narrow = target_of_variant(PIXNORM_VARIANT_256), wide = target_of_variant(PIXNORM_VARIANT_512);
+  if (!narrow.empty() && narrow != wide)
+    std::printf("variants: 256 512 (--variant or PIXNORM_VARIANT; %s, %s)", narrow.c_str(), wide.c_str());
+  else
+    std::printf("variants: one");
+  const char* variant_env = std::getenv("PIXNORM_VARIANT");
+  if (variant_env) {
+    bool known = false;
+    std::string names;
+    for (const auto& entry : kVariants) {
+      known = known || std::strcmp(variant_env, entry.name) == 0;
+      names += names.empty() ? entry.name : std::string(", ") + entry.name;
+    }
+    // The same check the library makes when a plan is created: said here before apply fails on it.
+    if (known || !*variant_env)
+      std::printf(", PIXNORM_VARIANT=%s is set", variant_env);
+    else
+      std::printf(", PIXNORM_VARIANT=%s is set but is not a variant (%s): plans are refused", variant_env,
+                  names.c_str());
+  }
+  std::printf("\n");
   std::printf("limits: width and height <= %u, pixels per image <= %u, images per tensor <= %u\n",
               PIXNORM_MAX_DIMENSION, PIXNORM_MAX_PIXELS, PIXNORM_MAX_BATCH);
   return kExitOk;
@@ -140,6 +178,7 @@ struct ApplyArgs {
   pixnorm_mode mode = PIXNORM_MODE_STANDARDIZE;
   pixnorm_layout layout = PIXNORM_LAYOUT_NCHW;
   pixnorm_backend backend = PIXNORM_BACKEND_AUTO;
+  pixnorm_variant variant = PIXNORM_VARIANT_AUTO;
   bool per_channel = false;
   double epsilon = PIXNORM_EPSILON_DEFAULT;
   bool has_raw = false;
@@ -202,7 +241,7 @@ bool parse_apply(int argc, char** argv, ApplyArgs& a) {
       "have the same channel count. Geometry, YUV conversion, normalization and quantization are\n"
       "one pass per image. OUT.npy is replaced only when every image was converted; on any error\n"
       "it is left as it was.");
-  std::string mode, layout, backend, epsilon, raw, resize, interp, crop, resize_short, letterbox, exif, yuv, range,
+  std::string mode, layout, backend, variant, epsilon, raw, resize, interp, crop, resize_short, letterbox, exif, yuv, range,
       dtype, quant_scale, zero_point;
   cl.value("--stats", &a.stats_path, "FILE", "normalization statistics (JSON: rescale, mean, std, epsilon, channel order)");
   cl.value("--preset", &a.preset, "NAME", "built-in statistics: imagenet, tf, caffe or unit (listed below)");
@@ -211,6 +250,12 @@ bool parse_apply(int argc, char** argv, ApplyArgs& a) {
   cl.value("--backend", &backend, "BACKEND",
            "auto (default: the best one available; PIXNORM_FORCE_SCALAR=1 in the\n"
            "environment makes it scalar), scalar, highway or xsimd");
+  cl.value("--variant", &variant, "VARIANT",
+           "kernel variant of the CPU target: the vector width of the store-bound\n"
+           "kernels on AVX-512 CPUs; the same output bytes, only the speed differs.\n"
+           "auto (default: PIXNORM_VARIANT from the environment, else the CPU's\n"
+           "preference: 512 on AMD, 256 elsewhere), measure (time both when the plan\n"
+           "is made, keep the faster), 256 or 512 (pixnorm info lists them)");
   cl.flag("--per-channel", &a.per_channel, "per-image modes: one mean/std/min/max per channel (default: one per image)");
   cl.value("--epsilon", &epsilon, "E",
            "a number >= 0 replacing the default: the statistics' epsilon, and 1e-6\nfor sample-standardize");
@@ -302,6 +347,7 @@ bool parse_apply(int argc, char** argv, ApplyArgs& a) {
   if (cl.has("--mode")) a.mode = parse_named(kModes, "--mode", mode);
   if (cl.has("--layout")) a.layout = parse_named(kLayouts, "--layout", layout);
   if (cl.has("--backend")) a.backend = parse_named(kBackends, "--backend", backend);
+  if (cl.has("--variant")) a.variant = parse_named(kVariants, "--variant", variant);
   if (cl.has("--epsilon")) a.epsilon = parse_epsilon(epsilon);
   if (cl.has("--raw")) {
     a.raw = parse_raw_spec(raw, true);
@@ -424,6 +470,7 @@ pixnorm::Plan create_plan(const ApplyArgs& a, const pixnorm::Stats& owned, const
   desc.per_channel = a.per_channel ? 1 : 0;
   desc.epsilon = a.epsilon;
   desc.backend = a.backend;
+  desc.variant = a.variant;
   desc.out_width = a.out_w;
   desc.out_height = a.out_h;
   desc.interp = a.interp;

@@ -94,6 +94,10 @@ const Named<pixnorm_backend> kBackends[] = {{"auto", PIXNORM_BACKEND_AUTO},
 const Named<pixnorm_yuv_matrix> kMatrices[] = {{"bt601", PIXNORM_YUV_BT601}, {"bt709", PIXNORM_YUV_BT709}};
 const Named<pixnorm_yuv_range> kRanges[] = {{"limited", PIXNORM_YUV_LIMITED}, {"full", PIXNORM_YUV_FULL}};
 const Named<pixnorm_crop_rounding> kRoundings[] = {{"round", PIXNORM_CROP_ROUND}, {"floor", PIXNORM_CROP_FLOOR}};
+const Named<pixnorm_variant> kVariants[] = {{"auto", PIXNORM_VARIANT_AUTO},
+                                            {"measure", PIXNORM_VARIANT_MEASURE},
+                                            {"256", PIXNORM_VARIANT_256},
+                                            {"512", PIXNORM_VARIANT_512}};
 const Named<pixnorm_channel_order> kOrders[] = {
     {"RGB", PIXNORM_ORDER_RGB}, {"BGR", PIXNORM_ORDER_BGR}, {"GRAY", PIXNORM_ORDER_GRAY}};
 
@@ -410,11 +414,15 @@ class Plan {
       else if (k == "quant_scale") desc_.quant_scale = v.cast<double>();
       else if (k == "quant_zero_point") desc_.quant_zero_point = v.cast<int32_t>();
       else if (k == "crop_rounding") desc_.crop_rounding = parse_name(kRoundings, v.cast<std::string>(), "crop_rounding");
+      // variant=512 reads as naturally as variant="512".
+      else if (k == "variant")
+        desc_.variant = parse_name(kVariants, py::isinstance<py::int_>(v) ? std::string(py::str(v)) : v.cast<std::string>(),
+                                   "variant");
       else
         throw py::type_error("Plan: unknown option '" + k +
                              "' (batch, layout, dtype, mode, per_channel, epsilon, backend, threads, size, interp, "
                              "roi, fit, resize_short, letterbox_fill, flip, yuv_matrix, yuv_range, quant_scale, "
-                             "quant_zero_point, crop_rounding, recipe)");
+                             "quant_zero_point, crop_rounding, variant, recipe)");
     }
     pixnorm_plan* p = nullptr;
     check(pixnorm_plan_create(st ? st->get() : nullptr, &desc_, &p));
@@ -635,6 +643,7 @@ class Plan {
     d["quant_scale"] = desc_.quant_scale;
     d["quant_zero_point"] = desc_.quant_zero_point;
     d["crop_rounding"] = name_of(kRoundings, desc_.crop_rounding);
+    d["variant"] = name_of(kVariants, desc_.variant);
     return d;
   }
 

@@ -270,3 +270,42 @@ def test_info():
     scale, bias = plan.params
     assert len(scale) == 3 and pixnorm.backend_available("scalar")
     assert plan.backend in ("scalar", "highway", "xsimd")
+
+
+VARIANT_CASES = [
+    {},
+    {"layout": "nhwc"},
+    {"dtype": "int8", "quant_scale": 0.0186, "quant_zero_point": -3},
+    {"dtype": "int8", "quant_scale": 0.0186, "quant_zero_point": -3, "layout": "nhwc"},
+]
+
+
+@pytest.mark.parametrize("opts", VARIANT_CASES)
+def test_variants_give_the_same_arrays(opts):
+    img = np.random.default_rng(7).integers(0, 256, (37, 61, 3), dtype=np.uint8)
+    s = pixnorm.Stats.preset("imagenet")
+    reference_out = pixnorm.Plan(s, "rgb8", 61, 37, backend="scalar", **opts)(img)
+    for variant in ("auto", "measure", "256", "512", 256, 512):
+        plan = pixnorm.Plan(s, "rgb8", 61, 37, variant=variant, **opts)
+        assert plan.desc["variant"] == str(variant)
+        out = plan(img)
+        assert out.dtype == reference_out.dtype and np.array_equal(out, reference_out), f"variant={variant!r} {opts}"
+
+
+def test_variant_reaches_the_plan():
+    s = pixnorm.Stats.preset("imagenet")
+    assert pixnorm.Plan(s, "rgb8", 8, 8).desc["variant"] == "auto"
+    # A target with several variants names the default one ("AVX3/512"); a plan names its own.
+    default_target = pixnorm.backend_target(pixnorm.backend_default())
+    for variant in ("256", "512"):
+        target = pixnorm.Plan(s, "rgb8", 8, 8, variant=variant).target
+        if "/" in default_target:
+            assert target == default_target.split("/")[0] + "/" + variant, (variant, target, default_target)
+        else:
+            assert target == default_target, (variant, target, default_target)
+    with pytest.raises(ValueError, match="variant: unknown value 'wide' \\(auto, measure, 256, 512\\)"):
+        pixnorm.Plan(s, "rgb8", 8, 8, variant="wide")
+    with pytest.raises(ValueError, match="variant: unknown value '128'"):
+        pixnorm.Plan(s, "rgb8", 8, 8, variant=128)
+    with pytest.raises(TypeError, match="unknown option 'variants'.*variant"):
+        pixnorm.Plan(s, "rgb8", 8, 8, variants="256")

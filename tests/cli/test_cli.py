@@ -629,6 +629,66 @@ def backends_agree():
 
 
 @test
+def variants_agree():
+    """--variant chooses the kernel variant of the CPU target: every variant writes the same bytes
+    as the scalar backend. Where the target has two (pixnorm info says so), the summary names the
+    one asked for, and --variant wins over PIXNORM_VARIANT; elsewhere any choice runs the one."""
+    chelsea = os.path.join(DATA, "chelsea.png")
+    astronaut = os.path.join(DATA, "astronaut.png")
+    info = run(["info"])
+    assert info.returncode == 0 and "variants: " in info.stdout, info
+    two = "variants: 256 512" in info.stdout
+    r = run(["apply", "--help"])
+    assert all(w in r.stdout for w in ("--variant", "auto", "measure", "256", "512", "PIXNORM_VARIANT")), r.stdout
+    int8 = ["--dtype", "int8", "--quant-scale", "0.0187", "--quant-zero-point", "-14"]
+    cases = {
+        "f32 nchw": [chelsea, "--preset", "imagenet"],
+        "f32 nhwc": [chelsea, "--preset", "imagenet", "--layout", "nhwc"],
+        "int8 nchw": [chelsea, "--preset", "imagenet"] + int8,
+        "int8 nhwc": [chelsea, "--preset", "imagenet", "--layout", "nhwc"] + int8,
+        "f32 nchw resized": [astronaut, "--preset", "imagenet", "--resize", "160x120"],
+    }
+    out = os.path.join(WORK, "variant.npy")
+
+    def bytes_of(args, env=None, target=None):
+        if os.path.exists(out):
+            os.remove(out)
+        r = run(["apply"] + args + ["-o", out], env=env)
+        assert r.returncode == 0, f"pixnorm apply {args} (env {env}): exit {r.returncode}: {r.stderr}"
+        if target:
+            assert f"/{target})" in r.stderr, f"pixnorm apply {args} (env {env}): summary {r.stderr!r}"
+        with open(out, "rb") as f:
+            return f.read()
+
+    for name, args in cases.items():
+        reference_out = bytes_of(args + ["--backend", "scalar"])
+        for variant in ("256", "512", "measure", "auto"):
+            target = variant if two and variant in ("256", "512") else None
+            assert bytes_of(args + ["--variant", variant], target=target) == reference_out, \
+                f"{name}: --variant {variant} differs from the scalar backend"
+        for variant in ("256", "512"):
+            target = variant if two else None
+            assert bytes_of(args, env={"PIXNORM_VARIANT": variant}, target=target) == reference_out, \
+                f"{name}: PIXNORM_VARIANT={variant} differs from the scalar backend"
+        wide_env = {"PIXNORM_VARIANT": "512"}
+        assert bytes_of(args + ["--variant", "256"], env=wide_env, target="256" if two else None) == reference_out
+
+    line = expect_failure(["apply", "--preset", "imagenet", chelsea, "--variant", "wide"], 2,
+                          ["--variant", "wide", "auto", "measure", "256", "512"], "unknown variant")
+    assert "unknown value" in line, line
+    # A bad PIXNORM_VARIANT is refused rather than silently replaced by the default, and writes nothing.
+    if os.path.exists(out):
+        os.remove(out)
+    r = run(["apply", "--preset", "imagenet", chelsea, "-o", out], env={"PIXNORM_VARIANT": "bogus"})
+    assert r.returncode != 0 and "PIXNORM_VARIANT" in r.stderr and "bogus" in r.stderr, r
+    assert not os.path.exists(out), "PIXNORM_VARIANT=bogus: an output was written"
+    # An explicit --variant does not read the environment.
+    assert bytes_of([chelsea, "--preset", "imagenet", "--variant", "256"], env={"PIXNORM_VARIANT": "bogus"})
+    r = run(["info"], env={"PIXNORM_VARIANT": "bogus"})
+    assert r.returncode == 0 and "PIXNORM_VARIANT=bogus" in r.stdout, r
+
+
+@test
 def bad_inputs_fail_cleanly():
     chelsea = os.path.join(DATA, "chelsea.png")
     coffee = os.path.join(DATA, "coffee.jpg")
