@@ -120,6 +120,18 @@ using DFlat = DF;
 #define PIXNORM_WIDE_VARIANT 0
 #endif
 
+// Per-lane scale (rows 0-2) and bias (rows 3-5) of the three float vectors of a window period
+// (WindowTables: lane l of vector k is output channel t.channel[k][l]).
+using LanePattern = float[6][HWY_MAX_BYTES / sizeof(float)];
+HWY_INLINE void FillLanePattern(const WindowTables& t, size_t lanes, const float* scale, const float* bias,
+                                LanePattern& pattern) {
+  for (size_t k = 0; k < 3; ++k)
+    for (size_t l = 0; l < lanes; ++l) {
+      pattern[k][l] = scale[t.channel[k][l]];
+      pattern[3 + k][l] = bias[t.channel[k][l]];
+    }
+}
+
 // Integer statistics of one channel's bytes, kept in vectors (separate locals: SVE vectors
 // cannot be struct members) and folded into the ReduceAcc at the end.
 using D64 = hn::Repartition<uint64_t, DU8>;

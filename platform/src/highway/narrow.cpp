@@ -196,6 +196,20 @@ void FlatNarrowT(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* HWY_RESTRIC
   }
 }
 
+// f(type, channels): the output type (INT8, UINT8 or F16) and the channel count (3 or 4) as
+// compile-time constants, for the kernels templated on both.
+template <class F>
+HWY_INLINE void ByTypeAndChannels(pixnorm_dtype dtype, unsigned cin, F f) {
+  using I8 = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_INT8>;
+  using U8 = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_UINT8>;
+  using H = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_F16>;
+  using C3 = std::integral_constant<unsigned, 3>;
+  using C4 = std::integral_constant<unsigned, 4>;
+  if (dtype == PIXNORM_DTYPE_INT8) return cin == 3 ? f(I8(), C3()) : f(I8(), C4());
+  if (dtype == PIXNORM_DTYPE_UINT8) return cin == 3 ? f(U8(), C3()) : f(U8(), C4());
+  cin == 3 ? f(H(), C3()) : f(H(), C4());
+}
+
 template <pixnorm_dtype kType>
 void PlanarNarrowT(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, uint8_t* d0, uint8_t* d1, uint8_t* d2,
                    const float* scale, const float* bias, const PackParams* pp) {
@@ -281,12 +295,8 @@ void InterleaveNarrowT(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, 
   constexpr size_t es = kType == PIXNORM_DTYPE_F16 ? 2 : 1;
   if (n < 2 * N) return scalar_kernels()->interleave_narrow(src, n, cin, swap, dst, scale, bias, pp);
   const WindowTables& t = window_tables(N, cin, swap);
-  HWY_ALIGN float pattern[6][HWY_MAX_BYTES / sizeof(float)];  // scale, then bias, of each lane of the three vectors
-  for (size_t k = 0; k < 3; ++k)
-    for (size_t l = 0; l < N; ++l) {
-      pattern[k][l] = scale[t.channel[k][l]];
-      pattern[3 + k][l] = bias[t.channel[k][l]];
-    }
+  HWY_ALIGN LanePattern pattern;
+  FillLanePattern(t, N, scale, bias, pattern);
   const VF sc0 = hn::Load(df, pattern[0]), sc1 = hn::Load(df, pattern[1]), sc2 = hn::Load(df, pattern[2]);
   const VF bi0 = hn::Load(df, pattern[3]), bi1 = hn::Load(df, pattern[4]), bi2 = hn::Load(df, pattern[5]);
   const auto x0 = hn::Load(du8, t.bytes[0]), x1 = hn::Load(du8, t.bytes[1]), x2 = hn::Load(du8, t.bytes[2]);
@@ -341,13 +351,20 @@ HWY_INLINE bool FillTables(unsigned channels, const float* scale, const float* b
   return true;
 }
 
-// The pixels of [0, n) done through the tables (whole blocks of 64), or 0.
-HWY_INLINE size_t LutPlanar(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
-                            const float* scale, const float* bias, const PackParams* pp) {
+// planar_narrow's whole blocks of 64 pixels through the tables, where they apply: moves src, n
+// and the planes past them, and returns whether nothing is left.
+HWY_INLINE bool LutPlanar(const uint8_t* HWY_RESTRICT& src, size_t& n, unsigned cin, void*& d0, void*& d1, void*& d2,
+                          const float* scale, const float* bias, const PackParams* pp) {
   HWY_ALIGN uint8_t tables[3][256];
-  if (n < kLutMinPixels || !FillTables(3, scale, bias, pp, tables)) return 0;
-  return lut_planar_narrow(src, n, cin, static_cast<uint8_t*>(d0), static_cast<uint8_t*>(d1),
-                           static_cast<uint8_t*>(d2), tables);
+  if (n < kLutMinPixels || !FillTables(3, scale, bias, pp, tables)) return false;
+  const size_t done = lut_planar_narrow(src, n, cin, static_cast<uint8_t*>(d0), static_cast<uint8_t*>(d1),
+                                        static_cast<uint8_t*>(d2), tables);
+  src += done * cin;
+  d0 = static_cast<uint8_t*>(d0) + done;
+  d1 = static_cast<uint8_t*>(d1) + done;
+  d2 = static_cast<uint8_t*>(d2) + done;
+  n -= done;
+  return n == 0;
 }
 #endif
 
@@ -377,31 +394,16 @@ void FlatNarrow(const uint8_t* HWY_RESTRICT src, size_t n, void* HWY_RESTRICT ds
 void PlanarNarrow(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
                   const float* scale, const float* bias, const PackParams* pp) {
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-  if (const size_t done = LutPlanar(src, n, cin, d0, d1, d2, scale, bias, pp)) {
-    if (done == n) return;
-    src += done * cin;
-    d0 = static_cast<uint8_t*>(d0) + done;
-    d1 = static_cast<uint8_t*>(d1) + done;
-    d2 = static_cast<uint8_t*>(d2) + done;
-    n -= done;
-  }
+  if (LutPlanar(src, n, cin, d0, d1, d2, scale, bias, pp)) return;
 #endif
   if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
     return planar_narrow_chunks(GetKernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
   uint8_t *p0 = static_cast<uint8_t*>(d0), *p1 = static_cast<uint8_t*>(d1), *p2 = static_cast<uint8_t*>(d2);
 #if PIXNORM_X86_SIMD
   if (!kWideWindows) {
-    const auto run = [&](auto type, auto channels) {
+    return ByTypeAndChannels(pp->dtype, cin, [&](auto type, auto channels) {
       PlanarNarrowWindows<decltype(type)::value, decltype(channels)::value>(src, n, p0, p1, p2, scale, bias, pp);
-    };
-    using I8 = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_INT8>;
-    using U8 = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_UINT8>;
-    using H = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_F16>;
-    using C3 = std::integral_constant<unsigned, 3>;
-    using C4 = std::integral_constant<unsigned, 4>;
-    if (pp->dtype == PIXNORM_DTYPE_INT8) return cin == 3 ? run(I8(), C3()) : run(I8(), C4());
-    if (pp->dtype == PIXNORM_DTYPE_UINT8) return cin == 3 ? run(U8(), C3()) : run(U8(), C4());
-    return cin == 3 ? run(H(), C3()) : run(H(), C4());
+    });
   }
 #endif
   if (pp->dtype == PIXNORM_DTYPE_INT8)
@@ -446,28 +448,13 @@ void PlanarNarrowWideT(const uint8_t* HWY_RESTRICT src, size_t n, uint8_t* d0, u
 
 void PlanarNarrowWide(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, void* d0, void* d1, void* d2,
                       const float* scale, const float* bias, const PackParams* pp) {
-  if (const size_t done = LutPlanar(src, n, cin, d0, d1, d2, scale, bias, pp)) {
-    if (done == n) return;
-    src += done * cin;
-    d0 = static_cast<uint8_t*>(d0) + done;
-    d1 = static_cast<uint8_t*>(d1) + done;
-    d2 = static_cast<uint8_t*>(d2) + done;
-    n -= done;
-  }
+  if (LutPlanar(src, n, cin, d0, d1, d2, scale, bias, pp)) return;
   if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
     return planar_narrow_chunks(GetKernels(), src, n, cin, d0, d1, d2, scale, bias, pp);
   uint8_t *p0 = static_cast<uint8_t*>(d0), *p1 = static_cast<uint8_t*>(d1), *p2 = static_cast<uint8_t*>(d2);
-  const auto run = [&](auto type, auto channels) {
+  ByTypeAndChannels(pp->dtype, cin, [&](auto type, auto channels) {
     PlanarNarrowWideT<decltype(type)::value, decltype(channels)::value>(src, n, p0, p1, p2, scale, bias, pp);
-  };
-  using I8 = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_INT8>;
-  using U8 = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_UINT8>;
-  using H = std::integral_constant<pixnorm_dtype, PIXNORM_DTYPE_F16>;
-  using C3 = std::integral_constant<unsigned, 3>;
-  using C4 = std::integral_constant<unsigned, 4>;
-  if (pp->dtype == PIXNORM_DTYPE_INT8) return cin == 3 ? run(I8(), C3()) : run(I8(), C4());
-  if (pp->dtype == PIXNORM_DTYPE_UINT8) return cin == 3 ? run(U8(), C3()) : run(U8(), C4());
-  cin == 3 ? run(H(), C3()) : run(H(), C4());
+  });
 }
 #endif  // PIXNORM_WIDE_VARIANT
 

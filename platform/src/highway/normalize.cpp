@@ -344,12 +344,8 @@ void InterleaveWide(const uint8_t* HWY_RESTRICT src, size_t n, unsigned cin, int
   const size_t N = hn::Lanes(df);
   if (n < 2 * N) return scalar_kernels()->interleave(src, n, cin, swap, dst, scale, bias);
   const WindowTables& t = window_tables(N, cin, swap);
-  HWY_ALIGN float pattern[6][16];  // scale, then bias, of each lane of the three vectors
-  for (size_t k = 0; k < 3; ++k)
-    for (size_t l = 0; l < N; ++l) {
-      pattern[k][l] = scale[t.channel[k][l]];
-      pattern[3 + k][l] = bias[t.channel[k][l]];
-    }
+  HWY_ALIGN LanePattern pattern;
+  FillLanePattern(t, N, scale, bias, pattern);
   const VF sc0 = hn::Load(df, pattern[0]), sc1 = hn::Load(df, pattern[1]), sc2 = hn::Load(df, pattern[2]);
   const VF bi0 = hn::Load(df, pattern[3]), bi1 = hn::Load(df, pattern[4]), bi2 = hn::Load(df, pattern[5]);
   const auto x0 = hn::Load(du8, t.bytes[0]), x1 = hn::Load(du8, t.bytes[1]), x2 = hn::Load(du8, t.bytes[2]);
