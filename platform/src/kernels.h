@@ -196,7 +196,7 @@ alignas(16) inline constexpr uint8_t kPlaneShuffle[2][3][16] = {
 
 // Runs step(from, at) over pixels head .. n - 1 in steps of `lanes` pixels (n >= lanes), `from`
 // pointing at pixel at's bytes, for the window kernels: a step reads `reach` bytes from there
-// (at most 128), so the steps that would read past the n * cin bytes read a zero-padded copy of
+// (at most 256), so the steps that would read past the n * cin bytes read a zero-padded copy of
 // their pixels, and when n - head is not a multiple of lanes the last step overlaps the one before
 // (rewriting identical values). Always inlined: inside a Highway target's function the steps
 // are then compiled for that target and inlined too.
@@ -210,7 +210,7 @@ PIXNORM_ALWAYS_INLINE void window_steps(const uint8_t* src, size_t n, unsigned c
                                         size_t reach, Step step) {
   size_t i = head;
   for (; i + lanes <= n && i * cin + reach <= n * cin; i += lanes) step(src + i * cin, i);
-  alignas(64) uint8_t copy[128];
+  alignas(64) uint8_t copy[256];
   if (i < n) std::memset(copy, 0, sizeof(copy));
   for (; i < n; i += lanes) {
     const size_t at = i + lanes <= n ? i : n - lanes;

@@ -29,6 +29,8 @@ CpuFeatures detect_cpu() {
   // AVX-VNNI: CPUID leaf 7, subleaf 1, EAX bit 4 (clang 14's __builtin_cpu_supports has no name for it).
   unsigned a = 0, b = 0, c = 0, d = 0;
   f.avxvnni = f.avx2 && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1) != 0;
+  // F16C: CPUID leaf 1, ECX bit 29 (the AVX2 CPUs all have it; the xsimd AVX2 build uses it).
+  f.f16c = __get_cpuid(1, &a, &b, &c, &d) && ((c >> 29) & 1) != 0;
   char vendor[13] = {0};
   if (__get_cpuid(0, &a, &b, &c, &d)) {
     std::memcpy(vendor, &b, 4);
@@ -81,7 +83,7 @@ bool cpu_has_xsimd_arch() {
 #if PIXNORM_HAVE_XSIMD && PIXNORM_X86_DETECT
   const char* arch = PIXNORM_XSIMD_ARCH_NAME;
   const CpuFeatures& f = cpu_features();
-  if (std::strcmp(arch, "avx2") == 0) return f.avx2;
+  if (std::strcmp(arch, "avx2") == 0) return f.avx2 && f.f16c;
   if (std::strcmp(arch, "sse4_1") == 0) return f.sse41;
   if (std::strcmp(arch, "avx512bw") == 0) return f.avx512f && f.avx512bw;
   return false;

@@ -15,6 +15,7 @@ struct CpuFeatures {
   bool avx512vnni;  // AVX-512 VNNI
   bool avx512vbmi;  // AVX-512 VBMI (byte permutations)
   bool avxvnni;     // AVX-VNNI (VEX-encoded, 256 bits)
+  bool f16c;        // F16C (float16 conversions)
   bool amd;         // vendor AuthenticAMD (or HygonGenuine)
 };
 // Detected on the first call, then the same for the life of the process.
