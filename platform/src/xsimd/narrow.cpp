@@ -249,6 +249,15 @@ void flat_narrow(const uint8_t* src, size_t n, void* dst, const float* scale, co
   });
 }
 
+// Pixels a step of planar_narrow and interleave_narrow takes: two batches' worth through the x86
+// byte windows up to 256 bits (narrowed as pairs), else one batch; shorter rows go to the scalar
+// kernel.
+#if defined(__SSSE3__) && !defined(__AVX512BW__)
+constexpr size_t kStepPixels = 2 * N;
+#else
+constexpr size_t kStepPixels = N;
+#endif
+
 // planar_narrow's pixels, from kChunk-pixel planes of bytes on the stack (the architectures
 // without byte windows here: NEON, AVX-512).
 template <class Out>
@@ -270,7 +279,7 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
                    const float* bias, const PackParams* pp) {
   if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
     return planar_narrow_chunks(&kXsimdKernels, src, n, cin, d0, d1, d2, scale, bias, pp);
-  if (n < N) return scalar_kernels()->planar_narrow(src, n, cin, d0, d1, d2, scale, bias, pp);
+  if (n < kStepPixels) return scalar_kernels()->planar_narrow(src, n, cin, d0, d1, d2, scale, bias, pp);
   by_type(pp, d0, [&](auto o0) {
     using Out = decltype(o0);
     const Out out[3] = {o0, {static_cast<uint8_t*>(d1), o0.zp}, {static_cast<uint8_t*>(d2), o0.zp}};
@@ -278,7 +287,6 @@ void planar_narrow(const uint8_t* src, size_t n, unsigned cin, void* d0, void* d
     const BF s0(scale[0]), s1(scale[1]), s2(scale[2]), b0(bias[0]), b1(bias[1]), b2(bias[2]);
     const auto x0 = plane_table(kPlaneShuffle[cin - 3][0]), x1 = plane_table(kPlaneShuffle[cin - 3][1]);
     const auto x2 = plane_table(kPlaneShuffle[cin - 3][2]);
-    if (n < 2 * N) return scalar_kernels()->planar_narrow(src, n, cin, d0, d1, d2, scale, bias, pp);
     window_steps(src, n, cin, 2 * N, 0, (2 * N - 4) * cin + 16, [&](const uint8_t* from, size_t at) {
       const auto w = pixel_blocks(from, cin), v = pixel_blocks(from + N * cin, cin);
       out[0].put2(norm(plane_as_float(w, x0), s0, b0), norm(plane_as_float(v, x0), s0, b0), at);
@@ -295,7 +303,7 @@ void interleave_narrow(const uint8_t* src, size_t n, unsigned cin, int swap, voi
                        const float* bias, const PackParams* pp) {
   if (pp->dtype != PIXNORM_DTYPE_F16 && !narrow_fits(scale, bias, 3))
     return interleave_narrow_chunks(&kXsimdKernels, src, n, cin, swap, dst, scale, bias, pp);
-  if (n < N) return scalar_kernels()->interleave_narrow(src, n, cin, swap, dst, scale, bias, pp);
+  if (n < kStepPixels) return scalar_kernels()->interleave_narrow(src, n, cin, swap, dst, scale, bias, pp);
   by_type(pp, dst, [&](auto out) {
 #if defined(__SSSE3__)
     const InterleaveWindows win(cin, swap, scale, bias);
@@ -307,7 +315,6 @@ void interleave_narrow(const uint8_t* src, size_t n, unsigned cin, int swap, voi
       out.put(win.batch<2>(from), 3 * at + 2 * N);
     });
 #else
-    if (n < 2 * N) return scalar_kernels()->interleave_narrow(src, n, cin, swap, dst, scale, bias, pp);
     // Two periods a step: six batches, three pairs.
     const size_t o = N * cin;
     window_steps(src, n, cin, 2 * N, 0, o + win.t.reach, [&](const uint8_t* from, size_t at) {
